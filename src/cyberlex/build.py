@@ -1,0 +1,133 @@
+"""The main job: files in, a validated graph out (read → segment → extract → map → validate → serialise).
+
+One bad file never stops the build: it is reported with its reason and the rest is built.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pyoxigraph import NamedNode, Store
+
+from cyberlex.extract import extract
+from cyberlex.map import DEFAULT_BASE, Mapper, prefixes
+from cyberlex.read import ReadError, read
+from cyberlex.resources import data_path
+from cyberlex.segment import segment
+from cyberlex.serialise import write_atomic, write_graph
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A file that could not be built, and why."""
+
+    path: str
+    reason: str
+
+
+@dataclass
+class BuildResult:
+    """What a build produced: the store, the files written, the counts, the failures."""
+
+    store: Store
+    documents: int = 0
+    failures: list[Failure] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+    written: dict[str, Path] = field(default_factory=dict)
+    violations: int | None = None
+    report_text: str = ""
+
+
+def sample_corpus() -> Path:
+    """The small corpus bundled with cyberlex, written by the project for the demo."""
+    return data_path("mappings").parent / "samples"
+
+
+def collect_inputs(paths: Iterable[Path]) -> list[Path]:
+    """Files named and files in folders named (recursively, hidden files left out), sorted, once each."""
+    found: dict[Path, None] = {}
+    for path in paths:
+        if path.is_dir():
+            for child in sorted(path.rglob("*")):
+                if child.is_file() and not any(part.startswith(".") for part in child.relative_to(path).parts):
+                    found.setdefault(child, None)
+        else:
+            found.setdefault(path, None)
+    return list(found)
+
+
+def build_store(files: list[Path], base: str = DEFAULT_BASE,
+                progress: Callable[[Path], None] | None = None) -> BuildResult:
+    """Read, segment, extract and map every file into one Oxigraph store."""
+    store = Store()
+    result = BuildResult(store)
+    mapper = Mapper(base)
+    for path in files:
+        if progress is not None:
+            progress(path)
+        try:
+            source = read(path)
+            extraction = extract(segment(source))
+        except ReadError as exc:
+            result.failures.append(Failure(str(path), str(exc)))
+            continue
+        except RecursionError as exc:  # pathological input; report it like any other bad file
+            result.failures.append(Failure(str(path), f"could not be segmented: {exc}"))
+            continue
+        if not extraction.records and not extraction.mentions:
+            result.failures.append(Failure(str(path), "no recognisable structure: no instrument, body or "
+                                                      "citation found"))
+        store.extend(mapper.map(extraction))
+        result.documents += 1
+    result.counts = count(store)
+    return result
+
+
+def count(store: Store) -> dict[str, int]:
+    """Summary figures: documents, instruments, clauses, citations, bodies, triples."""
+    clx = prefixes()["clx"]
+    rdf_type = NamedNode(prefixes()["rdf"] + "type")
+    nodes_by_class: dict[str, set[str]] = {}
+    for quad in store.quads_for_pattern(None, rdf_type, None, None):
+        nodes_by_class.setdefault(quad.object.value, set()).add(quad.subject.value)
+    instrument_classes = {"Instrument", "Resolution", "Decision", "Convention", "Protocol", "Declaration",
+                          "Document", "Report", "Note", "PresidentialStatement", "Statement", "Programme", "Norms"}
+    body_classes = {"Body", "State"}
+
+    def nodes(classes: set[str]) -> int:
+        return len(set().union(*(nodes_by_class.get(clx + c, set()) for c in classes)))
+
+    citations = {(q.subject, q.object) for q in store.quads_for_pattern(None, NamedNode(clx + "cites"), None, None)}
+    triples = {(q.subject, q.predicate, q.object) for q in store}
+    return {
+        "documents": nodes({"SourceDocument"}),
+        "instruments": nodes(instrument_classes),
+        "clauses": nodes({"PreambularClause", "OperativeClause"}),
+        "citations": len(citations),
+        "bodies": nodes(body_classes),
+        "triples": len(triples),
+    }
+
+
+def build(paths: list[Path], out_dir: Path, base: str = DEFAULT_BASE, run_validation: bool = True,
+          progress: Callable[[Path], None] | None = None) -> BuildResult:
+    """The whole job: build the store, validate it, write graph.ttl, graph.trig and the report."""
+    result = build_store(collect_inputs(paths), base, progress)
+    if run_validation:
+        from oxrdflib import OxigraphStore
+        from rdflib import Dataset
+
+        from cyberlex.validate import validate
+
+        report = validate(Dataset(store=OxigraphStore(store=result.store)))
+        result.violations = sum(1 for r in report.results if r.severity == "Violation")
+        result.report_text = report.to_text()
+    written = write_graph(result.store, out_dir)
+    if run_validation:
+        report_path = out_dir / "validation.txt"
+        write_atomic(report_path, result.report_text.encode("utf-8"))
+        written["report"] = report_path
+    result.written = written
+    return result

@@ -1,0 +1,429 @@
+"""Stage 3, extract: Segments become an Extraction (instrument, clauses, citations, bodies, facts).
+
+Each statement keeps the span of text that says it. Names and numbers are turned into entities
+by cyberlex.resolve; what counts as a citation, an establishment, an endorsement or a reservation
+is read from the phrase tables of the document's language (mappings/lang/).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from cyberlex.knowledge import Language, languages
+from cyberlex.models import ClauseRecord, Extraction, Ref, ReservationRecord, Segments, Span, Statement
+from cyberlex.resolve import (
+    bare_resolution_pattern,
+    body_for_name,
+    eu_document_pattern,
+    eu_document_symbol,
+    find_names,
+    find_symbols,
+    has_series,
+    instrument_for_name,
+    instrument_for_symbol,
+    lookup_name,
+    match_resolution_number,
+    ref_for_entry,
+)
+
+MARKDOWN = re.compile(r"<sup>\s*\d+\s*</sup>|\[([^\]]*)\]\([^)]*\)|[*#]+")
+HEADER_NOISE = re.compile(r"^\s*(?:Distr\.|United Nations|Nations Unies|Naciones Unidas|\*+|-+|_+)\s*", re.I)
+
+
+def extract(segments: Segments) -> Extraction:
+    """Everything one document says, as records and statements with their evidence."""
+    return _Extractor(segments).run()
+
+
+def clean(text: str) -> str:
+    """Text without Markdown markup and with whitespace collapsed."""
+    return " ".join(MARKDOWN.sub(lambda m: m.group(1) or "", text).split())
+
+
+class _Extractor:
+    def __init__(self, segments: Segments) -> None:
+        self.seg = segments
+        self.source = segments.source
+        self.text = segments.source.text
+        self.lang_code = segments.source.language
+        self.lang: Language = languages().get(self.lang_code) or languages()["en"]
+        self.out = Extraction(segments.source)
+        self.record: Ref | None = None
+        self.enacting_body: Ref | None = None
+
+    # -- the whole document ----------------------------------------------------------------
+    def run(self) -> Extraction:
+        if self.seg.enacting_body:
+            self.enacting_body = body_for_name(self.seg.enacting_body, self.lang_code)
+        self.record = self._recorded_instrument()
+        if self.record is not None:
+            self.out.records.append(self.record)
+            self._metadata(self.record)
+            self._clauses(self.record)
+            self._reservations(self.record)
+        self._mentions()
+        if self.record is not None and not self.seg.paragraphs:
+            # a document without clauses (a note, a statement) cites what it names
+            self._citations(self.record, [self.seg.body_text], cite_names=True)
+        return self.out
+
+    def _say(self, subject: Ref, predicate: str, obj: Ref | str | int, span: Span, **kw: str) -> None:
+        self.out.statements.append(Statement(subject, predicate, obj, span, **kw))
+
+    def _mention(self, ref: Ref, span: Span) -> None:
+        self.out.mentions.setdefault(ref, span)
+
+    # -- what the document is ----------------------------------------------------------------
+    def _recorded_instrument(self) -> Ref | None:
+        header = self.seg.header
+        if self.seg.enacting is None:
+            header = self.seg.body_text
+        head = self.text[header.start:header.end]
+        for span, symbol in find_symbols(self.text, header.start, header.end):
+            line = _line_at(self.text, span.start)
+            if clean(line) == symbol and ("/RES/" in symbol or self.seg.enacting is not None):
+                return instrument_for_symbol(symbol)
+        if self.seg.enacting is not None:
+            number = self._title_number(head) or self._heading_number(head)
+            if number:
+                match = match_resolution_number(number, 0, _body_key(self.enacting_body))
+                if match and match[0].end() == len(number):
+                    return Ref(key=instrument_for_symbol(match[1]).key, cls="Resolution", identifier=match[1])
+            title = self._title(header)
+            if title:
+                return Ref(key=f"instrument/{_slug_lower(title[1])}", cls="Resolution")
+            return None
+        eu = eu_document_pattern().search(head)
+        if eu:
+            kind = self._document_kind(head)
+            symbol = eu_document_symbol(eu)
+            return Ref(key=instrument_for_symbol(symbol).key, cls=kind or "Document", identifier=symbol)
+        return None
+
+    def _document_kind(self, head: str) -> str | None:
+        kinds: dict[str, str] = {}
+        for lang in languages().values():
+            kinds.update(lang.get("document_kinds", {}))
+        for line in head.splitlines()[:12]:
+            word = line.strip()
+            if word in kinds:
+                return kinds[word]
+        return None
+
+    def _title_number(self, head: str) -> str | None:
+        match = self.lang.pattern("title_line").search(head)
+        return match.group("number") if match else None
+
+    def _heading_number(self, head: str) -> str | None:
+        match = self.lang.pattern("resolution_heading").search(head)
+        return match.group("number") if match else None
+
+    def _title(self, header: Span) -> tuple[Span, str] | None:
+        head = self.text[header.start:header.end]
+        match = self.lang.pattern("title_line").search(head)
+        if match:
+            start = header.start + match.start("title")
+            return Span(start, header.start + match.end("title")), clean(match.group("title"))
+        heading = self.lang.pattern("resolution_heading").search(head)
+        lines = []
+        position = header.start + (heading.end() if heading else 0)
+        for line_match in re.finditer(r"[^\n]+", self.text[position:header.end]):
+            lines.append((position + line_match.start(), position + line_match.end(), line_match.group()))
+        if heading:  # the title follows the heading, up to the enacting formula
+            parts = [(s, e, t) for s, e, t in lines if t.strip()]
+            if parts:
+                return Span(parts[0][0], parts[-1][1]), clean(" ".join(t for _, _, t in parts))
+            return None
+        metadata = [self.lang.pattern(name) for name in
+                    ("adoption_line", "venue_date", "report_line", "session_line", "agenda_line")]
+        for start, end, line in reversed(lines):
+            content = clean(line)
+            if not content or HEADER_NOISE.match(line) and len(content) < 40:
+                continue
+            if any(p.search(line) for p in metadata) or lookup_name(content) is not None:
+                continue
+            if re.fullmatch(r"[\d\s./()–-]+|\(.*\)|by the .*|.*\d{4}\)?", content, re.I):
+                continue
+            if re.fullmatch(r"(?:Resolution|Decision)\b.*", content) or any(
+                    True for _ in find_symbols(content)):
+                continue
+            return Span(start, end), content
+        return None
+
+    def _metadata(self, record: Ref) -> None:
+        header = self.seg.header
+        head = self.text[header.start:header.end]
+        if record.identifier:
+            self._say(record, "identifier", record.identifier, self._first_span(record.identifier, header))
+        title = self._title(header) if self.seg.enacting is not None else None
+        if title:
+            self._say(record, "title", title[1], title[0], lang=self.lang_code)
+        adoption = self.lang.pattern("adoption_line").search(head)
+        body = self.enacting_body
+        body_span = self.seg.enacting
+        if adoption and body is None:
+            body = body_for_name(adoption.group("body"), self.lang_code)
+            body_span = Span(header.start + adoption.start("body"), header.start + adoption.end("body"))
+        if body is not None and body_span is not None:
+            self._say(record, "adoptedBy", body, body_span)
+            parent = _parent_body(body)
+            if parent is not None:
+                self._say(record, "adoptedBy", parent, body_span)
+        date_match = adoption or self.lang.pattern("venue_date").search(head)
+        if date_match:
+            date = self._date(date_match.group("date"))
+            if date:
+                span = Span(header.start + date_match.start("date"), header.start + date_match.end("date"))
+                self._say(record, "adoptionDate", date, span, datatype="date")
+        elif self.seg.closing is not None:
+            closing = self.text[self.seg.closing.start:self.seg.closing.end]
+            found = self.lang.pattern("date_pattern").search(closing)
+            if found and self._date(found.group()):
+                span = Span(self.seg.closing.start + found.start(), self.seg.closing.start + found.end())
+                self._say(record, "adoptionDate", self._date(found.group()) or "", span, datatype="date")
+        for name, prop in (("session_line", "session"), ("agenda_line", "agendaItem")):
+            found = self.lang.pattern(name).search(head)
+            if found:
+                group = found.lastgroup or ""
+                span = Span(header.start + found.start(group), header.start + found.end(group))
+                self._say(record, prop, found.group(group), span)
+        if self.seg.closing is not None:
+            closing = self.text[self.seg.closing.start:self.seg.closing.end]
+            meeting = self.lang.pattern("meeting_line").search(closing)
+            if meeting:
+                span = Span(self.seg.closing.start + meeting.start("meeting"),
+                            self.seg.closing.start + meeting.end("meeting"))
+                self._say(record, "meeting", meeting.group("meeting"), span)
+        report = self.lang.pattern("report_line").search(head)
+        if report:
+            for span, symbol in find_symbols(self.text, header.start + report.start("report"),
+                                             header.start + report.end("report")):
+                self._say(record, "onReport", instrument_for_symbol(symbol), span)
+                break
+
+    def _first_span(self, needle: str, within: Span) -> Span:
+        found = self.text.find(needle, within.start, within.end)
+        if found < 0:
+            found = self.text.find(needle)
+        return Span(found, found + len(needle)) if found >= 0 else Span(within.start, max(within.end, 1))
+
+    def _date(self, written: str) -> str | None:
+        match = self.lang.pattern("date_pattern").search(written)
+        if not match:
+            return None
+        month = self.lang.get("months", {}).get(match.group("month"))
+        try:
+            return dt.date(int(match.group("year")), int(month), int(match.group("day"))).isoformat()
+        except (TypeError, ValueError):
+            return None
+
+    # -- clauses ----------------------------------------------------------------------------------
+    def _clauses(self, record: Ref) -> None:
+        notes = {note.marker: note for note in self.seg.footnotes}
+        for paragraph in self.seg.paragraphs:
+            raw = self.text[paragraph.span.start:paragraph.span.end]
+            body = re.sub(r"^\s*\**\s*\d{1,3}\s*\.\s+", "", raw) if paragraph.kind == "operative" else raw
+            clause = ClauseRecord(record, paragraph.kind, paragraph.ordinal, paragraph.span, clean(body),
+                                  paragraph.opening_phrase)
+            spans = [paragraph.span]
+            for marker in paragraph.footnote_markers:
+                note = notes.get(marker)
+                if note is not None:
+                    clause.footnotes.append(clean(self.text[note.span.start:note.span.end]))
+                    spans.append(note.span)
+            self.out.clauses.append(clause)
+            clause_ref = _clause_ref(clause)
+            self._citations(clause_ref, spans, cite_names=False)
+            self._establishes_and_endorses(clause_ref, paragraph.span, clause.opening_phrase)
+
+    def _citations(self, subject: Ref, spans: list[Span], cite_names: bool) -> None:
+        own = self.record.identifier if self.record else None
+        seen: set[Ref] = set()
+        for span in spans:
+            found: list[tuple[Span, Ref]] = []
+            for where, symbol in find_symbols(self.text, span.start, span.end):
+                found.append((where, instrument_for_symbol(symbol)))
+            found += self._resolution_references(span)
+            if cite_names:
+                found += [(where, ref_for_entry(entry)) for where, entry in find_names(self.text, span.start, span.end)
+                          if entry.kind == "instrument"]
+                if self.record is not None:
+                    for match in eu_document_pattern().finditer(self.text, span.start, span.end):
+                        symbol = eu_document_symbol(match)
+                        if symbol != own:
+                            found.append((Span(match.start(), match.end()), instrument_for_symbol(symbol)))
+            for where, ref in sorted(found, key=lambda item: item[0].start):
+                if ref.identifier == own or ref in seen:
+                    continue
+                seen.add(ref)
+                self._say(subject, "cites", ref, where)
+
+    def _resolution_references(self, span: Span) -> list[tuple[Span, Ref]]:
+        """'its resolution 65/230', 'resolutions 55/63 of 4 December 2000 and 56/121', '2341 (2017)'."""
+        found: list[tuple[Span, Ref]] = []
+        keyword = re.compile(self.lang.get("resolution_word") + r"\s+")
+        joiner = re.compile(self.lang.get("list_joiners"))
+        date_of = re.compile(self.lang.get("date_of"))
+        its = re.compile(r"\b" + self.lang.get("its_word") + r"\s+$")
+        flat = self.text
+        for match in keyword.finditer(flat, span.start, span.end):
+            body = self._qualifier(flat[max(span.start, match.start() - 90):match.start()], its)
+            position = match.end()
+            # "resolutions concerning Sudan, in particular 1591 (2005), …": the list may start a few words on
+            gap = re.match(r"[^\d;.]{0,60}?(?=\d|ES-|S-)", flat[position:span.end])
+            if gap and gap.end() and match_resolution_number(flat, position + gap.end(), body):
+                position += gap.end()
+            while position < span.end:
+                number = match_resolution_number(flat, position, body)
+                if number is None:
+                    break
+                found.append((Span(number[0].start(), number[0].end()), instrument_for_symbol(number[1])))
+                position = number[0].end()
+                dated = date_of.match(flat, position)
+                if dated:
+                    position = dated.end()
+                joined = joiner.match(flat, position)
+                if not joined:
+                    break
+                position = joined.end()
+        for bare in bare_resolution_pattern().finditer(flat, span.start, span.end):
+            number = match_resolution_number(flat, bare.start(), None)
+            if number is not None:
+                found.append((Span(bare.start(), bare.end()), instrument_for_symbol(number[1])))
+        return found
+
+    def _qualifier(self, before: str, its: re.Pattern[str]) -> str | None:
+        """Whose resolution: the body named just before the word, or the enacting body after 'its'."""
+        if its.search(before):
+            return _body_key(self.enacting_body)
+        names = list(find_names(before))
+        if names and names[-1][0].end >= len(before.rstrip()) - 2 and names[-1][1].kind == "body":
+            key = names[-1][1].key
+            return key if has_series(key) else key
+        return None
+
+    def _establishes_and_endorses(self, clause: Ref, span: Span, opening: str | None) -> None:
+        text = self.text
+        citations = [s for s in self.out.statements if s.subject == clause and s.predicate == "cites"
+                     and isinstance(s.obj, Ref) and s.obj.cls == "Resolution"]
+        for name in ("establish_active", "establish_passive"):
+            for match in self.lang.pattern(name, re.IGNORECASE).finditer(text, span.start, span.end):
+                subject = self._acting_instrument(citations, match.start(), opening, "establish")
+                if subject is None:
+                    continue
+                body = self._named_body(match.group("object"))
+                if body is not None:
+                    self._say(subject, "establishes", body, Span(match.start(), match.end()))
+                    self._mention(body, Span(match.start("object"), match.end("object")))
+        for name in ("endorse_active", "endorse_passive"):
+            for match in self.lang.pattern(name).finditer(text, span.start, span.end):
+                obj_span = Span(match.start("object"), match.end("object"))
+                instrument = next((ref_for_entry(e) for _, e in find_names(text, obj_span.start, obj_span.end)
+                                   if e.kind == "instrument"), None)
+                if instrument is None:
+                    continue
+                if name == "endorse_passive":
+                    after = [s for s in citations if s.span.start > match.end()]
+                    subject = after[0].obj if after and after[0].span.start - match.end() < 80 else None
+                else:
+                    subject = self._acting_instrument(citations, match.start(), opening, "endors")
+                if isinstance(subject, Ref):
+                    self._say(subject, "endorses", instrument, Span(match.start(), match.end()))
+
+    def _acting_instrument(self, citations: list[Statement], at: int, opening: str | None,
+                           verb: str) -> Ref | None:
+        """The instrument that acts: the resolution cited just before ('resolution 73/266 … establishing'),
+        or the document itself when its own paragraph says so ('Decides to establish')."""
+        before = [s for s in citations if s.span.end <= at]
+        if before:
+            gap = self.text[before[-1].span.end:at]
+            if len(gap) < 160 and not re.search(r"[;]", gap):
+                return before[-1].obj if isinstance(before[-1].obj, Ref) else None
+        if opening and self.record is not None and (opening.lower().startswith(("decides", verb))):
+            return self.record
+        return None
+
+    def _named_body(self, phrase: str) -> Ref | None:
+        phrase = re.split(r"\s+(?:of \d|in \d|on \d|at its|which|whose|and to|with a view|held|to be|for the period)",
+                          " ".join(phrase.split()))[0]
+        inner = next(((s, e) for s, e in find_names(phrase) if e.kind == "body"), None)
+        if inner is not None and inner[0].start <= 4:
+            return ref_for_entry(inner[1])
+        words = re.sub(r"^(?:the|an?)\s+", "", phrase, flags=re.I)
+        if not re.match(r"(?:[Oo]pen-ended\s+|[Ii]ntergovernmental\s+|[Aa]d [Hh]oc\s+)*[A-Z]", words):
+            return None
+        if not re.search(r"\b(?:Group|Committee|Commission|Council|Working|Panel|Forum|Conference|Office|"
+                         r"Board|Mechanism|Task Force|Body|Network|Programme|Fund)\b", words):
+            return None
+        return body_for_name(words, self.lang_code)
+
+    # -- reservations ---------------------------------------------------------------------------
+    def _reservations(self, record: Ref) -> None:
+        pattern = self.lang.pattern("reservation")
+        target = self.lang.pattern("reservation_target", re.IGNORECASE)
+        kinds = self.lang.get("paragraph_kinds", {})
+        clauses = {(c.kind, c.ordinal): c for c in self.out.clauses}
+        for match in pattern.finditer(self.text):
+            state_name = match.group("state")
+            entry = lookup_name(state_name)
+            state = ref_for_entry(entry) if entry else body_for_name(state_name, self.lang_code)
+            kind = "operative"
+            note = Span(match.start(), match.end())
+            for found in target.finditer(match.group("targets")):
+                if found.group("kind"):
+                    kind = kinds.get(found.group("kind").lower(), kind)
+                ordinal = int(found.group("number"))
+                clause = clauses.get((kind, ordinal))
+                if clause is None:
+                    clause = ClauseRecord(record, kind, ordinal, None, None, None)
+                    clauses[(kind, ordinal)] = clause
+                    self.out.clauses.append(clause)
+                self.out.reservations.append(
+                    ReservationRecord(record, state, clause, clean(match.group()), note))
+            self._mention(state, Span(match.start("state"), match.end("state")))
+
+    # -- what the document names ---------------------------------------------------------------
+    def _mentions(self) -> None:
+        text = self.text
+        for span, entry in find_names(text):
+            self._mention(ref_for_entry(entry), span)
+        for span, symbol in find_symbols(text):
+            self._mention(instrument_for_symbol(symbol), span)
+        for statement in self.out.statements:
+            if statement.predicate in ("cites", "adoptedBy", "establishes", "endorses", "onReport") and isinstance(
+                    statement.obj, Ref):
+                self._mention(statement.obj, statement.span)
+            if statement.predicate in ("establishes", "endorses") and not statement.subject.key.count("/op/") \
+                    and not statement.subject.key.count("/pre/"):
+                self._mention(statement.subject, statement.span)
+        for record in self.out.records:
+            self._mention(record, Span(0, min(len(text), 1)))
+
+
+def _line_at(text: str, position: int) -> str:
+    start = text.rfind("\n", 0, position) + 1
+    end = text.find("\n", position)
+    return text[start:end if end >= 0 else len(text)]
+
+
+def _slug_lower(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:80]
+
+
+def _body_key(body: Ref | None) -> str | None:
+    return body.key.split("/", 1)[1] if body is not None and "/" in body.key else None
+
+
+def _parent_body(body: Ref) -> Ref | None:
+    from cyberlex.knowledge import gazetteer
+
+    entry = gazetteer().get(_body_key(body) or "")
+    parent = entry.extra.get("parent") if entry else None
+    if parent and parent in gazetteer() and entry is not None and entry.extra.get("adopts_for_parent"):
+        return ref_for_entry(gazetteer()[parent])
+    return None
+
+
+def _clause_ref(clause: ClauseRecord) -> Ref:
+    return Ref(key=clause.key, cls="OperativeClause" if clause.kind == "operative" else "PreambularClause")

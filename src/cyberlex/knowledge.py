@@ -1,0 +1,105 @@
+"""Loads the knowledge kept as data in mappings/: phrase tables, symbol grammars, gazetteer.
+
+Everything here is read once and cached; adding a language or a body means adding data.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+from cyberlex.resources import data_path
+
+
+def _load(relative: str) -> dict[str, Any]:
+    with (data_path("mappings") / relative).open("rb") as handle:
+        return tomllib.load(handle)
+
+
+@dataclass(frozen=True)
+class Language:
+    """The drafting conventions of one language (mappings/lang/<code>.toml)."""
+
+    code: str
+    table: dict[str, Any]
+
+    def pattern(self, name: str, flags: int = re.MULTILINE) -> re.Pattern[str]:
+        """A compiled pattern from the table."""
+        return _compile(self.code, name, flags)
+
+    def get(self, name: str, default: Any = None) -> Any:
+        """A raw entry of the table."""
+        return self.table.get(name, default)
+
+
+@cache
+def _compile(code: str, name: str, flags: int) -> re.Pattern[str]:
+    return re.compile(languages()[code].table[name], flags)
+
+
+@cache
+def languages() -> dict[str, Language]:
+    """Every language with a phrase table, by ISO 639-1 code."""
+    found = {}
+    for path in sorted((data_path("mappings") / "lang").glob("*.toml")):
+        with path.open("rb") as handle:
+            table = tomllib.load(handle)
+        found[table["language"]] = Language(table["language"], table)
+    return found
+
+
+@cache
+def symbols() -> dict[str, Any]:
+    """The symbol grammars (mappings/symbols.toml)."""
+    return _load("symbols.toml")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A gazetteer entry: a body, State or named instrument."""
+
+    key: str
+    cls: str
+    kind: str  # "body" | "instrument"
+    labels: dict[str, tuple[str, ...]]
+    acronyms: tuple[str, ...] = ()
+    identifiers: tuple[str, ...] = ()
+    wikidata: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def pref_label(self) -> str:
+        """The preferred English label, or the first label in any language."""
+        for lang in ("en", *sorted(self.labels)):
+            if self.labels.get(lang):
+                return self.labels[lang][0]
+        return self.key
+
+
+@cache
+def gazetteer() -> dict[str, Entry]:
+    """Every gazetteer entry by key. Keys are unique across files."""
+    entries: dict[str, Entry] = {}
+    for name, kind in (("bodies.toml", "body"), ("states.toml", "body"), ("instruments.toml", "instrument")):
+        path = data_path("mappings") / "gazetteer" / name
+        if not path.exists():
+            continue
+        for key, raw in _load(f"gazetteer/{name}").items():
+            if not isinstance(raw, dict):
+                continue
+            labels = {lang: tuple(v) for lang, v in raw.get("labels", {}).items()}
+            entries[key] = Entry(
+                key=key,
+                cls=raw.get("class", "Body" if kind == "body" else "Instrument"),
+                kind=kind,
+                labels=labels,
+                acronyms=tuple(raw.get("acronyms", ())),
+                identifiers=tuple(raw.get("identifiers", ())),
+                wikidata=raw.get("wikidata"),
+                extra={k: v for k, v in raw.items()
+                       if k not in ("class", "labels", "acronyms", "identifiers", "wikidata")},
+            )
+    return entries

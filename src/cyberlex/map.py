@@ -1,0 +1,212 @@
+"""Stage 5, map: an Extraction becomes RDF quads, as the mapping in mappings/rdf.toml says.
+
+Each document's statements go to a named graph named by its source document's IRI; names and
+Wikidata identifiers of the gazetteer entities it uses go to the named graph `id:graph/gazetteer`.
+Every statement gets an evidence node: the statement, the source document, offsets and quote.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from pyoxigraph import Literal, NamedNode, Quad
+
+from cyberlex.knowledge import gazetteer
+from cyberlex.models import ClauseRecord, Extraction, Ref, Span
+from cyberlex.resolve import slug
+from cyberlex.resources import data_path
+
+DEFAULT_BASE = "https://w3id.org/cyberlex/id/"
+XSD = "http://www.w3.org/2001/XMLSchema#"
+RDF_TYPE = NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+
+
+@cache
+def prefixes() -> dict[str, str]:
+    """The prefixes declared once in mappings/prefixes.toml."""
+    with (data_path("mappings") / "prefixes.toml").open("rb") as handle:
+        return dict(tomllib.load(handle))
+
+
+@cache
+def mapping() -> dict[str, Any]:
+    """The mapping table (mappings/rdf.toml)."""
+    with (data_path("mappings") / "rdf.toml").open("rb") as handle:
+        return tomllib.load(handle)
+
+
+@cache
+def term(curie: str) -> NamedNode:
+    """A CURIE over the declared prefixes as an IRI."""
+    prefix, _, local = curie.partition(":")
+    return NamedNode(prefixes()[prefix] + local)
+
+
+@dataclass(frozen=True)
+class Mapper:
+    """Maps extractions under one base IRI."""
+
+    base: str = DEFAULT_BASE
+
+    def iri(self, key: str) -> NamedNode:
+        """The IRI of an entity key."""
+        return NamedNode(self.base + key)
+
+    def source_iri(self, file_name: str) -> NamedNode:
+        """The IRI of a source document (also the name of its graph)."""
+        return NamedNode(f"{self.base}source/{slug(file_name).lower()}")
+
+    def gazetteer_graph(self) -> NamedNode:
+        """The named graph of reference data from the gazetteer."""
+        return NamedNode(self.base + "graph/gazetteer")
+
+    def map(self, extraction: Extraction) -> list[Quad]:
+        """All quads of one document, its gazetteer reference data included."""
+        return list(_DocumentMapper(self, extraction).quads())
+
+
+class _DocumentMapper:
+    def __init__(self, mapper: Mapper, extraction: Extraction) -> None:
+        self.mapper = mapper
+        self.ex = extraction
+        self.source = extraction.source
+        self.graph = mapper.source_iri(self.source.file_name)
+        self.lang = self.source.language
+        self.table = mapping()
+        self.entities: dict[str, Ref] = {}
+        self.evidence: list[tuple[Span, NamedNode, NamedNode, NamedNode | Literal]] = []
+
+    def quad(self, s: NamedNode, p: NamedNode, o: NamedNode | Literal) -> Quad:
+        return Quad(s, p, o, self.graph)
+
+    def node(self, ref: Ref) -> NamedNode:
+        self.entities.setdefault(ref.key, ref)
+        return self.mapper.iri(ref.key)
+
+    def quads(self) -> Iterator[Quad]:
+        yield from self._source()
+        yield from self._statements()
+        yield from self._clauses()
+        yield from self._reservations()
+        yield from self._entities()
+        yield from self._evidence()
+
+    def _source(self) -> Iterator[Quad]:
+        table = self.table["source"]
+        doc = self.graph
+        yield self.quad(doc, RDF_TYPE, term(table["class"]))
+        yield self.quad(doc, term(table["fileName"]), Literal(self.source.file_name))
+        yield self.quad(doc, term(table["sha256"]), Literal(self.source.sha256))
+        yield self.quad(doc, term(table["language"]), Literal(self.lang, datatype=NamedNode(XSD + "language")))
+        yield self.quad(doc, term(table["format"]), Literal(self.source.media_type))
+        for record in self.ex.records:
+            yield self.quad(doc, term(table["records"]), self.node(record))
+        for ref, span in sorted(self.ex.mentions.items(), key=lambda item: item[0].key):
+            obj = self.node(ref)
+            yield self.quad(doc, term(table["mentions"]), obj)
+            self.evidence.append((span, doc, term(table["mentions"]), obj))
+
+    def _statements(self) -> Iterator[Quad]:
+        for statement in self.ex.statements:
+            rule = self.table["statements"][statement.predicate]
+            subject = self.node(statement.subject)
+            prop = term(rule["property"])
+            obj: NamedNode | Literal
+            if rule["object"] == "entity":
+                assert isinstance(statement.obj, Ref)
+                obj = self.node(statement.obj)
+            elif rule["object"] == "text":
+                obj = Literal(str(statement.obj), language=self.lang)
+            elif rule["object"] == "typed":
+                obj = Literal(str(statement.obj), datatype=term(rule["datatype"]))
+            else:
+                obj = Literal(str(statement.obj))
+            yield self.quad(subject, prop, obj)
+            self.evidence.append((statement.span, subject, prop, obj))
+
+    def _clause_node(self, clause: ClauseRecord) -> NamedNode:
+        return self.mapper.iri(clause.key)
+
+    def _clauses(self) -> Iterator[Quad]:
+        table = self.table["clause"]
+        for clause in self.ex.clauses:
+            node = self._clause_node(clause)
+            owner = self.node(clause.instrument)
+            yield self.quad(owner, term(table["hasClause"]), node)
+            yield self.quad(node, RDF_TYPE, term(table["classes"][clause.kind]))
+            yield self.quad(node, term(table["ordinal"]), Literal(str(clause.ordinal),
+                                                                  datatype=NamedNode(XSD + "integer")))
+            if clause.text is not None and clause.span is not None:
+                yield self.quad(node, term(table["text"]), Literal(clause.text, language=self.lang))
+                self.evidence.append((clause.span, owner, term(table["hasClause"]), node))
+            if clause.opening_phrase:
+                yield self.quad(node, term(table["openingPhrase"]), Literal(clause.opening_phrase, language=self.lang))
+            for footnote in clause.footnotes:
+                yield self.quad(node, term(table["footnote"]), Literal(footnote, language=self.lang))
+
+    def _reservations(self) -> Iterator[Quad]:
+        table = self.table["reservation"]
+        for reservation in self.ex.reservations:
+            node = self.mapper.iri(reservation.key)
+            owner = self.node(reservation.instrument)
+            yield self.quad(owner, term(table["hasReservation"]), node)
+            yield self.quad(node, RDF_TYPE, term(table["class"]))
+            yield self.quad(node, term(table["madeBy"]), self.node(reservation.state))
+            yield self.quad(node, term(table["concerns"]), self._clause_node(reservation.clause))
+            yield self.quad(node, term(table["text"]), Literal(reservation.text, language=self.lang))
+            for prop in ("hasReservation", "madeBy", "concerns"):
+                subject = owner if prop == "hasReservation" else node
+                obj = {"hasReservation": node, "madeBy": self.node(reservation.state),
+                       "concerns": self._clause_node(reservation.clause)}[prop]
+                self.evidence.append((reservation.span, subject, term(table[prop]), obj))
+
+    def _entities(self) -> Iterator[Quad]:
+        """Types and names of every entity used: from the gazetteer, or as found in this document."""
+        table = self.table["entity"]
+        known = gazetteer()
+        reference = self.mapper.gazetteer_graph()
+        for key in sorted(self.entities):
+            ref = self.entities[key]
+            if "/op/" in key or "/pre/" in key:
+                continue
+            node = self.mapper.iri(key)
+            yield self.quad(node, RDF_TYPE, term(table["class_namespace"] + ref.cls))
+            entry = known.get(key.split("/", 1)[1]) if key.startswith(("body/", "state/", "instrument/")) else None
+            if ref.identifier:
+                yield self.quad(node, term(table["identifier"]), Literal(ref.identifier))
+            if entry is None:
+                if ref.label:
+                    yield self.quad(node, term(table["prefLabel"]), Literal(ref.label, language=ref.lang or self.lang))
+                continue
+            yield Quad(node, RDF_TYPE, term(table["class_namespace"] + entry.cls), reference)
+            for lang, labels in sorted(entry.labels.items()):
+                yield Quad(node, term(table["prefLabel"]), Literal(labels[0], language=lang), reference)
+                for label in labels[1:]:
+                    yield Quad(node, term(table["altLabel"]), Literal(label, language=lang), reference)
+            for acronym in (*entry.acronyms, *entry.identifiers):
+                yield Quad(node, term(table["notation"]), Literal(acronym), reference)
+            if entry.wikidata:
+                yield Quad(node, term(table["sameAs"]), term(table["wikidata"] + entry.wikidata), reference)
+
+    def _evidence(self) -> Iterator[Quad]:
+        table = self.table["evidence"]
+        text = self.source.text
+        ordered = sorted(set(self.evidence), key=lambda e: (e[0].start, e[0].end, str(e[1]), str(e[2]), str(e[3])))
+        for number, (span, subject, prop, obj) in enumerate(ordered, start=1):
+            node = NamedNode(f"{self.graph.value}/evidence/{number}")
+            quote = " ".join(text[span.start:span.end].split())[: table["max_quote"]]
+            yield self.quad(node, RDF_TYPE, term(table["class"]))
+            yield self.quad(node, term(table["subject"]), subject)
+            yield self.quad(node, term(table["predicate"]), prop)
+            yield self.quad(node, term(table["object"]), obj)
+            yield self.quad(node, term(table["source"]), self.graph)
+            yield self.quad(node, term(table["start"]), Literal(str(span.start),
+                                                               datatype=NamedNode(XSD + "nonNegativeInteger")))
+            yield self.quad(node, term(table["end"]), Literal(str(span.end),
+                                                             datatype=NamedNode(XSD + "nonNegativeInteger")))
+            if quote:
+                yield self.quad(node, term(table["exact"]), Literal(quote))

@@ -1,0 +1,136 @@
+"""Plain data passed between the pipeline stages (read → segment → extract → resolve → map)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Span:
+    """Character offsets into a source text, end exclusive."""
+
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class SourceText:
+    """One input file as read: decoded text and what is known of the file."""
+
+    path: str
+    file_name: str
+    text: str
+    sha256: str
+    encoding: str
+    media_type: str
+    language: str
+
+
+@dataclass
+class Paragraph:
+    """A preambular or operative paragraph, sub-paragraphs included."""
+
+    kind: str  # "preambular" | "operative"
+    ordinal: int
+    span: Span
+    opening_phrase: str | None
+    footnote_markers: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Footnote:
+    """A footnote: its marker and the span of its text."""
+
+    marker: str
+    span: Span
+
+
+@dataclass
+class Segments:
+    """The structure of one document: cover page, enacting formula, paragraphs, footnotes."""
+
+    source: SourceText
+    header: Span  # everything before the enacting formula (cover page, title)
+    enacting: Span | None  # "The General Assembly,"
+    enacting_body: str | None  # the body named in the enacting formula, as written
+    paragraphs: list[Paragraph]
+    footnotes: list[Footnote]
+    closing: Span | None  # the meeting line and its date
+    annexes: list[Span]
+    body_text: Span  # the whole text outside annexes
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A resolved entity: what a node is, independent of which document names it.
+
+    key is the stable slug used in its IRI; cls is a class local name of the ontology.
+    """
+
+    key: str
+    cls: str
+    identifier: str | None = None  # official symbol
+    label: str | None = None  # name as found (for entities the gazetteer does not know)
+    lang: str | None = None
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One extracted fact with the text that says it.
+
+    subject is a Ref or a clause key ("<instrument key>/op/2"); obj is a Ref or a literal value.
+    """
+
+    subject: Ref | str
+    predicate: str
+    obj: Ref | str | int
+    span: Span
+    lang: str | None = None
+    datatype: str | None = None
+
+
+@dataclass
+class ClauseRecord:
+    """A clause as extracted: owner instrument, kind, ordinal, text (None when only referenced)."""
+
+    instrument: Ref
+    kind: str
+    ordinal: int
+    span: Span | None
+    text: str | None
+    opening_phrase: str | None
+    footnotes: list[str] = field(default_factory=list)
+
+    @property
+    def key(self) -> str:
+        """The clause's IRI path below the instrument's: "A-RES-73-187/op/2"."""
+        return f"{self.instrument.key}/{'op' if self.kind == 'operative' else 'pre'}/{self.ordinal}"
+
+
+@dataclass
+class ReservationRecord:
+    """A reservation by a State on one paragraph of an instrument."""
+
+    instrument: Ref
+    state: Ref
+    clause: ClauseRecord
+    text: str
+    span: Span
+
+    @property
+    def key(self) -> str:
+        """The reservation's IRI path."""
+        kind = "op" if self.clause.kind == "operative" else "pre"
+        return f"{self.instrument.key}/reservation/{self.state.key.split('/')[-1]}/{kind}/{self.clause.ordinal}"
+
+
+@dataclass
+class Extraction:
+    """Everything extracted from one source document."""
+
+    source: SourceText
+    records: list[Ref] = field(default_factory=list)
+    clauses: list[ClauseRecord] = field(default_factory=list)
+    reservations: list[ReservationRecord] = field(default_factory=list)
+    statements: list[Statement] = field(default_factory=list)
+    mentions: dict[Ref, Span] = field(default_factory=dict)

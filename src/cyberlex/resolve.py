@@ -1,0 +1,200 @@
+"""Stage 4, resolve: names and numbers as written become entities with stable keys (Ref).
+
+Symbols are normalised with the grammars in mappings/symbols.toml; names of bodies, States and
+named instruments are looked up in the gazetteer (mappings/gazetteer/), in every language it has.
+Entities the gazetteer does not know get a key derived from their name, so that the same name in
+two files is one node.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cache
+
+from cyberlex.knowledge import Entry, gazetteer, symbols
+from cyberlex.models import Ref, Span
+
+# The class of an instrument known only by its symbol, from the symbol's series.
+SYMBOL_CLASSES = ((re.compile(r"/RES/|^[A-Z]+ \d+/\d+$"), "Resolution"),
+                  (re.compile(r"/PRST/"), "PresidentialStatement"),
+                  (re.compile(r"/DEC/"), "Decision"))
+
+
+def fold(text: str) -> str:
+    """Case, accents, spaces and punctuation folded, for comparing names."""
+    text = unicodedata.normalize("NFKD", text).replace("&", "and")
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    return re.sub(r"[\W_]+", " ", text.casefold()).strip()
+
+
+def slug(text: str) -> str:
+    """A readable IRI segment: 'S/RES/2561 (2021)' -> 'S-RES-2561-2021'."""
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    return re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-")
+
+
+def normalise_symbol(raw: str) -> str:
+    """A symbol as printed, tidied: spaces collapsed, trailing punctuation dropped, '(Sect.26)' spaced."""
+    symbol = " ".join(raw.split()).rstrip(".,;:")
+    symbol = re.sub(r"\s*\(\s*", " (", symbol)
+    return re.sub(r"\(\s*(Sect|Vol|Part)\.?\s*", lambda m: f"({m.group(1)}. " if m.group(1) != "Part" else "(Part ",
+                  symbol)
+
+
+def instrument_for_symbol(symbol: str) -> Ref:
+    """The instrument an official symbol identifies."""
+    symbol = normalise_symbol(symbol)
+    cls = next((name for pattern, name in SYMBOL_CLASSES if pattern.search(symbol)), "Document")
+    return Ref(key=slug(symbol), cls=cls, identifier=symbol)
+
+
+@dataclass(frozen=True)
+class Series:
+    """One way of numbering resolutions (mappings/symbols.toml [[series]])."""
+
+    body: str
+    number: re.Pattern[str]
+    symbol: str
+    default: bool
+
+
+@cache
+def series() -> tuple[Series, ...]:
+    """The resolution series, in the order they are tried."""
+    return tuple(Series(s["body"], re.compile(s["number"]), s["symbol"], bool(s.get("default")))
+                 for s in symbols()["series"])
+
+
+def match_resolution_number(text: str, pos: int, body: str | None) -> tuple[re.Match[str], str] | None:
+    """A resolution number at text[pos:], read in the series of `body` first, then by its form alone."""
+    ordered = [s for s in series() if s.body == body] + [s for s in series() if s.default and s.body != body]
+    for candidate in ordered:
+        match = candidate.number.match(text, pos)
+        if match:
+            fields = {k: (v or "") for k, v in match.groupdict().items()}
+            if fields.get("part"):
+                fields["part"] = " " + re.sub(r"\s*(?:and|to|-)\s*", "-", fields["part"])
+            return match, candidate.symbol.format(**fields)
+    return None
+
+
+def has_series(body: str) -> bool:
+    """Whether resolutions of this body have their own numbering."""
+    return any(s.body == body for s in series())
+
+
+@cache
+def un_symbol_pattern() -> re.Pattern[str]:
+    """Printed UN document symbols."""
+    return re.compile(symbols()["un_symbol"])
+
+
+@cache
+def bare_resolution_pattern() -> re.Pattern[str]:
+    """Resolution numbers whose form alone says what they are ("2462 (2019)")."""
+    return re.compile(symbols()["bare_resolution"])
+
+
+@cache
+def eu_document_pattern() -> re.Pattern[str]:
+    """EU Council document numbers."""
+    return re.compile(symbols()["eu_document"])
+
+
+def find_symbols(text: str, start: int = 0, end: int | None = None) -> Iterator[tuple[Span, str]]:
+    """UN document symbols in text[start:end]; a joint symbol counts as its first part."""
+    end = len(text) if end is None else end
+    joint = re.compile(symbols()["joint_separator"])
+    must = re.compile(symbols()["must_contain"])
+    for match in un_symbol_pattern().finditer(text, start, end):
+        raw = match.group()
+        first = joint.split(raw)[0]
+        if not must.search(first):
+            continue
+        yield Span(match.start(), match.start() + len(first)), normalise_symbol(first)
+
+
+def eu_document_symbol(match: re.Match[str]) -> str:
+    """'ST 12642/25 ADD 1' -> '12642/25 ADD 1'."""
+    suffix = " ".join(re.sub(r"([A-Z]+)\s*(\d+)", r"\1 \2", match.group("suffix")).split())
+    return f"{match.group('number')} {suffix}".strip()
+
+
+# -- the gazetteer ---------------------------------------------------------------------------
+
+def ref_for_entry(entry: Entry) -> Ref:
+    """The entity of a gazetteer entry."""
+    if entry.kind == "instrument":
+        return Ref(key=f"instrument/{entry.key}", cls=entry.cls, label=entry.pref_label)
+    folder = "state" if entry.cls == "State" else "body"
+    return Ref(key=f"{folder}/{entry.key}", cls=entry.cls, label=entry.pref_label)
+
+
+@cache
+def _name_index() -> tuple[re.Pattern[str], dict[str, Entry], dict[str, Entry]]:
+    exact: dict[str, Entry] = {}
+    folded: dict[str, Entry] = {}
+    for entry in gazetteer().values():
+        names = [n for labels in entry.labels.values() for n in labels] + list(entry.acronyms)
+        names += list(entry.identifiers)
+        for name in names:
+            exact.setdefault(name, entry)
+            folded.setdefault(fold(name), entry)
+    alternatives = sorted((n for n in exact if n.strip()), key=len, reverse=True)
+    if not alternatives:
+        return re.compile(r"(?!x)x"), exact, folded
+    pattern = re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(n) for n in alternatives) + r")(?![\w])")
+    return pattern, exact, folded
+
+
+def find_names(text: str, start: int = 0, end: int | None = None) -> Iterator[tuple[Span, Entry]]:
+    """Gazetteer names in text[start:end], longest first, case as written, on word boundaries.
+
+    Line breaks inside a name are allowed (PDF renderings wrap long names).
+    """
+    end = len(text) if end is None else end
+    pattern, exact, _ = _name_index()
+    window = text[start:end]
+    flat = window.replace("\n", " ")
+    for match in pattern.finditer(flat):
+        yield Span(start + match.start(), start + match.end()), exact[match.group()]
+
+
+ORDINAL_PREFIX = re.compile(r"^(?:the\s+)?\d+(?:st|nd|rd|th|\.)?\s+", re.IGNORECASE)
+
+
+def lookup_name(name: str) -> Entry | None:
+    """The gazetteer entry whose name this is (folded comparison), or None."""
+    _, exact, folded = _name_index()
+    name = " ".join(name.split())
+    for candidate in (name, ORDINAL_PREFIX.sub("", name), re.sub(r"^(?:the|an?)\s+", "", name, flags=re.I)):
+        entry = exact.get(candidate) or folded.get(fold(candidate))
+        if entry is not None:
+            return entry
+    return None
+
+
+def body_for_name(name: str, lang: str) -> Ref:
+    """A body by name: the gazetteer's entry if it knows the name, else a body keyed by the name."""
+    name = " ".join(name.split()).strip(" ,.;*")
+    entry = lookup_name(name)
+    if entry is None:
+        inner = next(find_names(name), None)
+        if inner is not None and inner[0].end - inner[0].start >= 0.6 * len(name) and inner[1].kind == "body":
+            entry = inner[1]
+    if entry is not None and entry.kind == "body":
+        return ref_for_entry(entry)
+    bare = ORDINAL_PREFIX.sub("", re.sub(r"^(?:the|an?)\s+", "", name, flags=re.I))
+    return Ref(key=f"body/{slug(bare).lower()}", cls="Body", label=bare, lang=lang)
+
+
+def instrument_for_name(name: str, lang: str, cls: str = "Instrument") -> Ref:
+    """A named instrument: the gazetteer's if known, else keyed by its name."""
+    entry = lookup_name(name)
+    if entry is not None and entry.kind == "instrument":
+        return ref_for_entry(entry)
+    return Ref(key=f"instrument/{slug(name).lower()}", cls=cls, label=name, lang=lang)

@@ -1,0 +1,215 @@
+"""Stage 2, segment: a SourceText becomes Segments (enacting formula, paragraphs, footnotes, annexes).
+
+Follows the drafting conventions of UN resolutions (and of the bodies that copy them: CCPCJ, IPU):
+cover page, enacting formula ("The General Assembly,"), preambular paragraphs that open with a
+participle and end with a comma, numbered operative paragraphs with lettered sub-paragraphs, the
+meeting line, footnotes below a rule, annexes. The phrase tables are in mappings/lang/.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from cyberlex.knowledge import Language, languages
+from cyberlex.models import Footnote, Paragraph, Segments, SourceText, Span
+
+OPERATIVE_START = re.compile(r"^\s*\**\s*(?P<number>\d{1,3})\s*\.\s+(?=\S)")
+PARTICIPLE = re.compile(r"^[A-Z][a-z]+(?:ing|ed)\b")
+MARKUP = re.compile(r"^[\s*_#>]+")
+FOOTNOTE_LINE = re.compile(r"^\s*(?:<sup>\s*(?P<sup>\d{1,3})\s*</sup>|(?P<plain>\d{1,3})(?=\s))\s*(?P<text>\S.*)$")
+# A line of spaces alone, long, is how PDF text extraction often renders the footnote rule.
+WIDE_BLANK = re.compile(r"^[ \t]{20,}$")
+ENDS_PREAMBULAR = re.compile(r"[,;]\s*(?:\*+\s*)?(?:<sup>\s*\d+\s*</sup>|\d{1,3})?\s*$")
+
+
+@dataclass(frozen=True)
+class _Line:
+    start: int
+    end: int  # end of content, newline excluded
+    text: str
+
+
+def _lines(text: str) -> list[_Line]:
+    found = []
+    for match in re.finditer(r"[^\n]*", text):
+        if match.start() > 0 and text[match.start() - 1] != "\n" and not match.group():
+            continue
+        found.append(_Line(match.start(), match.end(), match.group()))
+    return found
+
+
+def segment(source: SourceText) -> Segments:
+    """Split one document into its parts. Documents without an enacting formula have no paragraphs."""
+    text = source.text
+    lines = _lines(text)
+    lang_order = [source.language, *(c for c in sorted(languages()) if c != source.language)]
+    tables = [languages()[c] for c in lang_order if c in languages()]
+
+    enacting_index, enacting_body, lang = _find_enacting(lines, tables)
+    footnote_lines, footnotes = _find_footnotes(lines, tables[0])
+    annex_index = _first_match(lines, lang.pattern("annex_heading"), enacting_index or 0)
+    end_of_body = annex_index if annex_index is not None else len(lines)
+    body_span = Span(0, lines[end_of_body - 1].end if end_of_body else len(text))
+    annexes = [Span(lines[annex_index].start, len(text))] if annex_index is not None else []
+
+    if enacting_index is None:
+        return Segments(source, Span(0, len(text)), None, None, [], footnotes, None, annexes, body_span)
+
+    meeting_index = _first_match(lines, lang.pattern("meeting_line"), enacting_index + 1, end_of_body)
+    stop = min(i for i in (meeting_index, end_of_body) if i is not None)
+    paragraphs = _paragraphs(lines, enacting_index + 1, stop, footnote_lines, lang)
+    _attach_footnotes(text, paragraphs, footnotes)
+    closing = None
+    if meeting_index is not None:
+        closing_end = lines[min(meeting_index + 1, len(lines) - 1)].end
+        closing = Span(lines[meeting_index].start, closing_end)
+    enacting_line = lines[enacting_index]
+    return Segments(
+        source=source,
+        header=Span(0, enacting_line.start),
+        enacting=Span(enacting_line.start, enacting_line.end),
+        enacting_body=enacting_body,
+        paragraphs=paragraphs,
+        footnotes=footnotes,
+        closing=closing,
+        annexes=annexes,
+        body_text=body_span,
+    )
+
+
+def _find_enacting(lines: list[_Line], tables: list[Language]) -> tuple[int | None, str | None, Language]:
+    """The enacting formula; where a text lacks it, the adoption line of its cover page stands in."""
+    for name in ("enacting_formula", "adoption_line"):
+        for lang in tables:
+            pattern = lang.pattern(name)
+            for index, line in enumerate(lines[:200]):
+                match = pattern.search(line.text) if name == "adoption_line" else pattern.match(line.text)
+                if match:
+                    return index, match.group("body").strip(" *"), lang
+    return None, None, tables[0]
+
+
+def _first_match(lines: list[_Line], pattern: re.Pattern[str], start: int, stop: int | None = None) -> int | None:
+    for index in range(start, len(lines) if stop is None else stop):
+        if pattern.match(lines[index].text):
+            return index
+    return None
+
+
+def _find_footnotes(lines: list[_Line], lang: Language) -> tuple[set[int], list[Footnote]]:
+    """Footnote blocks: numbered lines right below a rule (or a wide blank line), until the text resumes."""
+    rule = lang.pattern("footnote_rule")
+    in_block = False
+    block_lines: set[int] = set()
+    notes: list[Footnote] = []
+    for index, line in enumerate(lines):
+        if rule.match(line.text) or WIDE_BLANK.match(line.text):
+            in_block = True
+            block_lines.add(index)
+            continue
+        if not in_block:
+            continue
+        match = FOOTNOTE_LINE.match(line.text)
+        if match:
+            marker = match.group("sup") or match.group("plain")
+            notes.append(Footnote(marker, Span(line.start + match.start("text"), line.end)))
+            block_lines.add(index)
+        elif not line.text.strip():
+            block_lines.add(index)
+        elif notes and notes[-1].span.end == lines[index - 1].end and not _is_start(line.text):
+            # a footnote's text wrapped onto the next line
+            notes[-1] = Footnote(notes[-1].marker, Span(notes[-1].span.start, line.end))
+            block_lines.add(index)
+        else:
+            in_block = False
+    return block_lines, notes
+
+
+def _is_start(text: str) -> bool:
+    return bool(OPERATIVE_START.match(text) or PARTICIPLE.match(MARKUP.sub("", text)))
+
+
+def _paragraphs(lines: list[_Line], first: int, stop: int, skip: set[int], lang: Language) -> list[Paragraph]:
+    paragraphs: list[Paragraph] = []
+    last_text = ""
+    preambular_count = 0
+    operative_count = 0
+    for index in range(first, stop):
+        if index in skip:
+            continue
+        line = lines[index]
+        if not line.text.strip():
+            continue
+        operative = OPERATIVE_START.match(line.text)
+        if operative and int(operative.group("number")) == operative_count + 1:
+            operative_count += 1
+            paragraphs.append(Paragraph("operative", operative_count, Span(line.start, line.end),
+                                        opening_phrase(line.text[operative.end():], lang, "operative")))
+        elif operative_count == 0 and _starts_preambular(line.text, last_text, lang):
+            preambular_count += 1
+            body_start = line.start + len(line.text) - len(line.text.lstrip())
+            paragraphs.append(Paragraph("preambular", preambular_count, Span(body_start, line.end),
+                                        opening_phrase(line.text.lstrip(), lang, "preambular")))
+        elif paragraphs:
+            paragraphs[-1].span = Span(paragraphs[-1].span.start, line.end)
+        else:
+            continue
+        last_text = line.text
+    return paragraphs
+
+
+def _starts_preambular(text: str, previous: str, lang: Language) -> bool:
+    if previous and not ENDS_PREAMBULAR.search(previous):
+        return False
+    words = MARKUP.sub("", text)
+    if not words[:1].isupper():
+        return False
+    if any(words.startswith(p + " ") or words == p or words.startswith(p + "*") or words.startswith(p + ",")
+           for p in lang.get("preambular_phrases", [])):
+        return True
+    return bool(PARTICIPLE.match(words))
+
+
+def opening_phrase(text: str, lang: Language, kind: str) -> str | None:
+    """The opening words of a paragraph as written: the italic span, else the longest known phrase."""
+    italic = re.match(r"\s*\*(?P<phrase>[^*\n]{1,80})\*", text)
+    if italic:
+        return " ".join(italic.group("phrase").split())
+    words = MARKUP.sub("", text)
+    prefix = ""
+    for candidate in sorted(lang.get("phrase_prefixes", []), key=len, reverse=True):
+        if words.startswith(candidate + " "):
+            prefix, words = candidate + " ", words[len(candidate) + 1:]
+            break
+    table = lang.get("preambular_phrases" if kind == "preambular" else "operative_phrases", [])
+    phrase = next((p for p in sorted(table, key=len, reverse=True)
+                   if words.startswith(p) and not words[len(p):len(p) + 1].isalpha()), None)
+    if phrase is None:
+        first = re.match(r"[^\W\d_][\w'’-]*", words)
+        if first is None:
+            return None
+        phrase = first.group()
+    rest = words[len(phrase):]
+    for modifier in sorted(lang.get("phrase_modifiers", []), key=len, reverse=True):
+        if re.match(rf"\s+{re.escape(modifier)}\b", rest):
+            phrase += " " + modifier
+            break
+    return (prefix + phrase).strip()
+
+
+def _attach_footnotes(text: str, paragraphs: list[Paragraph], footnotes: list[Footnote]) -> None:
+    """Give each footnote to the paragraph that carries its marker (glued to the word before it)."""
+    position = 0
+    for note in footnotes:
+        marker = re.escape(note.marker)
+        pattern = re.compile(rf"<sup>\s*{marker}\s*</sup>|(?<=[^\s\d/.(\[-]){marker}(?=[\s,;.:)]|$)")
+        for paragraph in paragraphs:
+            if paragraph.span.end < position:
+                continue
+            start = max(paragraph.span.start, position)
+            match = pattern.search(text, start, paragraph.span.end)
+            if match:
+                paragraph.footnote_markers.append(note.marker)
+                position = match.end()
+                break
