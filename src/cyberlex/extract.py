@@ -265,6 +265,7 @@ class _Extractor:
         keyword = re.compile(self.lang.get("resolution_word") + r"\s+")
         joiner = re.compile(self.lang.get("list_joiners"))
         date_of = re.compile(self.lang.get("date_of"))
+        list_aside = re.compile(self.lang.get("list_aside"))
         its = re.compile(r"\b" + self.lang.get("its_word") + r"\s+$")
         flat = self.text
         for match in keyword.finditer(flat, span.start, span.end):
@@ -283,6 +284,9 @@ class _Extractor:
                 dated = date_of.match(flat, position)
                 if dated:
                     position = dated.end()
+                aside = list_aside.match(flat, position)
+                if aside:
+                    position = aside.end()
                 joined = joiner.match(flat, position)
                 if not joined:
                     break

@@ -14,8 +14,12 @@ from dataclasses import dataclass
 from cyberlex.knowledge import Language, languages
 from cyberlex.models import Footnote, Paragraph, Segments, SourceText, Span
 
-OPERATIVE_START = re.compile(r"^\s*\**\s*(?P<number>\d{1,3})\s*\.\s+(?=\S)")
-PARTICIPLE = re.compile(r"^[A-Z][a-z]+(?:ing|ed)\b")
+# "1. Decides"; a lower-case l or capital I for 1 is a common misprint of the first number.
+OPERATIVE_START = re.compile(r"^\s*\**\s*(?P<number>\d{1,3}|l|I)\s*\.\s+(?=\S)")
+# A participle, alone or after an adverb: "Recalling", "Deeply concerned", "Firmly believing".
+PARTICIPLE = re.compile(r"^(?:[A-Z][a-z]+ly\s+[a-z]+(?:ing|ed)|[A-Z][a-z]+(?:ing|ed))\b")
+# An operative verb in the third person: "Adopts", "Takes note".
+THIRD_PERSON = re.compile(r"^[A-Z][a-z]+s\b")
 MARKUP = re.compile(r"^[\s*_#>]+")
 FOOTNOTE_LINE = re.compile(r"^\s*(?:<sup>\s*(?P<sup>\d{1,3})\s*</sup>|(?P<plain>\d{1,3})(?=\s))\s*(?P<text>\S.*)$")
 # A line of spaces alone, long, is how PDF text extraction often renders the footnote rule.
@@ -135,6 +139,10 @@ def _paragraphs(lines: list[_Line], first: int, stop: int, skip: set[int], lang:
     last_text = ""
     preambular_count = 0
     operative_count = 0
+    content = [lines[i].text for i in range(first, stop) if i not in skip and lines[i].text.strip()]
+    # Texts laid out one paragraph per line (rather than wrapped as on a printed page) let any
+    # capitalised line after a paragraph ending in a comma open the next paragraph.
+    one_per_line = bool(content) and sorted(map(len, content))[len(content) // 2] > 100
     for index in range(first, stop):
         if index in skip:
             continue
@@ -142,14 +150,21 @@ def _paragraphs(lines: list[_Line], first: int, stop: int, skip: set[int], lang:
         if not line.text.strip():
             continue
         operative = OPERATIVE_START.match(line.text)
-        if operative and int(operative.group("number")) == operative_count + 1:
+        number = operative.group("number") if operative else ""
+        ordinal = 1 if number in ("l", "I") else int(number) if number.isdigit() else 0
+        if operative and ordinal == operative_count + 1:
             operative_count += 1
             paragraphs.append(Paragraph("operative", operative_count, Span(line.start, line.end),
                                         opening_phrase(line.text[operative.end():], lang, "operative")))
-        elif operative_count == 0 and _starts_preambular(line.text, last_text, lang):
+        elif operative_count == 0 and _starts_unnumbered_operative(line.text, last_text, lang, index, stop, lines):
+            operative_count += 1
+            start = line.start + len(line.text) - len(line.text.lstrip())
+            paragraphs.append(Paragraph("operative", operative_count, Span(start, line.end),
+                                        opening_phrase(line.text.lstrip(), lang, "operative")))
+        elif operative_count == 0 and _starts_preambular(line.text, last_text, lang, one_per_line):
             preambular_count += 1
-            body_start = line.start + len(line.text) - len(line.text.lstrip())
-            paragraphs.append(Paragraph("preambular", preambular_count, Span(body_start, line.end),
+            start = line.start + len(line.text) - len(line.text.lstrip())
+            paragraphs.append(Paragraph("preambular", preambular_count, Span(start, line.end),
                                         opening_phrase(line.text.lstrip(), lang, "preambular")))
         elif paragraphs:
             paragraphs[-1].span = Span(paragraphs[-1].span.start, line.end)
@@ -159,7 +174,19 @@ def _paragraphs(lines: list[_Line], first: int, stop: int, skip: set[int], lang:
     return paragraphs
 
 
-def _starts_preambular(text: str, previous: str, lang: Language) -> bool:
+def _starts_unnumbered_operative(text: str, previous: str, lang: Language, index: int, stop: int,
+                                 lines: list[_Line]) -> bool:
+    """A resolution with a single operative paragraph does not number it: 'Takes note of …'."""
+    words = MARKUP.sub("", text)
+    if not previous or not ENDS_PREAMBULAR.search(previous) or ENDS_PREAMBULAR.search(text):
+        return False
+    if not (THIRD_PERSON.match(words) or any(words.startswith(p + " ") for p in lang.get("operative_phrases", []))):
+        return False
+    later = [line.text for line in lines[index + 1:stop] if line.text.strip()]
+    return not any(OPERATIVE_START.match(t) for t in later)
+
+
+def _starts_preambular(text: str, previous: str, lang: Language, one_per_line: bool) -> bool:
     if previous and not ENDS_PREAMBULAR.search(previous):
         return False
     words = MARKUP.sub("", text)
@@ -168,7 +195,7 @@ def _starts_preambular(text: str, previous: str, lang: Language) -> bool:
     if any(words.startswith(p + " ") or words == p or words.startswith(p + "*") or words.startswith(p + ",")
            for p in lang.get("preambular_phrases", [])):
         return True
-    return bool(PARTICIPLE.match(words))
+    return bool(PARTICIPLE.match(words)) or (one_per_line and bool(previous))
 
 
 def opening_phrase(text: str, lang: Language, kind: str) -> str | None:
