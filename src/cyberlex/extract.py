@@ -295,13 +295,31 @@ class _Extractor:
             number = match_resolution_number(flat, bare.start(), None)
             if number is not None:
                 found.append((Span(bare.start(), bare.end()), instrument_for_symbol(number[1])))
+        words = re.compile(rf"(?:{self.lang.get('resolution_word')}|{self.lang.get('not_resolution_word')})")
+        for dated in self.lang.pattern("dated_number").finditer(flat, span.start, span.end):
+            if any(where.start == dated.start() for where, _ in found):
+                continue
+            introduced = list(words.finditer(flat, span.start, dated.start()))
+            if introduced and not keyword.fullmatch(introduced[-1].group() + " "):
+                continue  # the list is of decisions or paragraphs
+            body = _body_key(self.enacting_body)
+            if introduced:
+                word = introduced[-1]
+                body = self._qualifier(flat[max(span.start, word.start() - 90):word.start()], its) or body
+            number = match_resolution_number(flat, dated.start(), body if body and has_series(body) else None)
+            if number is not None:
+                found.append((Span(dated.start(), dated.end()), instrument_for_symbol(number[1])))
         return found
 
     def _qualifier(self, before: str, its: re.Pattern[str]) -> str | None:
         """Whose resolution: the body named just before the word, or the enacting body after 'its'."""
-        if its.search(before):
-            return _body_key(self.enacting_body)
         names = list(find_names(before))
+        if its.search(before):
+            # "established by the Human Rights Council in its resolution 22/13": its = that body
+            near = [entry for where, entry in names if where.end >= len(before) - 25 and entry.kind == "body"]
+            if near and has_series(near[-1].key):
+                return near[-1].key
+            return _body_key(self.enacting_body)
         if names and names[-1][0].end >= len(before.rstrip()) - 2 and names[-1][1].kind == "body":
             key = names[-1][1].key
             return key if has_series(key) else key

@@ -76,8 +76,6 @@ def match_resolution_number(text: str, pos: int, body: str | None) -> tuple[re.M
         match = candidate.number.match(text, pos)
         if match:
             fields = {k: (v or "") for k, v in match.groupdict().items()}
-            if fields.get("part"):
-                fields["part"] = " " + re.sub(r"\s*(?:and|to|-)\s*", "-", fields["part"])
             return match, candidate.symbol.format(**fields)
     return None
 
