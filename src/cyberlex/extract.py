@@ -45,7 +45,7 @@ class _Extractor:
     def __init__(self, segments: Segments) -> None:
         self.seg = segments
         self.source = segments.source
-        self.text = segments.source.text
+        self.text = segments.plain  # markup blanked out; offsets are those of the source text
         self.lang_code = segments.source.language
         self.lang: Language = languages().get(self.lang_code) or languages()["en"]
         self.out = Extraction(segments.source)

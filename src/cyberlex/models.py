@@ -50,6 +50,7 @@ class Segments:
     """The structure of one document: cover page, enacting formula, paragraphs, footnotes."""
 
     source: SourceText
+    plain: str  # the text with markup blanked out, same length: offsets into either agree
     header: Span  # everything before the enacting formula (cover page, title)
     enacting: Span | None  # "The General Assembly,"
     enacting_body: str | None  # the body named in the enacting formula, as written

@@ -145,7 +145,9 @@ def _name_index() -> tuple[re.Pattern[str], dict[str, Entry], dict[str, Entry]]:
     alternatives = sorted((n for n in exact if n.strip()), key=len, reverse=True)
     if not alternatives:
         return re.compile(r"(?!x)x"), exact, folded
-    pattern = re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(n) for n in alternatives) + r")(?![\w])")
+    # words of a name may be split by any run of white space (PDF renderings wrap long names)
+    body = "|".join(re.escape(n).replace(r"\ ", r"\s+") for n in alternatives)
+    pattern = re.compile(r"(?<![\w-])(?:" + body + r")(?![\w])")
     return pattern, exact, folded
 
 
@@ -156,10 +158,8 @@ def find_names(text: str, start: int = 0, end: int | None = None) -> Iterator[tu
     """
     end = len(text) if end is None else end
     pattern, exact, _ = _name_index()
-    window = text[start:end]
-    flat = window.replace("\n", " ")
-    for match in pattern.finditer(flat):
-        yield Span(start + match.start(), start + match.end()), exact[match.group()]
+    for match in pattern.finditer(text, start, end):
+        yield Span(match.start(), match.end()), exact[" ".join(match.group().split())]
 
 
 ORDINAL_PREFIX = re.compile(r"^(?:the\s+)?\d+(?:st|nd|rd|th|\.)?\s+", re.IGNORECASE)

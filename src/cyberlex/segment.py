@@ -43,6 +43,22 @@ def _lines(text: str) -> list[_Line]:
     return found
 
 
+MARKUP_TO_MASK = re.compile(r"\[([^\]\n]{1,200})\]\([^)\n]*\)|</?sup>|(?<![\w*])\*+|\*+(?![\w*])")
+
+
+def mask_markup(text: str) -> str:
+    """The text with Markdown markup blanked out, character for character, so offsets stay valid.
+
+    "[65/230](#)" becomes " 65/230    " and "*Recalling*" becomes " Recalling ".
+    """
+    def blank(match: re.Match[str]) -> str:
+        if match.group(1) is not None:
+            return " " + match.group(1) + " " * (len(match.group()) - len(match.group(1)) - 1)
+        return " " * len(match.group())
+
+    return MARKUP_TO_MASK.sub(blank, text)
+
+
 def segment(source: SourceText) -> Segments:
     """Split one document into its parts. Documents without an enacting formula have no paragraphs."""
     text = source.text
@@ -58,7 +74,8 @@ def segment(source: SourceText) -> Segments:
     annexes = [Span(lines[annex_index].start, len(text))] if annex_index is not None else []
 
     if enacting_index is None:
-        return Segments(source, Span(0, len(text)), None, None, [], footnotes, None, annexes, body_span)
+        return Segments(source, mask_markup(text), Span(0, len(text)), None, None, [], footnotes, None, annexes,
+                        body_span)
 
     meeting_index = _first_match(lines, lang.pattern("meeting_line"), enacting_index + 1, end_of_body)
     stop = min(i for i in (meeting_index, end_of_body) if i is not None)
@@ -71,6 +88,7 @@ def segment(source: SourceText) -> Segments:
     enacting_line = lines[enacting_index]
     return Segments(
         source=source,
+        plain=mask_markup(text),
         header=Span(0, enacting_line.start),
         enacting=Span(enacting_line.start, enacting_line.end),
         enacting_body=enacting_body,
