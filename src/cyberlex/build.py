@@ -100,14 +100,15 @@ def count(store: Store) -> dict[str, int]:
         return len(set().union(*(nodes_by_class.get(clx + c, set()) for c in classes)))
 
     citations = {(q.subject, q.object) for q in store.quads_for_pattern(None, NamedNode(clx + "cites"), None, None)}
-    triples = {(q.subject, q.predicate, q.object) for q in store}
+    distinct = store.query("SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } } }")
+    triples = int(next(iter(distinct))["n"].value)  # type: ignore[arg-type,index,union-attr]
     return {
         "documents": nodes({"SourceDocument"}),
         "instruments": nodes(instrument_classes),
         "clauses": nodes({"PreambularClause", "OperativeClause"}),
         "citations": len(citations),
         "bodies": nodes(body_classes),
-        "triples": len(triples),
+        "triples": triples,
     }
 
 

@@ -234,12 +234,14 @@ class _Extractor:
                     spans.append(note.span)
             self.out.clauses.append(clause)
             clause_ref = _clause_ref(clause)
-            self._citations(clause_ref, spans, cite_names=False)
-            self._establishes_and_endorses(clause_ref, paragraph.span, clause.opening_phrase)
+            citations = self._citations(clause_ref, spans, cite_names=False)
+            self._establishes_and_endorses(clause_ref, paragraph.span, clause.opening_phrase, citations)
 
-    def _citations(self, subject: Ref, spans: list[Span], cite_names: bool) -> None:
+    def _citations(self, subject: Ref, spans: list[Span], cite_names: bool) -> list[Statement]:
+        """Cite what the spans name; return the citations made."""
         own = self.record.identifier if self.record else None
         seen: set[Ref] = set()
+        made: list[Statement] = []
         for span in spans:
             found: list[tuple[Span, Ref]] = []
             for where, symbol in find_symbols(self.text, span.start, span.end):
@@ -258,6 +260,8 @@ class _Extractor:
                     continue
                 seen.add(ref)
                 self._say(subject, "cites", ref, where)
+                made.append(self.out.statements[-1])
+        return made
 
     def _resolution_references(self, span: Span) -> list[tuple[Span, Ref]]:
         """'its resolution 65/230', 'resolutions 55/63 of 4 December 2000 and 56/121', '2341 (2017)'."""
@@ -325,22 +329,26 @@ class _Extractor:
             return key if has_series(key) else key
         return None
 
-    def _establishes_and_endorses(self, clause: Ref, span: Span, opening: str | None) -> None:
+    def _establishes_and_endorses(self, clause: Ref, span: Span, opening: str | None,
+                                  cited: list[Statement]) -> None:
         text = self.text
-        citations = [s for s in self.out.statements if s.subject == clause and s.predicate == "cites"
-                     and isinstance(s.obj, Ref) and s.obj.cls == "Resolution"]
+        citations = [s for s in cited if isinstance(s.obj, Ref) and s.obj.cls == "Resolution"]
+        lowered = text[span.start:span.end].lower()
+        verbs = self.lang.get("establish_stems", []) + self.lang.get("endorse_stems", [])
+        if not any(stem in lowered for stem in verbs):
+            return
         for name in ("establish_active", "establish_passive"):
-            for match in self.lang.pattern(name, re.IGNORECASE).finditer(text, span.start, span.end):
+            for match, obj_span in self._verb_objects(name, span, re.IGNORECASE):
                 subject = self._acting_instrument(citations, match.start(), opening, "establish")
                 if subject is None:
                     continue
-                body = self._named_body(match.group("object"))
+                body = self._named_body(text[obj_span.start:obj_span.end])
                 if body is not None:
-                    self._say(subject, "establishes", body, Span(match.start(), match.end()))
-                    self._mention(body, Span(match.start("object"), match.end("object")))
+                    self._say(subject, "establishes", body, Span(min(match.start(), obj_span.start),
+                                                                 max(match.end(), obj_span.end)))
+                    self._mention(body, obj_span)
         for name in ("endorse_active", "endorse_passive"):
-            for match in self.lang.pattern(name).finditer(text, span.start, span.end):
-                obj_span = Span(match.start("object"), match.end("object"))
+            for match, obj_span in self._verb_objects(name, span, 0):
                 instrument = next((ref_for_entry(e) for _, e in find_names(text, obj_span.start, obj_span.end)
                                    if e.kind == "instrument"), None)
                 if instrument is None:
@@ -351,7 +359,24 @@ class _Extractor:
                 else:
                     subject = self._acting_instrument(citations, match.start(), opening, "endors")
                 if isinstance(subject, Ref):
-                    self._say(subject, "endorses", instrument, Span(match.start(), match.end()))
+                    self._say(subject, "endorses", instrument, Span(min(match.start(), obj_span.start),
+                                                                    max(match.end(), obj_span.end)))
+
+    def _verb_objects(self, name: str, span: Span, flags: int) -> list[tuple[re.Match[str], Span]]:
+        """Matches of a verb pattern with the span of its object: the named group `object` (active
+        forms), or the noun phrase before the verb, back to a determiner (passive forms)."""
+        found = []
+        for match in self.lang.pattern(name, flags).finditer(self.text, span.start, span.end):
+            if "object" in match.groupdict():
+                found.append((match, Span(match.start("object"), match.end("object"))))
+                continue
+            window_start = max(span.start, match.start() - 250)
+            window = self.text[window_start:match.start()]
+            clause_start = max(window.rfind(","), window.rfind(";"), window.rfind(":")) + 1
+            determiner = self.lang.pattern("determiners", re.IGNORECASE).search(window, clause_start)
+            if determiner is not None:
+                found.append((match, Span(window_start + determiner.start(), match.start())))
+        return found
 
     def _acting_instrument(self, citations: list[Statement], at: int, opening: str | None,
                            verb: str) -> Ref | None:

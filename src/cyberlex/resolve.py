@@ -132,34 +132,57 @@ def ref_for_entry(entry: Entry) -> Ref:
     return Ref(key=f"{folder}/{entry.key}", cls=entry.cls, label=entry.pref_label)
 
 
+WORD = re.compile(r"\w+")
+
+
+@dataclass(frozen=True)
+class _NameIndex:
+    by_first_word: dict[str, re.Pattern[str]]
+    exact: dict[str, Entry]
+    folded: dict[str, Entry]
+
+
 @cache
-def _name_index() -> tuple[re.Pattern[str], dict[str, Entry], dict[str, Entry]]:
+def _name_index() -> _NameIndex:
+    """Names by their first word: a text is scanned word by word, and only the names that start
+    with a word are tried there (one big alternation of all names is far slower)."""
     exact: dict[str, Entry] = {}
     folded: dict[str, Entry] = {}
     for entry in gazetteer().values():
         names = [n for labels in entry.labels.values() for n in labels] + list(entry.acronyms)
         names += list(entry.identifiers)
         for name in names:
-            exact.setdefault(name, entry)
-            folded.setdefault(fold(name), entry)
-    alternatives = sorted((n for n in exact if n.strip()), key=len, reverse=True)
-    if not alternatives:
-        return re.compile(r"(?!x)x"), exact, folded
-    # words of a name may be split by any run of white space (PDF renderings wrap long names)
-    body = "|".join(re.escape(n).replace(r"\ ", r"\s+") for n in alternatives)
-    pattern = re.compile(r"(?<![\w-])(?:" + body + r")(?![\w])")
-    return pattern, exact, folded
+            if name.strip():
+                exact.setdefault(" ".join(name.split()), entry)
+                folded.setdefault(fold(name), entry)
+    grouped: dict[str, list[str]] = {}
+    for name in exact:
+        first = WORD.search(name)
+        if first is not None and first.start() == 0:
+            grouped.setdefault(first.group(), []).append(name)
+    by_first_word = {}
+    for word, names in grouped.items():
+        # words of a name may be split by any run of white space (PDF renderings wrap long names)
+        body = "|".join(re.escape(n).replace(r"\ ", r"\s+") for n in sorted(names, key=len, reverse=True))
+        by_first_word[word] = re.compile(r"(?:" + body + r")(?![\w])")
+    return _NameIndex(by_first_word, exact, folded)
 
 
 def find_names(text: str, start: int = 0, end: int | None = None) -> Iterator[tuple[Span, Entry]]:
-    """Gazetteer names in text[start:end], longest first, case as written, on word boundaries.
-
-    Line breaks inside a name are allowed (PDF renderings wrap long names).
-    """
+    """Gazetteer names in text[start:end], longest first, case as written, on word boundaries."""
     end = len(text) if end is None else end
-    pattern, exact, _ = _name_index()
-    for match in pattern.finditer(text, start, end):
-        yield Span(match.start(), match.end()), exact[" ".join(match.group().split())]
+    index = _name_index()
+    position = start
+    for word in WORD.finditer(text, start, end):
+        if word.start() < position:
+            continue
+        pattern = index.by_first_word.get(word.group())
+        if pattern is None or (word.start() > 0 and text[word.start() - 1] == "-"):
+            continue
+        match = pattern.match(text, word.start(), end)
+        if match:
+            position = match.end()
+            yield Span(match.start(), match.end()), index.exact[" ".join(match.group().split())]
 
 
 ORDINAL_PREFIX = re.compile(r"^(?:the\s+)?\d+(?:st|nd|rd|th|\.)?\s+", re.IGNORECASE)
@@ -167,7 +190,8 @@ ORDINAL_PREFIX = re.compile(r"^(?:the\s+)?\d+(?:st|nd|rd|th|\.)?\s+", re.IGNOREC
 
 def lookup_name(name: str) -> Entry | None:
     """The gazetteer entry whose name this is (folded comparison), or None."""
-    _, exact, folded = _name_index()
+    index = _name_index()
+    exact, folded = index.exact, index.folded
     name = " ".join(name.split())
     for candidate in (name, ORDINAL_PREFIX.sub("", name), re.sub(r"^(?:the|an?)\s+", "", name, flags=re.I)):
         entry = exact.get(candidate) or folded.get(fold(candidate))

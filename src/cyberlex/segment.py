@@ -24,7 +24,8 @@ MARKUP = re.compile(r"^[\s*_#>]+")
 FOOTNOTE_LINE = re.compile(r"^\s*(?:<sup>\s*(?P<sup>\d{1,3})\s*</sup>|(?P<plain>\d{1,3})(?=\s))\s*(?P<text>\S.*)$")
 # A line of spaces alone, long, is how PDF text extraction often renders the footnote rule.
 WIDE_BLANK = re.compile(r"^[ \t]{20,}$")
-ENDS_PREAMBULAR = re.compile(r"[,;]\s*(?:\*+\s*)?(?:<sup>\s*\d+\s*</sup>|\d{1,3})?\s*$")
+# Invisible format characters (left-to-right marks, zero-width spaces) may trail a line.
+ENDS_PREAMBULAR = re.compile(r"[,;]\s*(?:\*+\s*)?(?:<sup>\s*\d+\s*</sup>|\d{1,3})?[\s\u200b-\u200f\u2060\ufeff]*$")
 
 
 @dataclass(frozen=True)
