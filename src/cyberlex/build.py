@@ -91,13 +91,13 @@ def count(store: Store) -> dict[str, int]:
     rdf_type = NamedNode(prefixes()["rdf"] + "type")
     nodes_by_class: dict[str, set[str]] = {}
     for quad in store.quads_for_pattern(None, rdf_type, None, None):
-        nodes_by_class.setdefault(quad.object.value, set()).add(quad.subject.value)
+        nodes_by_class.setdefault(str(quad.object), set()).add(str(quad.subject))
     instrument_classes = {"Instrument", "Resolution", "Decision", "Convention", "Protocol", "Declaration",
                           "Document", "Report", "Note", "PresidentialStatement", "Statement", "Programme", "Norms"}
     body_classes = {"Body", "State"}
 
     def nodes(classes: set[str]) -> int:
-        return len(set().union(*(nodes_by_class.get(clx + c, set()) for c in classes)))
+        return len(set().union(*(nodes_by_class.get(f"<{clx}{c}>", set()) for c in classes)))
 
     citations = {(q.subject, q.object) for q in store.quads_for_pattern(None, NamedNode(clx + "cites"), None, None)}
     distinct = store.query("SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } } }")

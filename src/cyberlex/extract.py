@@ -20,7 +20,6 @@ from cyberlex.resolve import (
     find_names,
     find_symbols,
     has_series,
-    instrument_for_name,
     instrument_for_symbol,
     lookup_name,
     match_resolution_number,
@@ -81,9 +80,11 @@ class _Extractor:
             header = self.seg.body_text
         head = self.text[header.start:header.end]
         for span, symbol in find_symbols(self.text, header.start, header.end):
-            line = _line_at(self.text, span.start)
-            if clean(line) == symbol and ("/RES/" in symbol or self.seg.enacting is not None):
-                return instrument_for_symbol(symbol)
+            line = clean(_line_at(self.text, span.start))
+            # "A/RES/76/247 A-C": a symbol line may name the parts the document holds
+            if re.fullmatch(re.escape(symbol) + r"(?:\s+[A-Z]{1,2}(?:\s?[-–]\s?[A-Z]{1,2})?)?", line) and (
+                    "/RES/" in symbol or self.seg.enacting is not None):
+                return instrument_for_symbol(line)
         if self.seg.enacting is not None:
             number = self._title_number(head) or self._heading_number(head)
             if number:
@@ -139,7 +140,7 @@ class _Extractor:
                     ("adoption_line", "venue_date", "report_line", "session_line", "agenda_line")]
         for start, end, line in reversed(lines):
             content = clean(line)
-            if not content or HEADER_NOISE.match(line) and len(content) < 40:
+            if not content or (HEADER_NOISE.match(line) and len(content) < 40):
                 continue
             if any(p.search(line) for p in metadata) or lookup_name(content) is not None:
                 continue
@@ -326,7 +327,7 @@ class _Extractor:
             return _body_key(self.enacting_body)
         if names and names[-1][0].end >= len(before.rstrip()) - 2 and names[-1][1].kind == "body":
             key = names[-1][1].key
-            return key if has_series(key) else key
+            return key
         return None
 
     def _establishes_and_endorses(self, clause: Ref, span: Span, opening: str | None,
@@ -353,13 +354,14 @@ class _Extractor:
                                    if e.kind == "instrument"), None)
                 if instrument is None:
                     continue
+                endorser: Ref | str | int | None
                 if name == "endorse_passive":
                     after = [s for s in citations if s.span.start > match.end()]
-                    subject = after[0].obj if after and after[0].span.start - match.end() < 80 else None
+                    endorser = after[0].obj if after and after[0].span.start - match.end() < 80 else None
                 else:
-                    subject = self._acting_instrument(citations, match.start(), opening, "endors")
-                if isinstance(subject, Ref):
-                    self._say(subject, "endorses", instrument, Span(min(match.start(), obj_span.start),
+                    endorser = self._acting_instrument(citations, match.start(), opening, "endors")
+                if isinstance(endorser, Ref):
+                    self._say(endorser, "endorses", instrument, Span(min(match.start(), obj_span.start),
                                                                     max(match.end(), obj_span.end)))
 
     def _verb_objects(self, name: str, span: Span, flags: int) -> list[tuple[re.Match[str], Span]]:

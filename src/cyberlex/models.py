@@ -79,10 +79,10 @@ class Ref:
 class Statement:
     """One extracted fact with the text that says it.
 
-    subject is a Ref or a clause key ("<instrument key>/op/2"); obj is a Ref or a literal value.
+    subject is an instrument or a clause; obj is an entity or a literal value.
     """
 
-    subject: Ref | str
+    subject: Ref
     predicate: str
     obj: Ref | str | int
     span: Span

@@ -200,6 +200,12 @@ def lookup_name(name: str) -> Entry | None:
     return None
 
 
+def is_known_body(name: str) -> bool:
+    """Whether the gazetteer knows this name as a body."""
+    entry = lookup_name(name)
+    return entry is not None and entry.kind == "body"
+
+
 def body_for_name(name: str, lang: str) -> Ref:
     """A body by name: the gazetteer's entry if it knows the name, else a body keyed by the name."""
     name = " ".join(name.split()).strip(" ,.;*")

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from cyberlex.knowledge import Language, languages
 from cyberlex.models import Footnote, Paragraph, Segments, SourceText, Span
+from cyberlex.resolve import is_known_body
 
 # "1. Decides"; a lower-case l or capital I for 1 is a common misprint of the first number.
 OPERATIVE_START = re.compile(r"^\s*\**\s*(?P<number>\d{1,3}|l|I)\s*\.\s+(?=\S)")
@@ -108,8 +109,13 @@ def _find_enacting(lines: list[_Line], tables: list[Language]) -> tuple[int | No
             pattern = lang.pattern(name)
             for index, line in enumerate(lines[:200]):
                 match = pattern.search(line.text) if name == "adoption_line" else pattern.match(line.text)
-                if match:
-                    return index, match.group("body").strip(" *"), lang
+                if not match:
+                    continue
+                body = match.group("body").strip(" *")
+                # without its comma, a line "The …" is the formula only if it names a known body
+                if name == "enacting_formula" and not match.group("comma") and not is_known_body(body):
+                    continue
+                return index, body, lang
     return None, None, tables[0]
 
 
