@@ -61,14 +61,16 @@ class _Extractor:
             self._metadata(self.record)
             self._clauses(self.record)
             self._reservations(self.record)
+            self._annexes(self.record)
         self._mentions()
         if self.record is not None and not self.seg.paragraphs:
             # a document without clauses (a note, a statement) cites what it names
             self._citations(self.record, [self.seg.body_text], cite_names=True)
         return self.out
 
-    def _say(self, subject: Ref, predicate: str, obj: Ref | str | int, span: Span, **kw: str) -> None:
-        self.out.statements.append(Statement(subject, predicate, obj, span, **kw))
+    def _say(self, subject: Ref, predicate: str, obj: Ref | str | int, span: Span, lang: str | None = None,
+             datatype: str | None = None) -> None:
+        self.out.statements.append(Statement(subject, predicate, obj, span, lang, datatype))
 
     def _mention(self, ref: Ref, span: Span) -> None:
         self.out.mentions.setdefault(ref, span)
@@ -406,6 +408,33 @@ class _Extractor:
                          r"Board|Mechanism|Task Force|Body|Network|Programme|Fund)\b", words):
             return None
         return body_for_name(words, self.lang_code)
+
+    # -- annexes ---------------------------------------------------------------------------------
+    def _annexes(self, record: Ref) -> None:
+        """An annex is not part of the resolution's clauses: an annexed convention or declaration is an
+        instrument of its own, adopted by the resolution, titled by the first line after its heading."""
+        kinds = self.lang.get("instrument_kinds", {})
+        for number, annex in enumerate(self.seg.annexes, start=1):
+            lines = [m for m in re.finditer(r"[^\n]+", self.text[annex.start:annex.end]) if m.group().strip()]
+            if len(lines) < 2:
+                continue
+            title_line = lines[1]
+            title = clean(title_line.group())
+            if len(title) > 250 or title.endswith((",", ";", ".")) or re.match(r"\d{1,3}\.\s|\([a-z]\)", title):
+                title = ""
+            kind = next((cls for word, cls in kinds.items() if re.search(rf"\b{word}\b", title)), "Document")
+            suffix = "annex" if len(self.seg.annexes) == 1 else f"annex/{number}"
+            ref = Ref(key=f"{record.key}/{suffix}", cls=kind)
+            heading = Span(annex.start + lines[0].start(), annex.start + lines[0].end())
+            self.out.records.append(ref)
+            self._say(record, "hasAnnex", ref, heading)
+            if title:
+                span = Span(annex.start + title_line.start(), annex.start + title_line.end())
+                self._say(ref, "title", title, span, lang=self.lang_code)
+                for statement in [s for s in self.out.statements if s.subject == record and
+                                  s.predicate in ("adoptedBy", "adoptionDate")]:
+                    self._say(ref, statement.predicate, statement.obj, statement.span, datatype=statement.datatype)
+            self._citations(ref, [annex], cite_names=False)
 
     # -- reservations ---------------------------------------------------------------------------
     def _reservations(self, record: Ref) -> None:

@@ -73,7 +73,7 @@ def segment(source: SourceText) -> Segments:
     annex_index = _first_match(lines, lang.pattern("annex_heading"), enacting_index or 0)
     end_of_body = annex_index if annex_index is not None else len(lines)
     body_span = Span(0, lines[end_of_body - 1].end if end_of_body else len(text))
-    annexes = [Span(lines[annex_index].start, len(text))] if annex_index is not None else []
+    annexes = _annexes(lines, lang.pattern("annex_heading"), annex_index, footnote_lines, len(text))
 
     if enacting_index is None:
         return Segments(source, mask_markup(text), Span(0, len(text)), None, None, [], footnotes, None, annexes,
@@ -100,6 +100,21 @@ def segment(source: SourceText) -> Segments:
         annexes=annexes,
         body_text=body_span,
     )
+
+
+def _annexes(lines: list[_Line], heading: re.Pattern[str], first: int | None, footnote_lines: set[int],
+             text_end: int) -> list[Span]:
+    """Each annex from its heading to the next heading (or the footnotes of the annexes)."""
+    if first is None:
+        return []
+    starts = [i for i in range(first, len(lines)) if heading.match(lines[i].text)]
+    spans = []
+    for number, start in enumerate(starts):
+        stop = starts[number + 1] if number + 1 < len(starts) else len(lines)
+        inner = [i for i in range(start, stop) if i not in footnote_lines or i == start]
+        last = max(inner)
+        spans.append(Span(lines[start].start, lines[last].end if last < len(lines) else text_end))
+    return spans
 
 
 def _find_enacting(lines: list[_Line], tables: list[Language]) -> tuple[int | None, str | None, Language]:
@@ -203,7 +218,7 @@ def _starts_unnumbered_operative(text: str, previous: str, lang: Language, index
                                  lines: list[_Line]) -> bool:
     """A resolution with a single operative paragraph does not number it: 'Takes note of …'."""
     words = MARKUP.sub("", text)
-    if not previous or not ENDS_PREAMBULAR.search(previous) or ENDS_PREAMBULAR.search(text):
+    if (previous and not ENDS_PREAMBULAR.search(previous)) or ENDS_PREAMBULAR.search(text):
         return False
     if not (THIRD_PERSON.match(words) or any(words.startswith(p + " ") for p in lang.get("operative_phrases", []))):
         return False

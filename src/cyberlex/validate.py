@@ -60,17 +60,16 @@ class ValidationReport:
 
     def to_text(self) -> str:
         """Render the report for a person: one block per result, IRIs as CURIEs."""
-        nm = _namespaces()
         if self.conforms:
             return "Conforms: the graph satisfies every shape.\n"
         blocks = [f"Does not conform: {len(self.results)} result(s)."]
         for r in self.results:
-            lines = [f"{r.severity}: {r.message}", f"  focus node: {_show(r.focus_node, nm)}"]
+            lines = [f"{r.severity}: {_compact(r.message)}", f"  focus node: {_show(r.focus_node)}"]
             if r.path is not None:
                 lines.append(f"  path:       {r.path}")
             if r.value is not None:
-                lines.append(f"  value:      {_show(r.value, nm)}")
-            lines.append(f"  shape:      {_show(r.source_shape, nm)} ({r.constraint})")
+                lines.append(f"  value:      {_show(r.value)}")
+            lines.append(f"  shape:      {_show(r.source_shape)} ({r.constraint})")
             lines.append(f"  source:     {', '.join(r.source_files) or '(unknown)'}")
             blocks.append("\n".join(lines))
         return "\n\n".join(blocks) + "\n"
@@ -172,7 +171,7 @@ def _result(report: Graph, node: Node, data: Graph) -> ValidationResult:
     return ValidationResult(
         severity=_local(report.value(node, SH.resultSeverity)),
         focus_node=focus,
-        path=_path(report, path, _namespaces()) if path is not None else None,
+        path=_path(report, path) if path is not None else None,
         value=report.value(node, SH.value),
         message=" ".join(sorted(str(m) for m in report.objects(node, SH.resultMessage))) or "(no message)",
         source_shape=shape if shape is not None else BNode(),
@@ -200,24 +199,39 @@ def _file_names(data: Graph, nodes: set[Node]) -> set[str]:
 @cache
 def _namespaces() -> NamespaceManager:
     nm = NamespaceManager(Graph(), bind_namespaces="none")
-    for prefix, ns in {**prefixes(), "clxsh": str(CLXSH)}.items():
+    for prefix, ns in _prefixes():
         nm.bind(prefix, ns)
     return nm
 
 
-def _path(report: Graph, path: Node, nm: NamespaceManager) -> str:
+@cache
+def _prefixes() -> tuple[tuple[str, str], ...]:
+    """The declared prefixes and clxsh:, longest namespace first."""
+    pairs = {**prefixes(), "clxsh": str(CLXSH)}.items()
+    return tuple(sorted(pairs, key=lambda pair: -len(pair[1])))
+
+
+def _compact(text: str) -> str:
+    """Shorten every IRI of a declared namespace in ``text`` to prefix:rest."""
+    for prefix, ns in _prefixes():
+        text = text.replace(ns, prefix + ":")
+    return text
+
+
+def _path(report: Graph, path: Node) -> str:
     inverse = report.value(path, SH.inversePath)
     if inverse is not None:
-        return "^" + _path(report, inverse, nm)
-    return _show(path, nm)
+        return "^" + _path(report, inverse)
+    return _show(path)
 
 
-def _show(node: Node, nm: NamespaceManager) -> str:
+def _show(node: Node) -> str:
     if isinstance(node, URIRef):
-        return node.n3(nm)
-    if isinstance(node, Literal | BNode):
-        return node.n3()
-    return str(node)
+        short = _compact(str(node))
+        return short if short != str(node) else node.n3()
+    if isinstance(node, Literal):
+        return node.n3(_namespaces())
+    return node.n3() if isinstance(node, BNode) else str(node)
 
 
 def _local(node: Node | None) -> str:
