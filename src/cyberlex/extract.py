@@ -396,8 +396,13 @@ class _Extractor:
         return None
 
     def _named_body(self, phrase: str) -> Ref | None:
-        phrase = re.split(r"\s+(?:of \d|in \d|on \d|at its|which|whose|and to|with a view|held|to be|for the period)",
-                          " ".join(phrase.split()))[0]
+        whole = " ".join(phrase.split())
+        known = lookup_name(re.sub(r"^(?:the|an?)\s+", "", whole, flags=re.I))
+        if known is not None and known.kind == "body":
+            return ref_for_entry(known)
+        phrase = self.lang.pattern("name_stops", 0).split(whole)[0].rstrip(" .")
+        if not 2 <= len(self.lang.pattern("determiners", re.I).sub("", phrase).split()) <= 25:
+            return None  # "the Committee": a word that refers back, not a name
         inner = next(((s, e) for s, e in find_names(phrase) if e.kind == "body"), None)
         if inner is not None and inner[0].start <= 4:
             return ref_for_entry(inner[1])
@@ -407,7 +412,7 @@ class _Extractor:
         if not re.search(r"\b(?:Group|Committee|Commission|Council|Working|Panel|Forum|Conference|Office|"
                          r"Board|Mechanism|Task Force|Body|Network|Programme|Fund)\b", words):
             return None
-        return body_for_name(words, self.lang_code)
+        return body_for_name(words, self.lang_code, self.lang.get("name_filler", []))
 
     # -- annexes ---------------------------------------------------------------------------------
     def _annexes(self, record: Ref) -> None:
@@ -464,8 +469,19 @@ class _Extractor:
     # -- what the document names ---------------------------------------------------------------
     def _mentions(self) -> None:
         text = self.text
+        covered: list[Span] = []
         for span, entry in find_names(text):
             self._mention(ref_for_entry(entry), span)
+            covered.append(span)
+        for pattern in self.lang.get("body_patterns", []):
+            for match in re.finditer(pattern, text):
+                if any(span.start <= match.start("name") < span.end for span in covered):
+                    continue  # part of a name already found
+                covered.append(Span(match.start("name"), match.end("name")))
+                name = self.lang.pattern("name_stops", 0).split(" ".join(match.group("name").split()))[0]
+                if 4 <= len(name.split()) <= 25:
+                    body = body_for_name(name, self.lang_code, self.lang.get("name_filler", []))
+                    self._mention(body, Span(match.start("name"), match.start("name") + len(name)))
         for span, symbol in find_symbols(text):
             self._mention(instrument_for_symbol(symbol), span)
         for statement in self.out.statements:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
 
@@ -206,14 +206,43 @@ def is_known_body(name: str) -> bool:
     return entry is not None and entry.kind == "body"
 
 
-def body_for_name(name: str, lang: str) -> Ref:
-    """A body by name: the gazetteer's entry if it knows the name, else a body keyed by the name."""
+def content_words(name: str, filler: Iterable[str]) -> frozenset[str]:
+    """The words of a name that tell it apart, folded."""
+    skip = set(filler)
+    return frozenset(w for w in fold(name).split() if w not in skip)
+
+
+@cache
+def _body_word_sets(filler: tuple[str, ...]) -> list[tuple[frozenset[str], Entry]]:
+    found = []
+    for entry in gazetteer().values():
+        if entry.kind != "body":
+            continue
+        for labels in entry.labels.values():
+            for label in labels:
+                words = content_words(label, filler)
+                if len(words) >= 4:
+                    found.append((words, entry))
+    return found
+
+
+def body_for_name(name: str, lang: str, filler: Iterable[str] = ()) -> Ref:
+    """A body by name: the gazetteer's entry if it knows the name, else a body keyed by the name.
+
+    A name written differently from the gazetteer's ("Expert Group to Conduct a Comprehensive Study of
+    the Problem of Cybercrime") is that body when it holds every telling word of one of its labels.
+    """
     name = " ".join(name.split()).strip(" ,.;*")
     entry = lookup_name(name)
     if entry is None:
         inner = next(find_names(name), None)
         if inner is not None and inner[0].end - inner[0].start >= 0.6 * len(name) and inner[1].kind == "body":
             entry = inner[1]
+    if entry is None:
+        words = content_words(name, filler)
+        candidates = [e for label_words, e in _body_word_sets(tuple(filler)) if label_words <= words]
+        if len({c.key for c in candidates}) == 1:
+            entry = candidates[0]
     if entry is not None and entry.kind == "body":
         return ref_for_entry(entry)
     bare = ORDINAL_PREFIX.sub("", re.sub(r"^(?:the|an?)\s+", "", name, flags=re.I))

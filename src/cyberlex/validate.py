@@ -127,7 +127,7 @@ def source_files(data: Graph, node: Node) -> set[str]:
     return names
 
 
-class _StoreGraph(OxigraphDataGraph):  # type: ignore[misc]
+class _StoreGraph(OxigraphDataGraph):
     """pyshacl's view of a pyoxigraph Store, always true.
 
     pyshacl writes ``datagraph or shapes_graph`` for every result it builds, and the truth value of
@@ -146,9 +146,16 @@ def _copy_to_store(data: Graph, ontology: Graph) -> ox.Store:
         store.bulk_extend(ox.Quad(q.subject, q.predicate, q.object) for q in inner)
     else:
         triples = ((s, p, o) for s, p, o, _ in data.quads()) if isinstance(data, Dataset) else iter(data)
-        store.bulk_extend(ox.Quad(_ox(s), _ox(p), _ox(o)) for s, p, o in triples)
-    store.bulk_extend(ox.Quad(_ox(s), _ox(p), _ox(o)) for s, p, o in ontology)
+        store.bulk_extend(_ox_quad(s, p, o) for s, p, o in triples)
+    store.bulk_extend(_ox_quad(s, p, o) for s, p, o in ontology)
     return store
+
+
+def _ox_quad(s: Node, p: Node, o: Node) -> ox.Quad:
+    subject, predicate = _ox(s), _ox(p)
+    if isinstance(subject, ox.Literal) or not isinstance(predicate, ox.NamedNode):
+        raise TypeError(f"not an RDF triple: {s!r} {p!r} {o!r}")
+    return ox.Quad(subject, predicate, _ox(o))
 
 
 def _ox(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
