@@ -5,6 +5,8 @@ One bad file never stops the build: it is reported with its reason and the rest 
 
 from __future__ import annotations
 
+import re
+
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,7 +18,7 @@ from cyberlex.map import DEFAULT_BASE, Mapper, prefixes
 from cyberlex.read import ReadError, read
 from cyberlex.resources import data_path
 from cyberlex.segment import segment
-from cyberlex.serialise import write_atomic, write_graph
+from cyberlex.serialise import write_graph
 
 
 @dataclass(frozen=True)
@@ -45,13 +47,20 @@ def sample_corpus() -> Path:
     return data_path("mappings").parent / "samples"
 
 
+# Files in a folder that describe the folder rather than being documents of it.
+NOT_DOCUMENTS = re.compile(r"^(?:README|LICENSE|LICENCE|NOTICE|CHANGELOG|COPYING)(?:\.\w+)?$", re.IGNORECASE)
+
+
 def collect_inputs(paths: Iterable[Path]) -> list[Path]:
-    """Files named and files in folders named (recursively, hidden files left out), sorted, once each."""
+    """Files named, and files in folders named (recursively; hidden files and a folder's README or
+    LICENSE left out), sorted, once each."""
     found: dict[Path, None] = {}
     for path in paths:
         if path.is_dir():
             for child in sorted(path.rglob("*")):
-                if child.is_file() and not any(part.startswith(".") for part in child.relative_to(path).parts):
+                parts = child.relative_to(path).parts
+                if child.is_file() and not any(p.startswith(".") for p in parts) and not NOT_DOCUMENTS.match(
+                        child.name):
                     found.setdefault(child, None)
         else:
             found.setdefault(path, None)
@@ -79,6 +88,7 @@ def build_store(files: list[Path], base: str = DEFAULT_BASE,
         if not extraction.records and not extraction.mentions:
             result.failures.append(Failure(str(path), "no recognisable structure: no instrument, body or "
                                                       "citation found"))
+            continue
         store.extend(mapper.map(extraction))
         result.documents += 1
     result.counts = count(store)
@@ -125,10 +135,8 @@ def build(paths: list[Path], out_dir: Path, base: str = DEFAULT_BASE, run_valida
         report = validate(Dataset(store=OxigraphStore(store=result.store)))
         result.violations = sum(1 for r in report.results if r.severity == "Violation")
         result.report_text = report.to_text()
-    written = write_graph(result.store, out_dir)
+    extra = {"validation.txt": result.report_text.encode("utf-8")} if run_validation else None
+    result.written = write_graph(result.store, out_dir, extra)
     if run_validation:
-        report_path = out_dir / "validation.txt"
-        write_atomic(report_path, result.report_text.encode("utf-8"))
-        written["report"] = report_path
-    result.written = written
+        result.written["report"] = result.written.pop("validation.txt")
     return result

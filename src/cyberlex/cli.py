@@ -16,6 +16,12 @@ EXIT_VIOLATIONS = 1
 EXIT_INPUT_FAILURES = 3
 
 
+class InputError(click.ClickException):
+    """An input file that cannot be used: one line naming it, exit code 3."""
+
+    exit_code = EXIT_INPUT_FAILURES
+
+
 @click.group()
 @click.version_option(__version__, prog_name="cyberlex")
 def main() -> None:
@@ -74,7 +80,7 @@ def validate(graphs: tuple[Path, ...], shapes: Path | None) -> None:
         try:
             data.parse(path)
         except Exception as exc:  # any parse error: name the file, no traceback
-            raise click.ClickException(f"{path}: not readable RDF: {exc}") from exc
+            raise InputError(f"{path}: not readable RDF: {exc}") from exc
     report = run_validate(data, shapes_dir=shapes)
     click.echo(report.to_text())
     if not report.conforms:

@@ -37,7 +37,8 @@ def extract(segments: Segments) -> Extraction:
 
 def clean(text: str) -> str:
     """Text without Markdown markup and with whitespace collapsed."""
-    return " ".join(MARKDOWN.sub(lambda m: m.group(1) or "", text).split())
+    text = " ".join(MARKDOWN.sub(lambda m: m.group(1) or "", text).split())
+    return re.sub(r"\s+([,;:.)])", r"\1", text)
 
 
 class _Extractor:
@@ -50,6 +51,7 @@ class _Extractor:
         self.out = Extraction(segments.source)
         self.record: Ref | None = None
         self.enacting_body: Ref | None = None
+        self.record_span: Span | None = None  # where the record's symbol (or its number) is written
 
     # -- the whole document ----------------------------------------------------------------
     def run(self) -> Extraction:
@@ -90,6 +92,7 @@ class _Extractor:
         if self.seg.enacting is not None:
             number = self._title_number(head) or self._heading_number(head)
             if number:
+                self.record_span = self._first_span(number, header)
                 match = match_resolution_number(number, 0, _body_key(self.enacting_body))
                 if match and match[0].end() == len(number):
                     return Ref(key=instrument_for_symbol(match[1]).key, cls="Resolution", identifier=match[1])
@@ -158,7 +161,8 @@ class _Extractor:
         header = self.seg.header
         head = self.text[header.start:header.end]
         if record.identifier:
-            self._say(record, "identifier", record.identifier, self._first_span(record.identifier, header))
+            self._say(record, "identifier", record.identifier,
+                      self.record_span or self._first_span(record.identifier, header))
         title = self._title(header) if self.seg.enacting is not None else None
         if title:
             self._say(record, "title", title[1], title[0], lang=self.lang_code)
@@ -225,15 +229,17 @@ class _Extractor:
     def _clauses(self, record: Ref) -> None:
         notes = {note.marker: note for note in self.seg.footnotes}
         for paragraph in self.seg.paragraphs:
-            raw = self.text[paragraph.span.start:paragraph.span.end]
-            body = re.sub(r"^\s*\**\s*\d{1,3}\s*\.\s+", "", raw) if paragraph.kind == "operative" else raw
+            raw = self.source.text[paragraph.span.start:paragraph.span.end]
+            for marker in paragraph.footnote_markers:  # the marker glued to a word is not text
+                raw = re.sub(rf"<sup>\s*{marker}\s*</sup>|(?<=[^\s\d/.(\[-]){marker}(?=[\s,;.:)]|$)", "", raw, count=1)
+            body = re.sub(r"^\s*\**\s*[\dlI]{1,3}\s*\.\s+", "", raw) if paragraph.kind == "operative" else raw
             clause = ClauseRecord(record, paragraph.kind, paragraph.ordinal, paragraph.span, clean(body),
                                   paragraph.opening_phrase)
             spans = [paragraph.span]
             for marker in paragraph.footnote_markers:
                 note = notes.get(marker)
                 if note is not None:
-                    clause.footnotes.append(clean(self.text[note.span.start:note.span.end]))
+                    clause.footnotes.append(clean(self.source.text[note.span.start:note.span.end]))
                     spans.append(note.span)
             self.out.clauses.append(clause)
             clause_ref = _clause_ref(clause)
@@ -502,7 +508,14 @@ def _line_at(text: str, position: int) -> str:
 
 
 def _slug_lower(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:80]
+    """A readable slug of a title, cut at a word boundary."""
+    words = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-").split("-")
+    kept: list[str] = []
+    for word in words:
+        if kept and len("-".join([*kept, word])) > 80:
+            break
+        kept.append(word)
+    return "-".join(kept)
 
 
 def _body_key(body: Ref | None) -> str | None:

@@ -10,8 +10,6 @@ from cyberlex.knowledge import languages
 from cyberlex.models import SourceText
 
 READABLE_SUFFIXES = {".txt", ".md", ".markdown", ".text"}
-# Encodings tried, in order, when a file is not UTF-8 (the usual ones of documents of this field).
-FALLBACK_ENCODINGS = ("utf-16", "cp1252", "latin-1")
 MARKDOWN_HINTS = re.compile(r"^#{1,6} |^\*[^*\n]+\*|<sup>|^---\s*$", re.MULTILINE)
 
 
@@ -57,17 +55,18 @@ def _decode(data: bytes) -> tuple[str, str]:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
-    from charset_normalizer import from_bytes  # only needed for the rare non-UTF-8 file
+    # Documents of this field that are not UTF-8 are nearly always Windows-1252 (a superset of
+    # Latin-1 in its printable range); a detector's guess is only asked when that cannot decode.
+    try:
+        return data.decode("cp1252"), "cp1252"
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes  # only needed for the rare file in another encoding
 
     best = from_bytes(data).best()
     if best is not None and best.encoding:
         return str(best), best.encoding
-    for encoding in FALLBACK_ENCODINGS[1:]:
-        try:
-            return data.decode(encoding), encoding
-        except UnicodeDecodeError:
-            continue
-    raise ReadError("not UTF-8 and no other usual encoding fits")
+    return data.decode("latin-1"), "latin-1"
 
 
 def _looks_binary(text: str) -> bool:

@@ -41,6 +41,7 @@ def normalise_symbol(raw: str) -> str:
     """A symbol as printed, tidied: spaces collapsed, trailing punctuation dropped, '(Sect.26)' spaced."""
     symbol = " ".join(raw.split()).rstrip(".,;:")
     symbol = re.sub(r"\s*\(\s*", " (", symbol)
+    symbol = re.sub(r"\s+\)", ")", symbol)
     return re.sub(r"\(\s*(Sect|Vol|Part)\.?\s*", lambda m: f"({m.group(1)}. " if m.group(1) != "Part" else "(Part ",
                   symbol)
 
@@ -180,6 +181,8 @@ def find_names(text: str, start: int = 0, end: int | None = None) -> Iterator[tu
         if pattern is None or (word.start() > 0 and text[word.start() - 1] == "-"):
             continue
         match = pattern.match(text, word.start(), end)
+        if match and "/" in (text[match.end():match.end() + 1], text[max(0, match.start() - 1):match.start()]):
+            continue  # part of a document symbol ("UNODC/CCPCJ/EG.4/2011/3"), not a name
         if match:
             position = match.end()
             yield Span(match.start(), match.end()), index.exact[" ".join(match.group().split())]

@@ -18,7 +18,8 @@ from cyberlex.resolve import is_known_body
 # "1. Decides"; a lower-case l or capital I for 1 is a common misprint of the first number.
 OPERATIVE_START = re.compile(r"^\s*\**\s*(?P<number>\d{1,3}|l|I)\s*\.\s+(?=\S)")
 # A participle, alone or after an adverb: "Recalling", "Deeply concerned", "Firmly believing".
-PARTICIPLE = re.compile(r"^(?:[A-Z][a-z]+ly\s+[a-z]+(?:ing|ed)|[A-Z][a-z]+(?:ing|ed))\b")
+# An -ed word followed by a capitalised one is a name ("United Nations"), not a participle.
+PARTICIPLE = re.compile(r"^(?:[A-Z][a-z]+ly\s+[a-z]+(?:ing|ed)|[A-Z][a-z]+ing|[A-Z][a-z]+ed(?!\s+[A-Z]))\b")
 # An operative verb in the third person: "Adopts", "Takes note".
 THIRD_PERSON = re.compile(r"^[A-Z][a-z]+s\b")
 MARKUP = re.compile(r"^[\s*_#>]+")
@@ -45,7 +46,7 @@ def _lines(text: str) -> list[_Line]:
     return found
 
 
-MARKUP_TO_MASK = re.compile(r"\[([^\]\n]{1,200})\]\([^)\n]*\)|</?sup>|(?<![\w*])\*+|\*+(?![\w*])")
+MARKUP_TO_MASK = re.compile(r"\[\^\w+\]|\[([^\]\n]{1,200})\]\([^)\n]*\)|</?sup>|(?<![\w*])\*+|\*+(?![\w*])")
 
 
 def mask_markup(text: str) -> str:
@@ -80,7 +81,9 @@ def segment(source: SourceText) -> Segments:
                         body_span)
 
     meeting_index = _first_match(lines, lang.pattern("meeting_line"), enacting_index + 1, end_of_body)
-    stop = min(i for i in (meeting_index, end_of_body) if i is not None)
+    # notes after the paragraphs (a reservation, a lone "*" separator) close the resolution's text
+    notes_index = _first_match(lines, lang.pattern("closing_notes"), enacting_index + 1, end_of_body)
+    stop = min(i for i in (meeting_index, notes_index, end_of_body) if i is not None)
     paragraphs = _paragraphs(lines, enacting_index + 1, stop, footnote_lines, lang)
     _attach_footnotes(text, paragraphs, footnotes)
     closing = None

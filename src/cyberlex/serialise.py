@@ -54,24 +54,37 @@ def to_bytes(statements: Iterable[Triple] | Iterable[Quad], fmt: str) -> bytes:
 
 def write_atomic(path: Path, data: bytes) -> None:
     """Write data to path through a temporary file renamed into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    write_all_atomic({path: data})
+
+
+def write_all_atomic(files: dict[Path, bytes]) -> None:
+    """Write several files: every one to a temporary file first, then all renamed into place, so a
+    failure while writing leaves the previous files untouched."""
+    temporaries: dict[Path, str] = {}
     try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+        for path, data in files.items():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+            temporaries[path] = temporary
+            with os.fdopen(handle, "wb") as stream:
+                stream.write(data)
+                stream.flush()
+                os.fsync(stream.fileno())
+        for path, temporary in temporaries.items():
+            os.replace(temporary, path)
+    finally:
+        for temporary in temporaries.values():
+            Path(temporary).unlink(missing_ok=True)
 
 
-def write_graph(store: Store, out_dir: Path) -> dict[str, Path]:
-    """graph.ttl (the union) and graph.trig (one named graph per source document) in out_dir."""
-    turtle = to_bytes(sorted_triples(store), "turtle")
-    trig = to_bytes(sorted_quads(store), "trig")
+def write_graph(store: Store, out_dir: Path, extra: dict[str, bytes] | None = None) -> dict[str, Path]:
+    """graph.ttl (the union) and graph.trig (one named graph per source document) in out_dir, with any
+    extra files (name -> content), all replaced together."""
     written = {"turtle": out_dir / "graph.ttl", "trig": out_dir / "graph.trig"}
-    write_atomic(written["turtle"], turtle)
-    write_atomic(written["trig"], trig)
+    files = {written["turtle"]: to_bytes(sorted_triples(store), "turtle"),
+             written["trig"]: to_bytes(sorted_quads(store), "trig")}
+    for name, data in (extra or {}).items():
+        written[name] = out_dir / name
+        files[written[name]] = data
+    write_all_atomic(files)
     return written

@@ -109,21 +109,20 @@ def load_shapes(shapes_dir: Path | None = None) -> Graph:
 
 
 def source_files(data: Graph, node: Node) -> set[str]:
-    """Name the input file(s) ``node`` was read from.
+    """Name the input file(s) ``node`` was read from, by the first of these that names any.
 
-    First the clx:fileName of the named graphs (source documents) that hold ``node``, then that of
-    the source documents of the clx:Evidence whose rdf:subject is ``node``.
+    The source documents whose named graph states something about ``node`` (or ``node`` itself);
+    those of the clx:Evidence nodes about ``node`` (or of ``node``, if it is an evidence node);
+    the source documents whose named graph points to ``node``.
     """
-    graphs: set[Node] = {node}  # the node may itself be a source document
-    if isinstance(data, Dataset):
-        graphs |= {c for _, _, _, c in data.quads((node, None, None, None)) if c is not None}
-        graphs |= {c for _, _, _, c in data.quads((None, None, node, None)) if c is not None}
-    names = _file_names(data, graphs)
+    names = _file_names(data, _graphs(data, node, None) | {node})
     if not names:
-        sources = set(_objects(data, node, PROV.wasDerivedFrom))  # the node may be an Evidence
+        sources = set(_objects(data, node, PROV.wasDerivedFrom))
         for evidence in _subjects(data, RDF.subject, node):
             sources |= set(_objects(data, evidence, PROV.wasDerivedFrom))
         names = _file_names(data, sources)
+    if not names:
+        names = _file_names(data, _graphs(data, None, node))
     return names
 
 
@@ -185,6 +184,13 @@ def _result(report: Graph, node: Node, data: Graph) -> ValidationResult:
         constraint=_local(report.value(node, SH.sourceConstraintComponent)),
         source_files=tuple(sorted(source_files(data, focus))),
     )
+
+
+def _graphs(data: Graph, s: Node | None, o: Node | None) -> set[Node]:
+    """The names of the graphs of a Dataset that hold a triple (s, ?, o); none for a Graph."""
+    if not isinstance(data, Dataset):
+        return set()
+    return {c for _, _, _, c in data.quads((s, None, o, None)) if c is not None}
 
 
 def _objects(data: Graph, s: Node, p: Node) -> list[Node]:

@@ -1,0 +1,187 @@
+"""The whole job: a folder of files in, graph.ttl and graph.trig out; bad files reported, never fatal."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pyoxigraph import NamedNode, Quad, RdfFormat, parse
+
+from cyberlex import build as build_module
+from cyberlex import serialise
+from cyberlex.build import build, build_store, collect_inputs
+from cyberlex.map import DEFAULT_BASE, Mapper, prefixes
+
+CLX = prefixes()["clx"]
+TYPE = NamedNode(prefixes()["rdf"] + "type")
+SOURCE_DOCUMENT = NamedNode(CLX + "SourceDocument")
+
+# Invented, modelled on a Commission resolution; written in Windows-1252 (curly apostrophes).
+CP1252_RESOLUTION = """\
+Resolution 31/2
+
+Invented cooperation against digital offences
+
+The Commission on Crime Prevention and Criminal Justice,
+
+Recalling its resolution 22/8 of 26 April 2013 and the Commission’s work on digital offences,
+
+Noting the report of the Secretariat (E/CN.15/2031/7),
+
+1. Invites Member States to share their experience;
+
+2. Requests the Secretariat to report to the Commission at its thirty-second session.
+"""
+PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x10\x00\x00\x00\x10\x08\x06\x00\x00\x00"
+       b"\x1f\xf3\xffa\x00\x00\x00\x00IEND\xaeB`\x82")
+GOOD = ("A-RES-73-187.en.txt", "ccpcj-31-2.txt")
+BAD = {"empty.txt": "empty", "picture.png": "binary"}
+
+
+@pytest.fixture
+def inputs(tmp_path: Path, ga_text: str) -> Path:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "A-RES-73-187.en.txt").write_text(ga_text, encoding="utf-8")
+    (folder / "ccpcj-31-2.txt").write_bytes(CP1252_RESOLUTION.encode("cp1252"))
+    (folder / "empty.txt").write_bytes(b"")
+    (folder / "picture.png").write_bytes(PNG)
+    (folder / ".hidden.txt").write_text("a hidden file is never read, whatever it holds", encoding="utf-8")
+    return folder
+
+
+def source_iri(name: str) -> NamedNode:
+    return Mapper().source_iri(name)
+
+
+def trig_quads(path: Path) -> list[Quad]:
+    return list(parse(path=str(path), format=RdfFormat.TRIG))
+
+
+def test_collect_inputs(inputs: Path) -> None:
+    names = [p.name for p in collect_inputs([inputs])]
+    assert names == sorted(["A-RES-73-187.en.txt", "ccpcj-31-2.txt", "empty.txt", "picture.png"])
+    assert collect_inputs([inputs / "empty.txt", inputs])[0].name == "empty.txt"
+    assert len(collect_inputs([inputs, inputs])) == 4
+
+
+def test_good_files_are_built_and_bad_files_reported(inputs: Path, tmp_path: Path) -> None:
+    result = build([inputs], tmp_path / "out", run_validation=False)
+    failures = {Path(f.path).name: f.reason for f in result.failures}
+    assert set(failures) == set(BAD)
+    for name, word in BAD.items():
+        assert word in failures[name], failures[name]
+    assert result.documents == len(GOOD)
+    sources = {q.subject for q in result.store.quads_for_pattern(None, TYPE, SOURCE_DOCUMENT, None)}
+    assert sources == {source_iri(name) for name in GOOD}
+    assert result.counts["documents"] == len(GOOD)
+    assert result.counts["clauses"] == 6 + 4
+    assert result.counts["instruments"] > 2
+    assert result.counts["triples"] == len({(q.subject, q.predicate, q.object) for q in result.store})
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["graph.trig", "graph.ttl"]
+
+
+def test_non_utf8_file_is_built(inputs: Path) -> None:
+    result = build_store(collect_inputs([inputs / "ccpcj-31-2.txt"]))
+    assert result.failures == []
+    records = {q.object.value for q in result.store.quads_for_pattern(
+        source_iri("ccpcj-31-2.txt"), NamedNode(CLX + "records"), None, None)}
+    assert records == {DEFAULT_BASE + "CCPCJ-31-2"}
+
+
+def test_two_builds_are_byte_identical(inputs: Path, tmp_path: Path) -> None:
+    first = build([inputs], tmp_path / "one", run_validation=False).written
+    second = build([inputs], tmp_path / "two", run_validation=False).written
+    for kind in ("turtle", "trig"):
+        assert first[kind].read_bytes() == second[kind].read_bytes(), kind
+
+
+def test_trig_has_one_named_graph_per_source_document(inputs: Path, tmp_path: Path) -> None:
+    written = build([inputs], tmp_path / "out", run_validation=False).written
+    quads = trig_quads(written["trig"])
+    graphs = {q.graph_name for q in quads}
+    gazetteer = NamedNode(DEFAULT_BASE + "graph/gazetteer")
+    assert graphs == {source_iri(name) for name in GOOD} | {gazetteer}
+    for name in GOOD:
+        own = [q for q in quads if q.graph_name == source_iri(name)]
+        assert Quad(source_iri(name), TYPE, SOURCE_DOCUMENT, source_iri(name)) in own
+        other_sources = {q.subject for q in own if q.predicate == TYPE and q.object == SOURCE_DOCUMENT}
+        assert other_sources == {source_iri(name)}
+
+
+def test_turtle_is_the_union_of_the_trig(inputs: Path, tmp_path: Path) -> None:
+    written = build([inputs], tmp_path / "out", run_validation=False).written
+    union = {(q.subject, q.predicate, q.object) for q in trig_quads(written["trig"])}
+    triples = {(t.subject, t.predicate, t.object) for t in parse(path=str(written["turtle"]),
+                                                                   format=RdfFormat.TURTLE)}
+    assert triples == union
+
+
+# -- atomic output -------------------------------------------------------------------------------------
+
+def test_no_graph_when_the_mapper_fails_mid_way(inputs: Path, tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    real_map = Mapper.map
+    calls = []
+
+    def failing_map(self: Mapper, extraction):
+        calls.append(extraction.source.file_name)
+        if len(calls) == 2:
+            raise RuntimeError("mapper failed")
+        return real_map(self, extraction)
+
+    monkeypatch.setattr(build_module.Mapper, "map", failing_map)
+    out = tmp_path / "out"
+    with pytest.raises(RuntimeError, match="mapper failed"):
+        build([inputs], out, run_validation=False)
+    assert not (out / "graph.ttl").exists()
+    assert not (out / "graph.trig").exists()
+    assert not out.exists() or list(out.iterdir()) == []
+
+
+def test_failed_build_keeps_the_previous_graph(inputs: Path, tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "out"
+    build([inputs], out, run_validation=False)
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+
+    def failing_map(self: Mapper, extraction):
+        raise RuntimeError("mapper failed")
+
+    monkeypatch.setattr(build_module.Mapper, "map", failing_map)
+    with pytest.raises(RuntimeError):
+        build([inputs], out, run_validation=False)
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+def test_failed_write_never_leaves_a_partial_file(inputs: Path, tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "out"
+
+    def refuse(src: str, dst: str) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(serialise.os, "replace", refuse)
+    with pytest.raises(OSError, match="disk full"):
+        build([inputs], out, run_validation=False)
+    assert list(out.iterdir()) == []
+
+
+def test_failed_write_of_the_trig_keeps_the_previous_pair(inputs: Path, tmp_path: Path, ga_text: str,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """graph.ttl and graph.trig are one output: a failure writing the second must not leave the first new."""
+    out = tmp_path / "out"
+    build([inputs / "ccpcj-31-2.txt"], out, run_validation=False)
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    real_mkstemp = serialise.tempfile.mkstemp
+
+    def mkstemp(prefix: str, dir: Path) -> tuple[int, str]:  # noqa: A002 - the name tempfile uses
+        if prefix.startswith(".graph.trig"):
+            raise OSError("disk full")
+        return real_mkstemp(prefix=prefix, dir=dir)
+
+    monkeypatch.setattr(serialise.tempfile, "mkstemp", mkstemp)
+    with pytest.raises(OSError, match="disk full"):
+        build([inputs], out, run_validation=False)
+    after = {p.name: p.read_bytes() for p in out.iterdir()}
+    assert after == before, "graph.ttl of the failed build sits beside graph.trig of the previous one"

@@ -1,0 +1,138 @@
+"""Stage 7, serialise: deterministic bytes, written atomically."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from pyoxigraph import Quad, RdfFormat, Store, parse
+from rdflib import BNode, Graph
+
+from cyberlex import serialise
+from cyberlex.map import Mapper
+from cyberlex.models import Extraction, Segments, SourceText
+from cyberlex.serialise import sorted_quads, sorted_triples, to_bytes, write_atomic, write_graph
+
+Document = tuple[SourceText, Segments, Extraction]
+
+
+@pytest.fixture
+def quads(ga_document: Document) -> list[Quad]:
+    return Mapper().map(ga_document[2])
+
+
+def store_of(quads: list[Quad]) -> Store:
+    store = Store()
+    store.extend(quads)
+    return store
+
+
+def leftovers(folder: Path, *keep: str) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.name not in keep)
+
+
+# -- deterministic output -------------------------------------------------------------------------
+
+@pytest.mark.parametrize("fmt", ["turtle", "trig", "nt", "nq"])
+def test_same_store_same_bytes(quads: list[Quad], fmt: str) -> None:
+    store = store_of(quads)
+    statements = sorted_quads(store) if fmt in ("trig", "nq") else sorted_triples(store)
+    again = sorted_quads(store) if fmt in ("trig", "nq") else sorted_triples(store)
+    assert to_bytes(statements, fmt) == to_bytes(again, fmt)
+
+
+def test_insertion_order_does_not_matter(quads: list[Quad]) -> None:
+    forwards, backwards = store_of(quads), store_of(list(reversed(quads)))
+    assert to_bytes(sorted_triples(forwards), "turtle") == to_bytes(sorted_triples(backwards), "turtle")
+    assert to_bytes(sorted_quads(forwards), "trig") == to_bytes(sorted_quads(backwards), "trig")
+
+
+def test_turtle_is_the_union_without_blank_nodes(quads: list[Quad]) -> None:
+    data = to_bytes(sorted_triples(store_of(quads)), "turtle")
+    graph = Graph().parse(data=data, format="turtle")
+    assert len(graph) == len({(q.subject, q.predicate, q.object) for q in quads})
+    assert not any(isinstance(term, BNode) for triple in graph for term in triple)
+    text = data.decode("utf-8")
+    assert "<https://w3id.org/cyberlex/id/A-RES-73-187/op/2>" in text  # data IRIs are written in full
+    assert "@prefix clx: <https://w3id.org/cyberlex/ontology#>" in text
+
+
+def test_trig_keeps_the_named_graphs(quads: list[Quad]) -> None:
+    data = to_bytes(sorted_quads(store_of(quads)), "trig")
+    names = {q.graph_name.value for q in parse(data, format=RdfFormat.TRIG)}
+    assert names == {"https://w3id.org/cyberlex/id/source/a-res-73-187-en-txt",
+                     "https://w3id.org/cyberlex/id/graph/gazetteer"}
+
+
+# -- write_atomic ----------------------------------------------------------------------------------
+
+def test_write_atomic_writes_and_leaves_no_temporary_file(tmp_path: Path) -> None:
+    target = tmp_path / "out" / "graph.ttl"
+    write_atomic(target, b"first")
+    assert target.read_bytes() == b"first"
+    write_atomic(target, b"second")
+    assert target.read_bytes() == b"second"
+    assert leftovers(target.parent) == ["graph.ttl"]
+
+
+def test_failed_rename_keeps_the_old_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    target = tmp_path / "graph.ttl"
+    target.write_bytes(b"old graph")
+
+    def refuse(src: str | os.PathLike[str], dst: str | os.PathLike[str]) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(serialise.os, "replace", refuse)
+    with pytest.raises(OSError, match="disk full"):
+        write_atomic(target, b"new graph")
+    assert target.read_bytes() == b"old graph"
+    assert leftovers(tmp_path) == ["graph.ttl"]
+
+
+def test_failed_write_keeps_the_old_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The writer dies half-way through the data: the target is untouched, the partial file removed."""
+    target = tmp_path / "graph.ttl"
+    target.write_bytes(b"old graph")
+    real_fdopen = os.fdopen
+
+    class Dying:
+        def __init__(self, stream) -> None:
+            self.stream = stream
+
+        def __enter__(self) -> Dying:
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            self.stream.close()
+
+        def write(self, data: bytes) -> int:
+            self.stream.write(data[: len(data) // 2])
+            self.stream.flush()
+            raise OSError("writer died")
+
+    monkeypatch.setattr(serialise.os, "fdopen", lambda fd, mode="r": Dying(real_fdopen(fd, mode)))
+    with pytest.raises(OSError, match="writer died"):
+        write_atomic(target, b"new graph, rather longer than the old one")
+    assert target.read_bytes() == b"old graph"
+    assert leftovers(tmp_path) == ["graph.ttl"]
+
+
+def test_failed_first_write_leaves_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(src: str | os.PathLike[str], dst: str | os.PathLike[str]) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(serialise.os, "replace", refuse)
+    with pytest.raises(OSError):
+        write_atomic(tmp_path / "graph.ttl", b"new graph")
+    assert leftovers(tmp_path) == []
+
+
+def test_write_graph(tmp_path: Path, quads: list[Quad]) -> None:
+    store = store_of(quads)
+    written = write_graph(store, tmp_path / "out")
+    assert written == {"turtle": tmp_path / "out" / "graph.ttl", "trig": tmp_path / "out" / "graph.trig"}
+    assert leftovers(tmp_path / "out") == ["graph.trig", "graph.ttl"]
+    first = (written["turtle"].read_bytes(), written["trig"].read_bytes())
+    write_graph(store, tmp_path / "out")
+    assert (written["turtle"].read_bytes(), written["trig"].read_bytes()) == first
