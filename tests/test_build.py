@@ -175,7 +175,7 @@ def test_failed_write_of_the_trig_keeps_the_previous_pair(inputs: Path, tmp_path
     before = {p.name: p.read_bytes() for p in out.iterdir()}
     real_mkstemp = serialise.tempfile.mkstemp
 
-    def mkstemp(prefix: str, dir: Path) -> tuple[int, str]:  # noqa: A002 - the name tempfile uses
+    def mkstemp(prefix: str, dir: Path) -> tuple[int, str]:
         if prefix.startswith(".graph.trig"):
             raise OSError("disk full")
         return real_mkstemp(prefix=prefix, dir=dir)

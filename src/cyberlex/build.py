@@ -6,7 +6,6 @@ One bad file never stops the build: it is reported with its reason and the rest 
 from __future__ import annotations
 
 import re
-
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
