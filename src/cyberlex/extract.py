@@ -25,6 +25,7 @@ from cyberlex.resolve import (
     match_resolution_number,
     ref_for_entry,
 )
+from cyberlex.segment import marker_pattern
 
 MARKDOWN = re.compile(r"<sup>\s*\d+\s*</sup>|\[([^\]]*)\]\([^)]*\)|[*#]+")
 HEADER_NOISE = re.compile(r"^\s*(?:Distr\.|United Nations|Nations Unies|Naciones Unidas|\*+|-+|_+)\s*", re.I)
@@ -118,20 +119,20 @@ class _Extractor:
         return None
 
     def _title_number(self, head: str) -> str | None:
-        match = self.lang.pattern("title_line").search(head)
+        match = self.lang.search("title_line", head)
         return match.group("number") if match else None
 
     def _heading_number(self, head: str) -> str | None:
-        match = self.lang.pattern("resolution_heading").search(head)
+        match = self.lang.search("resolution_heading", head)
         return match.group("number") if match else None
 
     def _title(self, header: Span) -> tuple[Span, str] | None:
         head = self.text[header.start:header.end]
-        match = self.lang.pattern("title_line").search(head)
+        match = self.lang.search("title_line", head)
         if match:
             start = header.start + match.start("title")
             return Span(start, header.start + match.end("title")), clean(match.group("title"))
-        heading = self.lang.pattern("resolution_heading").search(head)
+        heading = self.lang.search("resolution_heading", head)
         lines = []
         position = header.start + (heading.end() if heading else 0)
         for line_match in re.finditer(r"[^\n]+", self.text[position:header.end]):
@@ -141,8 +142,8 @@ class _Extractor:
             if parts:
                 return Span(parts[0][0], parts[-1][1]), clean(" ".join(t for _, _, t in parts))
             return None
-        metadata = [self.lang.pattern(name) for name in
-                    ("adoption_line", "venue_date", "report_line", "session_line", "agenda_line")]
+        metadata = [p for name in ("adoption_line", "venue_date", "report_line", "session_line", "agenda_line")
+                    for p in self.lang.patterns(name)]
         for start, end, line in reversed(lines):
             content = clean(line)
             if not content or (HEADER_NOISE.match(line) and len(content) < 40):
@@ -166,7 +167,7 @@ class _Extractor:
         title = self._title(header) if self.seg.enacting is not None else None
         if title:
             self._say(record, "title", title[1], title[0], lang=self.lang_code)
-        adoption = self.lang.pattern("adoption_line").search(head)
+        adoption = self.lang.search("adoption_line", head)
         body = self.enacting_body
         body_span = self.seg.enacting
         if adoption and body is None:
@@ -177,7 +178,7 @@ class _Extractor:
             parent = _parent_body(body)
             if parent is not None:
                 self._say(record, "adoptedBy", parent, body_span)
-        date_match = adoption or self.lang.pattern("venue_date").search(head)
+        date_match = adoption or self.lang.search("venue_date", head)
         if date_match:
             date = self._date(date_match.group("date"))
             if date:
@@ -185,24 +186,24 @@ class _Extractor:
                 self._say(record, "adoptionDate", date, span, datatype="date")
         elif self.seg.closing is not None:
             closing = self.text[self.seg.closing.start:self.seg.closing.end]
-            found = self.lang.pattern("date_pattern").search(closing)
+            found = self.lang.search("date_pattern", closing)
             if found and self._date(found.group()):
                 span = Span(self.seg.closing.start + found.start(), self.seg.closing.start + found.end())
                 self._say(record, "adoptionDate", self._date(found.group()) or "", span, datatype="date")
         for name, prop in (("session_line", "session"), ("agenda_line", "agendaItem")):
-            found = self.lang.pattern(name).search(head)
+            found = self.lang.search(name, head)
             if found:
-                group = found.lastgroup or ""
+                group = name.split("_")[0] if name != "agenda_line" else "item"
                 span = Span(header.start + found.start(group), header.start + found.end(group))
                 self._say(record, prop, found.group(group), span)
         if self.seg.closing is not None:
             closing = self.text[self.seg.closing.start:self.seg.closing.end]
-            meeting = self.lang.pattern("meeting_line").search(closing)
+            meeting = self.lang.search("meeting_line", closing)
             if meeting:
                 span = Span(self.seg.closing.start + meeting.start("meeting"),
                             self.seg.closing.start + meeting.end("meeting"))
                 self._say(record, "meeting", meeting.group("meeting"), span)
-        report = self.lang.pattern("report_line").search(head)
+        report = self.lang.search("report_line", head)
         if report:
             for span, symbol in find_symbols(self.text, header.start + report.start("report"),
                                              header.start + report.end("report")):
@@ -216,7 +217,7 @@ class _Extractor:
         return Span(found, found + len(needle)) if found >= 0 else Span(within.start, max(within.end, 1))
 
     def _date(self, written: str) -> str | None:
-        match = self.lang.pattern("date_pattern").search(written)
+        match = self.lang.search("date_pattern", written)
         if not match:
             return None
         month = self.lang.get("months", {}).get(match.group("month"))
@@ -231,7 +232,7 @@ class _Extractor:
         for paragraph in self.seg.paragraphs:
             raw = self.source.text[paragraph.span.start:paragraph.span.end]
             for marker in paragraph.footnote_markers:  # the marker glued to a word is not text
-                raw = re.sub(rf"<sup>\s*{marker}\s*</sup>|(?<=[^\s\d/.(\[-]){marker}(?=[\s,;.:)]|$)", "", raw, count=1)
+                raw = marker_pattern(marker).sub("", raw, count=1)
             body = re.sub(r"^\s*\**\s*[\dlI]{1,3}\s*\.\s+", "", raw) if paragraph.kind == "operative" else raw
             clause = ClauseRecord(record, paragraph.kind, paragraph.ordinal, paragraph.span, clean(body),
                                   paragraph.opening_phrase)
@@ -287,12 +288,16 @@ class _Extractor:
             # "resolutions concerning Sudan, in particular 1591 (2005), …": the list may start a few words on
             gap = re.match(r"[^\d;.]{0,60}?(?=\d|ES-|S-)", flat[position:span.end])
             if gap and gap.end() and match_resolution_number(flat, position + gap.end(), body):
+                # "resoluciones del Consejo de Derechos Humanos 23/13": the body named in the gap
+                named = [e for _, e in find_names(flat, position, position + gap.end()) if has_series(e.key)]
+                body = named[-1].key if named else body
                 position += gap.end()
+            items: list[int] = []
             while position < span.end:
                 number = match_resolution_number(flat, position, body)
                 if number is None:
                     break
-                found.append((Span(number[0].start(), number[0].end()), instrument_for_symbol(number[1])))
+                items.append(number[0].start())
                 position = number[0].end()
                 dated = date_of.match(flat, position)
                 if dated:
@@ -304,6 +309,16 @@ class _Extractor:
                 if not joined:
                     break
                 position = joined.end()
+            # "résolution 43/1 du Conseil des droits de l’homme": the body named after the numbers
+            after = self.lang.pattern("qualifier_after", 0).match(flat, position, span.end)
+            if body is None and after:
+                following = next(find_names(flat, after.end(), min(span.end, after.end() + 80)), None)
+                if following is not None and following[0].start == after.end() and has_series(following[1].key):
+                    body = following[1].key
+            for start in items:
+                number = match_resolution_number(flat, start, body)
+                if number is not None:
+                    found.append((Span(number[0].start(), number[0].end()), instrument_for_symbol(number[1])))
         for bare in bare_resolution_pattern().finditer(flat, span.start, span.end):
             number = match_resolution_number(flat, bare.start(), None)
             if number is not None:

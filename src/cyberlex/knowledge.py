@@ -27,8 +27,23 @@ class Language:
     table: dict[str, Any]
 
     def pattern(self, name: str, flags: int = re.MULTILINE) -> re.Pattern[str]:
-        """A compiled pattern from the table."""
+        """A compiled pattern from the table (an entry holding one pattern)."""
         return _compile(self.code, name, flags)
+
+    def patterns(self, name: str, flags: int = re.MULTILINE) -> tuple[re.Pattern[str], ...]:
+        """The compiled patterns of an entry holding one pattern or a list of them (a list lets each
+        wording of a line use the same group names)."""
+        return _compile_all(self.code, name, flags)
+
+    def search(self, name: str, text: str, pos: int = 0, endpos: int | None = None) -> re.Match[str] | None:
+        """The earliest match of any of the entry's patterns."""
+        end = len(text) if endpos is None else endpos
+        found = [m for p in self.patterns(name) if (m := p.search(text, pos, end))]
+        return min(found, key=lambda m: m.start()) if found else None
+
+    def match(self, name: str, text: str) -> re.Match[str] | None:
+        """A match of one of the entry's patterns at the start of text."""
+        return next((m for p in self.patterns(name) if (m := p.match(text))), None)
 
     def get(self, name: str, default: Any = None) -> Any:
         """A raw entry of the table."""
@@ -38,6 +53,12 @@ class Language:
 @cache
 def _compile(code: str, name: str, flags: int) -> re.Pattern[str]:
     return re.compile(languages()[code].table[name], flags)
+
+
+@cache
+def _compile_all(code: str, name: str, flags: int) -> tuple[re.Pattern[str], ...]:
+    entry = languages()[code].table.get(name, [])
+    return tuple(re.compile(p, flags) for p in ([entry] if isinstance(entry, str) else entry))
 
 
 @cache
