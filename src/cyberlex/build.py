@@ -13,6 +13,7 @@ from pathlib import Path
 from pyoxigraph import NamedNode, Store
 
 from cyberlex.extract import extract
+from cyberlex.given import given_quads, merge_given, segments_of
 from cyberlex.map import DEFAULT_BASE, Mapper, prefixes
 from cyberlex.read import ReadError, read
 from cyberlex.resources import data_path
@@ -77,7 +78,7 @@ def build_store(files: list[Path], base: str = DEFAULT_BASE,
             progress(path)
         try:
             source = read(path)
-            extraction = extract(segment(source))
+            extraction = merge_given(extract(segments_of(source) or segment(source)))
         except ReadError as exc:
             result.failures.append(Failure(str(path), str(exc)))
             continue
@@ -89,6 +90,7 @@ def build_store(files: list[Path], base: str = DEFAULT_BASE,
                                                       "citation found"))
             continue
         store.extend(mapper.map(extraction))
+        store.extend(given_quads(extraction, mapper))
         result.documents += 1
     result.counts = count(store)
     return result

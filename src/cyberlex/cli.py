@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from cyberlex import __version__
 from cyberlex.map import DEFAULT_BASE
+
+if TYPE_CHECKING:
+    from cyberlex.query import Credentials
 
 # Exit codes: 0 all built and valid; 1 the graph has SHACL violations; 2 usage error (click);
 # 3 some input files failed (the rest was built and written).
@@ -85,3 +90,195 @@ def validate(graphs: tuple[Path, ...], shapes: Path | None) -> None:
     click.echo(report.to_text())
     if not report.conforms:
         sys.exit(EXIT_VIOLATIONS)
+
+
+# -- SPARQL: query, serve, publish ------------------------------------------------------------------
+
+# 2 (usage) also covers a query that cannot be read or parsed; 4: an endpoint that cannot be reached,
+# refuses the request or does not answer in time (and a query that times out in-process);
+# 5: `publish` sent the graph but the endpoint does not hold what was sent.
+EXIT_ENDPOINT = 4
+EXIT_NOT_VERIFIED = 5
+
+
+class QueryUsageError(click.UsageError):
+    """A query that cannot be read or parsed: one line (no usage text), exit code 2."""
+
+    def show(self, file: object = None) -> None:
+        """One line on stderr, no usage text."""
+        click.echo(f"cyberlex: {self.format_message()}", err=True)
+
+
+class EndpointFailure(click.ClickException):
+    """An endpoint that cannot be reached, refuses or times out: one line, exit code 4."""
+
+    exit_code = EXIT_ENDPOINT
+
+    def show(self, file: object = None) -> None:
+        """One line on stderr, no usage text."""
+        click.echo(f"cyberlex: {self.format_message()}", err=True)
+
+
+def credential_options(command: Callable[..., None]) -> Callable[..., None]:
+    """--user, --password, --digest and --token, for commands that talk to an endpoint."""
+    for option in reversed([
+        click.option("--user", default=None, envvar="CYBERLEX_USER", help="User name for HTTP authentication "
+                     "(or $CYBERLEX_USER)."),
+        click.option("--password", default=None, envvar="CYBERLEX_PASSWORD",
+                     help="Password for --user (or $CYBERLEX_PASSWORD; asked for when missing on a terminal)."),
+        click.option("--digest", is_flag=True, help="HTTP digest authentication instead of basic (Virtuoso)."),
+        click.option("--token", default=None, envvar="CYBERLEX_TOKEN",
+                     help="Bearer token sent as 'Authorization: Bearer …' (or $CYBERLEX_TOKEN)."),
+    ]):
+        command = option(command)
+    return command
+
+
+def make_credentials(user: str | None, password: str | None, digest: bool, token: str | None) -> Credentials:
+    """Credentials from the options; the password is asked for on a terminal when a user has none."""
+    from cyberlex.query import Credentials
+
+    if user is not None and password is None and sys.stdin.isatty():
+        password = click.prompt(f"Password for {user}", hide_input=True, err=True)
+    return Credentials(user=user, password=password, token=token, digest=digest)
+
+
+@main.command()
+@click.argument("query_text", metavar="QUERY")
+@click.option("--data", type=click.Path(path_type=Path), default=Path("out"), show_default=True,
+              help="Build folder (its graph.trig, else graph.ttl) or RDF file to query in-process.")
+@click.option("--endpoint", default=None, metavar="URL",
+              help="Query this SPARQL 1.1 endpoint instead of the built graph.")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "tsv", "json"]), default=None,
+              help="SELECT and ASK answers: a table for people (default), or SPARQL CSV, TSV or JSON results. "
+                   "CONSTRUCT and DESCRIBE always give Turtle.")
+@click.option("--timeout", type=float, default=60.0, show_default=True,
+              help="Seconds to wait for the answer (in-process and remote).")
+@click.option("--max-width", type=int, default=60, show_default=True,
+              help="Cut table cells longer than this (0: never).")
+@credential_options
+def query(query_text: str, data: Path, endpoint: str | None, fmt: str | None, timeout: float, max_width: int,
+          user: str | None, password: str | None, digest: bool, token: str | None) -> None:
+    """Run a SPARQL query (a .rq file or inline text) on the built graph or on an endpoint.
+
+    In-process the query sees the union of the named graphs. Prefixes of cyberlex (clx:, dcterms:,
+    skos:, …) that the query uses without declaring are declared for it.
+    """
+    from cyberlex.query import (
+        EndpointError,
+        GraphResult,
+        QueryError,
+        format_result,
+        load_store,
+        read_query,
+        run_local,
+        run_remote,
+    )
+
+    try:
+        text = read_query(query_text)
+        if endpoint is not None:
+            result = run_remote(endpoint, text, timeout=timeout,
+                                credentials=make_credentials(user, password, digest, token))
+        else:
+            result = run_local(load_store(data), text, timeout=timeout)
+    except QueryError as exc:
+        raise QueryUsageError(str(exc)) from None
+    except EndpointError as exc:
+        raise EndpointFailure(str(exc)) from None
+    if isinstance(result, GraphResult) and fmt not in (None, "table"):
+        raise QueryUsageError(f"--format {fmt} is for SELECT and ASK; a CONSTRUCT or DESCRIBE gives Turtle")
+    click.echo(format_result(result, fmt or "table", max_width), nl=False)
+
+
+@main.command()
+@click.option("--data", type=click.Path(path_type=Path), default=Path("out"), show_default=True,
+              help="Build folder (its graph.trig, else graph.ttl) or RDF file to serve.")
+@click.option("--empty", is_flag=True, help="Serve an empty store (with --writable, to publish into).")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Interface to listen on (loopback by default; 0.0.0.0 opens it to the network).")
+@click.option("--port", type=int, default=7878, show_default=True, help="Port (0: any free port).")
+@click.option("--writable", is_flag=True,
+              help="Accept SPARQL updates and Graph Store Protocol writes (default: read-only).")
+@click.option("--location", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Keep the server's store in this folder (default: a temporary folder, removed on stop).")
+@click.option("--query-timeout", type=float, default=None, help="Seconds a query may run on the server.")
+def serve(data: Path, empty: bool, host: str, port: int, writable: bool, location: Path | None,
+          query_timeout: float | None) -> None:
+    """Serve the built graph as a SPARQL 1.1 endpoint (the Oxigraph server) until interrupted.
+
+    The default graph is the union of the named graphs. Stop with Ctrl-C (or SIGTERM).
+    """
+    import signal
+
+    from cyberlex.query import QueryError
+    from cyberlex.serve import OxigraphServer, ServerError
+
+    def stop(_signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    server = OxigraphServer(None if empty else data, host=host, port=port, writable=writable, location=location,
+                            timeout_s=query_timeout)
+    try:
+        server.start()
+    except QueryError as exc:
+        raise QueryUsageError(str(exc)) from None
+    except ServerError as exc:
+        raise EndpointFailure(str(exc)) from None
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        mode = "read-write" if writable else "read-only"
+        click.echo(f"serving {'an empty store' if empty else data} ({mode}), until Ctrl-C")
+        click.echo(f"SPARQL query endpoint: {server.query_url}")
+        if writable:
+            click.echo(f"SPARQL update endpoint: {server.update_url}")
+        click.echo(f"Graph Store Protocol: {server.store_url}")
+        sys.stdout.flush()
+        code = server.wait()
+        raise EndpointFailure(f"the oxigraph server stopped by itself (exit code {code})")
+    except KeyboardInterrupt:
+        click.echo("stopping the server", err=True)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        server.stop()
+
+
+@main.command()
+@click.option("--endpoint", required=True, metavar="URL",
+              help="SPARQL 1.1 Graph Store Protocol endpoint (Oxigraph …/store, Fuseki …/ds/data, "
+                   "Virtuoso …/sparql-graph-crud-auth).")
+@click.option("--data", type=click.Path(path_type=Path), default=Path("out"), show_default=True,
+              help="Build folder (its graph.trig) or RDF file to publish.")
+@click.option("--graph", "graph_iri", default=None, metavar="IRI",
+              help="Publish the whole dataset as this one named graph (default: one per source document).")
+@click.option("--replace", is_flag=True, help="Replace each graph (PUT) instead of adding to it (POST).")
+@click.option("--sparql", "query_endpoint", default=None, metavar="URL",
+              help="Query endpoint used to verify the counts (default: guessed from --endpoint).")
+@click.option("--no-verify", is_flag=True, help="Do not count the triples after the push.")
+@click.option("--timeout", type=float, default=120.0, show_default=True, help="Seconds to wait for each request.")
+@credential_options
+def publish(endpoint: str, data: Path, graph_iri: str | None, replace: bool, query_endpoint: str | None,
+            no_verify: bool, timeout: float, user: str | None, password: str | None, digest: bool,
+            token: str | None) -> None:
+    """Push the graph to a Graph Store Protocol endpoint and verify the triple counts."""
+    from cyberlex.publish import VerificationError
+    from cyberlex.publish import publish as run_publish
+    from cyberlex.query import EndpointError, QueryError
+
+    try:
+        report = run_publish(data, endpoint, graph=graph_iri, replace=replace,
+                             credentials=make_credentials(user, password, digest, token),
+                             query_endpoint=query_endpoint, timeout=timeout, verify=not no_verify)
+    except QueryError as exc:
+        raise QueryUsageError(str(exc)) from None
+    except EndpointError as exc:
+        raise EndpointFailure(str(exc)) from None
+    except VerificationError as exc:
+        click.echo(f"cyberlex: {exc}", err=True)
+        sys.exit(EXIT_NOT_VERIFIED)
+    verb = "replaced" if replace else "added to"
+    click.echo(f"{verb} {len(report.graphs)} named graph{'s' if len(report.graphs) != 1 else ''} at {endpoint} "
+               f"({report.method}): {report.triples} triples")
+    if not no_verify:
+        click.echo(f"verified at {report.query_endpoint}: "
+                   f"{sum(g.counted or 0 for g in report.graphs)} triples in those graphs")

@@ -24,6 +24,8 @@ class SourceText:
     encoding: str
     media_type: str
     language: str
+    # What a marked-up format (Akoma Ntoso) states outright beside its text; None for plain text.
+    given: Given | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass
@@ -135,3 +137,63 @@ class Extraction:
     reservations: list[ReservationRecord] = field(default_factory=list)
     statements: list[Statement] = field(default_factory=list)
     mentions: dict[Ref, Span] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Link:
+    """A hyperlink in a marked-up source: the span of its text in the rendered text, and its target."""
+
+    span: Span
+    href: str
+
+
+@dataclass(frozen=True)
+class GivenValue:
+    """A fact about the document that its markup states (symbol, title, date, session, meeting, …), with
+    the span where the rendered text prints it (None where it does not)."""
+
+    predicate: str
+    value: str
+    span: Span | None
+    datatype: str | None = None
+
+
+@dataclass(frozen=True)
+class Keyword:
+    """A subject keyword of the markup's classification, with its vocabulary's IRI where it has one."""
+
+    label: str
+    iri: str | None
+    vocabulary: str
+
+
+@dataclass
+class Vote:
+    """The recorded vote in the markup: outcome, counts and voters by kind ("inFavour", "against", …)."""
+
+    outcome: str
+    counts: dict[str, int] = field(default_factory=dict)
+    voters: dict[str, list[str]] = field(default_factory=dict)
+
+
+@dataclass
+class Given:
+    """What a structured source states outright: its structure (so that segment() is not needed: the
+    fields mirror Segments) and facts that text extraction cannot give (links, FRBR identifiers, keywords,
+    the vote). Offsets are into the text rendered from the markup (SourceText.text)."""
+
+    header: Span = field(default_factory=lambda: Span(0, 0))
+    enacting: Span | None = None
+    enacting_text: str | None = None
+    paragraphs: list[Paragraph] = field(default_factory=list)
+    footnotes: list[Footnote] = field(default_factory=list)
+    closing: Span | None = None
+    annexes: list[Span] = field(default_factory=list)
+    body_text: Span = field(default_factory=lambda: Span(0, 0))
+    symbol: str | None = None
+    author: str | None = None  # the adopting body's name as the markup gives it ("General Assembly")
+    values: list[GivenValue] = field(default_factory=list)
+    links: list[Link] = field(default_factory=list)
+    frbr: dict[str, str] = field(default_factory=dict)  # "work", "expression", "manifestation" -> AKN IRI
+    keywords: list[Keyword] = field(default_factory=list)
+    vote: Vote | None = None

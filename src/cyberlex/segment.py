@@ -18,10 +18,6 @@ from cyberlex.resolve import is_known_body
 # "1. Decides"; a lower-case l or capital I for 1 is a common misprint of the first number.
 OPERATIVE_START = re.compile(r"^\s*\**\s*(?P<number>\d{1,3}|l|I)\s*\.\s+(?=\S)")
 # A participle, alone or after an adverb: "Recalling", "Deeply concerned", "Firmly believing".
-# An -ed word followed by a capitalised one is a name ("United Nations"), not a participle.
-PARTICIPLE = re.compile(r"^(?:[A-Z][a-z]+ly\s+[a-z]+(?:ing|ed)|[A-Z][a-z]+ing|[A-Z][a-z]+ed(?!\s+[A-Z]))\b")
-# An operative verb in the third person: "Adopts", "Takes note".
-THIRD_PERSON = re.compile(r"^[A-Z][a-z]+s\b")
 MARKUP = re.compile(r"^[\s*_#>]+")
 FOOTNOTE_LINE = re.compile(r"^\s*(?:<sup>\s*(?P<sup>\d{1,3})\s*</sup>|(?P<plain>\d{1,3})(?=\s))\s*(?P<text>\S.*)$")
 # A line of spaces alone, long, is how PDF text extraction often renders the footnote rule.
@@ -49,6 +45,9 @@ def _lines(text: str) -> list[_Line]:
 MARKUP_TO_MASK = re.compile(r"\[\^\w+\]|\[([^\]\n]{1,200})\]\([^)\n]*\)|</?sup>|(?<![\w*])\*+|\*+(?![\w*])")
 
 
+HYPHENS = str.maketrans({"\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2212": "-"})
+
+
 def mask_markup(text: str) -> str:
     """The text with Markdown markup blanked out, character for character, so offsets stay valid.
 
@@ -59,7 +58,8 @@ def mask_markup(text: str) -> str:
             return " " + match.group(1) + " " * (len(match.group()) - len(match.group(1)) - 1)
         return " " * len(match.group())
 
-    return MARKUP_TO_MASK.sub(blank, text)
+    # non-breaking and other hyphens ("A/48/486‑S/26560", "ES‑10/15") read as the ASCII one
+    return MARKUP_TO_MASK.sub(blank, text).translate(HYPHENS)
 
 
 def segment(source: SourceText) -> Segments:
@@ -71,18 +71,18 @@ def segment(source: SourceText) -> Segments:
 
     enacting_index, enacting_body, lang = _find_enacting(lines, tables)
     footnote_lines, footnotes = _find_footnotes(lines, tables[0])
-    annex_index = _first_match(lines, lang.pattern("annex_heading"), enacting_index or 0)
+    annex_index = _first_match(lines, lang, "annex_heading", enacting_index or 0)
     end_of_body = annex_index if annex_index is not None else len(lines)
     body_span = Span(0, lines[end_of_body - 1].end if end_of_body else len(text))
-    annexes = _annexes(lines, lang.pattern("annex_heading"), annex_index, footnote_lines, len(text))
+    annexes = _annexes(lines, lang, annex_index, footnote_lines, len(text))
 
     if enacting_index is None:
         return Segments(source, mask_markup(text), Span(0, len(text)), None, None, [], footnotes, None, annexes,
                         body_span)
 
-    meeting_index = _first_match(lines, lang.pattern("meeting_line"), enacting_index + 1, end_of_body)
+    meeting_index = _first_match(lines, lang, "meeting_line", enacting_index + 1, end_of_body)
     # notes after the paragraphs (a reservation, a lone "*" separator) close the resolution's text
-    notes_index = _first_match(lines, lang.pattern("closing_notes"), enacting_index + 1, end_of_body)
+    notes_index = _first_match(lines, lang, "closing_notes", enacting_index + 1, end_of_body)
     stop = min(i for i in (meeting_index, notes_index, end_of_body) if i is not None)
     paragraphs = _paragraphs(lines, enacting_index + 1, stop, footnote_lines, lang)
     _attach_footnotes(text, paragraphs, footnotes)
@@ -105,12 +105,12 @@ def segment(source: SourceText) -> Segments:
     )
 
 
-def _annexes(lines: list[_Line], heading: re.Pattern[str], first: int | None, footnote_lines: set[int],
+def _annexes(lines: list[_Line], lang: Language, first: int | None, footnote_lines: set[int],
              text_end: int) -> list[Span]:
     """Each annex from its heading to the next heading (or the footnotes of the annexes)."""
     if first is None:
         return []
-    starts = [i for i in range(first, len(lines)) if heading.match(lines[i].text)]
+    starts = [i for i in range(first, len(lines)) if lang.match("annex_heading", lines[i].text)]
     spans = []
     for number, start in enumerate(starts):
         stop = starts[number + 1] if number + 1 < len(starts) else len(lines)
@@ -124,9 +124,8 @@ def _find_enacting(lines: list[_Line], tables: list[Language]) -> tuple[int | No
     """The enacting formula; where a text lacks it, the adoption line of its cover page stands in."""
     for name in ("enacting_formula", "adoption_line"):
         for lang in tables:
-            pattern = lang.pattern(name)
             for index, line in enumerate(lines[:200]):
-                match = pattern.search(line.text) if name == "adoption_line" else pattern.match(line.text)
+                match = lang.search(name, line.text) if name == "adoption_line" else lang.match(name, line.text)
                 if not match:
                     continue
                 body = match.group("body").strip(" *")
@@ -137,16 +136,16 @@ def _find_enacting(lines: list[_Line], tables: list[Language]) -> tuple[int | No
     return None, None, tables[0]
 
 
-def _first_match(lines: list[_Line], pattern: re.Pattern[str], start: int, stop: int | None = None) -> int | None:
+def _first_match(lines: list[_Line], lang: Language, name: str, start: int, stop: int | None = None) -> int | None:
     for index in range(start, len(lines) if stop is None else stop):
-        if pattern.match(lines[index].text):
+        if lang.match(name, lines[index].text):
             return index
     return None
 
 
 def _find_footnotes(lines: list[_Line], lang: Language) -> tuple[set[int], list[Footnote]]:
     """Footnote blocks: numbered lines right below a rule (or a wide blank line), until the text resumes."""
-    rule = lang.pattern("footnote_rule")
+    rule = lang.patterns("footnote_rule")[0]
     in_block = False
     block_lines: set[int] = set()
     notes: list[Footnote] = []
@@ -164,7 +163,7 @@ def _find_footnotes(lines: list[_Line], lang: Language) -> tuple[set[int], list[
             block_lines.add(index)
         elif not line.text.strip():
             block_lines.add(index)
-        elif notes and notes[-1].span.end == lines[index - 1].end and not _is_start(line.text):
+        elif notes and notes[-1].span.end == lines[index - 1].end and not _is_start(line.text, lang):
             # a footnote's text wrapped onto the next line
             notes[-1] = Footnote(notes[-1].marker, Span(notes[-1].span.start, line.end))
             block_lines.add(index)
@@ -173,8 +172,8 @@ def _find_footnotes(lines: list[_Line], lang: Language) -> tuple[set[int], list[
     return block_lines, notes
 
 
-def _is_start(text: str) -> bool:
-    return bool(OPERATIVE_START.match(text) or PARTICIPLE.match(MARKUP.sub("", text)))
+def _is_start(text: str, lang: Language) -> bool:
+    return bool(OPERATIVE_START.match(text) or lang.match("participle", MARKUP.sub("", text)))
 
 
 def _paragraphs(lines: list[_Line], first: int, stop: int, skip: set[int], lang: Language) -> list[Paragraph]:
@@ -221,24 +220,32 @@ def _starts_unnumbered_operative(text: str, previous: str, lang: Language, index
                                  lines: list[_Line]) -> bool:
     """A resolution with a single operative paragraph does not number it: 'Takes note of …'."""
     words = MARKUP.sub("", text)
-    if (previous and not ENDS_PREAMBULAR.search(previous)) or ENDS_PREAMBULAR.search(text):
+    if (previous and not ENDS_PREAMBULAR.search(previous)) or ENDS_PREAMBULAR.search(text) or SUB_ITEM.match(text):
         return False
-    if not (THIRD_PERSON.match(words) or any(words.startswith(p + " ") for p in lang.get("operative_phrases", []))):
+    if not (lang.match("operative_verb", words)
+            or any(words.startswith(p + " ") for p in lang.get("operative_phrases", []))):
         return False
     later = [line.text for line in lines[index + 1:stop] if line.text.strip()]
     return not any(OPERATIVE_START.match(t) for t in later)
 
 
+# A lettered or numbered item of a list inside a paragraph: "(a) To promote", "a) die", "ii) …".
+SUB_ITEM = re.compile(r"^\s*\(?(?:[a-z]{1,2}|[ivx]{1,4}|\d{1,2})\)\s")
+
+
 def _starts_preambular(text: str, previous: str, lang: Language, one_per_line: bool) -> bool:
-    if previous and not ENDS_PREAMBULAR.search(previous):
+    if (previous and not ENDS_PREAMBULAR.search(previous)) or SUB_ITEM.match(text):
         return False
     words = MARKUP.sub("", text)
-    if not words[:1].isupper():
+    # English, French, Spanish paragraphs open with a capital; German ones with a lower-case word
+    if lang.get("paragraph_case", "upper") == "upper" and not words[:1].isupper():
+        return False
+    if not words[:1].isalpha():
         return False
     if any(words.startswith(p + " ") or words == p or words.startswith(p + "*") or words.startswith(p + ",")
            for p in lang.get("preambular_phrases", [])):
         return True
-    return bool(PARTICIPLE.match(words)) or (one_per_line and bool(previous))
+    return bool(lang.match("participle", words)) or (one_per_line and bool(previous))
 
 
 def opening_phrase(text: str, lang: Language, kind: str) -> str | None:
@@ -268,12 +275,19 @@ def opening_phrase(text: str, lang: Language, kind: str) -> str | None:
     return (prefix + phrase).strip()
 
 
+def marker_pattern(marker: str) -> re.Pattern[str]:
+    """Where a footnote marker sits in the text: in <sup>, glued to the word before it, or to a year
+    ("2015-20302": the year 2030, then marker 2)."""
+    escaped = re.escape(marker)
+    return re.compile(rf"<sup>\s*{escaped}\s*</sup>|(?:(?<=[^\s\d/.(\[-])|(?<=[^\d](?:19|20)\d\d)){escaped}"
+                      rf"(?=[\s,;.:)]|$)")
+
+
 def _attach_footnotes(text: str, paragraphs: list[Paragraph], footnotes: list[Footnote]) -> None:
     """Give each footnote to the paragraph that carries its marker (glued to the word before it)."""
     position = 0
     for note in footnotes:
-        marker = re.escape(note.marker)
-        pattern = re.compile(rf"<sup>\s*{marker}\s*</sup>|(?<=[^\s\d/.(\[-]){marker}(?=[\s,;.:)]|$)")
+        pattern = marker_pattern(note.marker)
         for paragraph in paragraphs:
             if paragraph.span.end < position:
                 continue

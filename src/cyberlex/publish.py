@@ -1,0 +1,175 @@
+"""Publish the graph to a SPARQL 1.1 Graph Store Protocol endpoint, and check what arrived.
+
+One named graph per source document (and the gazetteer's), as in graph.trig, so that a document that
+changed can be replaced alone; or, with `graph`, the whole dataset (the union) as one named graph.
+Each graph is sent as Turtle (the one format every Graph Store Protocol implementation must accept)
+with PUT (`replace`: the graph's old content goes) or POST (merged into what is there). Afterwards
+the triples of each graph are counted with SPARQL on the endpoint's query service and compared with
+what was sent: equal when replacing, at least as many when merging.
+
+HTTP is the standard library's urllib: a handful of PUT/POST requests with a body and a header do not
+need another dependency; the counting query goes through SPARQLWrapper like `cyberlex query --endpoint`.
+"""
+
+from __future__ import annotations
+
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pyoxigraph import DefaultGraph, Literal, NamedNode, Store, Triple
+
+from cyberlex.query import Credentials, EndpointError, SelectResult, load_store, run_remote
+from cyberlex.serialise import to_bytes
+
+
+class VerificationError(Exception):
+    """The endpoint does not hold the triples that were sent. One line."""
+
+
+@dataclass
+class Published:
+    """What was sent to one named graph and what the endpoint counted there afterwards."""
+
+    graph: str
+    sent: int
+    counted: int | None = None
+
+
+@dataclass
+class PublishReport:
+    """The outcome of a publish: the graphs sent, the method, the endpoint."""
+
+    endpoint: str
+    query_endpoint: str
+    method: str
+    graphs: list[Published] = field(default_factory=list)
+
+    @property
+    def triples(self) -> int:
+        """Triples sent in all."""
+        return sum(g.sent for g in self.graphs)
+
+
+def query_endpoint_for(store_url: str) -> str:
+    """The SPARQL query service that goes with a Graph Store Protocol URL, for the usual servers:
+    Oxigraph `…/store` → `…/query`, Fuseki `…/ds/data` → `…/ds/sparql`, Virtuoso
+    `…/sparql-graph-crud[-auth]` → `…/sparql`; anything else is asked at the same URL."""
+    parts = urllib.parse.urlsplit(store_url)
+    path = parts.path.rstrip("/")
+    for tail, replacement in (("/store", "/query"), ("/data", "/sparql"), ("/sparql-graph-crud-auth", "/sparql"),
+                              ("/sparql-graph-crud", "/sparql")):
+        if path.endswith(tail):
+            path = path[: -len(tail)] + replacement
+            return urllib.parse.urlunsplit((parts.scheme, parts.netloc, path, "", ""))
+    return store_url
+
+
+def graphs_to_send(store: Store, graph: str | None = None) -> dict[str, list[Triple]]:
+    """The named graphs to send, each with its triples (no duplicates): the graphs of the build, or
+    (with `graph`) the union of them all as one graph of that name."""
+    if graph is not None:
+        return {graph: sorted({q.triple for q in store.quads_for_pattern(None, None, None, None)}, key=str)}
+    named = sorted((g for g in store.named_graphs() if isinstance(g, NamedNode)), key=str)
+    if not named:  # a graph.ttl: everything is in the default graph
+        raise EndpointError("the graph has no named graphs (a graph.ttl?): give --graph IRI to publish it as one")
+    if next(iter(store.quads_for_pattern(None, None, None, DefaultGraph())), None) is not None:
+        raise EndpointError("the graph has triples outside named graphs: give --graph IRI to publish it as one")
+    return {name.value: sorted({q.triple for q in store.quads_for_pattern(None, None, None, name)}, key=str)
+            for name in named}
+
+
+def _opener(endpoint: str, credentials: Credentials) -> urllib.request.OpenerDirector:
+    handlers: list[urllib.request.BaseHandler] = []
+    if credentials.digest and credentials.user is not None:
+        manager = urllib.request.HTTPPasswordMgrWithDefaultRealm()
+        manager.add_password(None, endpoint, credentials.user, credentials.password or "")
+        handlers.append(urllib.request.HTTPDigestAuthHandler(manager))
+    return urllib.request.build_opener(*handlers)
+
+
+def _send(opener: urllib.request.OpenerDirector, url: str, method: str, body: bytes, credentials: Credentials,
+          timeout: float | None, endpoint: str) -> None:
+    request = urllib.request.Request(url, data=body, method=method)
+    request.add_header("Content-Type", "text/turtle; charset=utf-8")
+    for name, value in credentials.headers().items():
+        request.add_header(name, value)
+    try:
+        with opener.open(request, timeout=timeout) as answer:
+            answer.read()
+    except urllib.error.HTTPError as exc:
+        detail = " ".join(exc.read(300).decode("utf-8", "replace").split())
+        hint = "; give --user/--password or --token" if exc.code in (401, 403) else ""
+        raise EndpointError(f"{method} {url}: HTTP {exc.code} {exc.reason}{': ' + detail if detail else ''}"
+                            f"{hint}") from exc
+    except urllib.error.URLError as exc:
+        if isinstance(exc.reason, TimeoutError):
+            raise EndpointError(f"{endpoint}: no answer within {timeout:g} s (timeout)") from exc
+        reason = "connection refused (is the server running?)" if isinstance(exc.reason, ConnectionRefusedError) \
+            else " ".join(str(exc.reason).split())
+        raise EndpointError(f"cannot reach {endpoint}: {reason}") from exc
+    except TimeoutError as exc:
+        raise EndpointError(f"{endpoint}: no answer within {timeout:g} s (timeout)") from exc
+    except (ConnectionError, OSError) as exc:
+        raise EndpointError(f"cannot reach {endpoint}: {' '.join(str(exc).split())}") from exc
+    except ValueError as exc:
+        raise EndpointError(f"{endpoint}: not a usable endpoint URL: {exc}") from exc
+
+
+def graph_url(store_url: str, graph: str) -> str:
+    """The Graph Store Protocol address of a named graph (indirect identification: ?graph=IRI)."""
+    joiner = "&" if urllib.parse.urlsplit(store_url).query else "?"
+    return f"{store_url}{joiner}graph={urllib.parse.quote(graph, safe='')}"
+
+
+def count_triples(query_url: str, graphs: list[str], credentials: Credentials,
+                  timeout: float | None) -> dict[str, int]:
+    """The number of triples in each named graph, counted by the endpoint (one query for all)."""
+    counts: dict[str, int] = {}
+    for start in range(0, len(graphs), 200):  # keep each query a reasonable size
+        chunk = graphs[start:start + 200]
+        values = " ".join(f"<{g}>" for g in chunk)
+        query = (f"SELECT ?g (COUNT(*) AS ?n) WHERE {{ VALUES ?g {{ {values} }} GRAPH ?g {{ ?s ?p ?o }} }} "
+                 f"GROUP BY ?g")
+        result = run_remote(query_url, query, timeout=timeout, credentials=credentials)
+        assert isinstance(result, SelectResult)
+        for graph, number in result.rows:
+            if isinstance(graph, NamedNode) and isinstance(number, Literal):
+                counts[graph.value] = int(number.value)
+    return counts
+
+
+def publish(data: Path, endpoint: str, graph: str | None = None, replace: bool = False,
+            credentials: Credentials | None = None, query_endpoint: str | None = None,
+            timeout: float | None = 60.0, verify: bool = True,
+            progress: Callable[[str], None] | None = None) -> PublishReport:
+    """Send the graph of a build folder (or an RDF file) to a Graph Store Protocol endpoint and
+    verify the triple counts. Raises EndpointError (HTTP trouble) or VerificationError."""
+    credentials = credentials or Credentials()
+    store = load_store(data)
+    graphs = graphs_to_send(store, graph)
+    method = "PUT" if replace else "POST"
+    report = PublishReport(endpoint, query_endpoint or query_endpoint_for(endpoint), method)
+    opener = _opener(endpoint, credentials)
+    for name, triples in graphs.items():
+        body = to_bytes(triples, "turtle")
+        _send(opener, graph_url(endpoint, name), method, body, credentials, timeout, endpoint)
+        report.graphs.append(Published(name, len(triples)))
+        if progress is not None:
+            progress(name)
+    if verify:
+        counts = count_triples(report.query_endpoint, [g.graph for g in report.graphs], credentials, timeout)
+        wrong = []
+        for published in report.graphs:
+            published.counted = counts.get(published.graph, 0)
+            if published.counted < published.sent or (replace and published.counted != published.sent):
+                wrong.append(published)
+        if wrong:
+            first = wrong[0]
+            raise VerificationError(
+                f"{len(wrong)} of {len(report.graphs)} graphs differ after the push: <{first.graph}> has "
+                f"{first.counted} triples at {report.query_endpoint}, {first.sent} were sent")
+    return report

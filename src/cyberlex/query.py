@@ -1,0 +1,509 @@
+"""SPARQL on the graph: load a build into Oxigraph, or ask any SPARQL 1.1 endpoint; format the answer.
+
+One result model for both ways of asking, so that the same query gives the same rows in-process and
+through a server: a SELECT gives variables and rows of pyoxigraph terms, an ASK a boolean, a
+CONSTRUCT or DESCRIBE a list of triples. The formatters (a table for people; SPARQL CSV, TSV and
+JSON results for programs; Turtle for graphs) work on that model only.
+
+Queries run on the union of the named graphs (each source document's graph and the gazetteer's), as
+`use_default_graph_as_union` in-process and `--union-default-graph` on the server `cyberlex serve`
+starts; queries written for cyberlex use `DISTINCT` because one triple may sit in several graphs.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pyoxigraph import (
+    BlankNode,
+    Literal,
+    NamedNode,
+    QueryBoolean,
+    QueryResultsFormat,
+    QuerySolutions,
+    QueryTriples,
+    RdfFormat,
+    Store,
+    Triple,
+    parse_query_results,
+)
+
+from cyberlex.map import prefixes
+
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+
+Term = NamedNode | BlankNode | Literal | Triple
+
+SELECT_FORMATS = ("table", "csv", "tsv", "json")
+GRAPH_FORMATS = ("turtle",)
+
+# RDF formats pyoxigraph reads, by file extension.
+RDF_FORMATS = {".trig": RdfFormat.TRIG, ".ttl": RdfFormat.TURTLE, ".nt": RdfFormat.N_TRIPLES,
+               ".nq": RdfFormat.N_QUADS, ".n3": RdfFormat.N3, ".rdf": RdfFormat.RDF_XML,
+               ".xml": RdfFormat.RDF_XML, ".jsonld": RdfFormat.JSON_LD}
+
+
+class QueryError(Exception):
+    """The query cannot be run: it cannot be read or has a syntax error. One line, for people."""
+
+
+class GraphNotFound(QueryError):
+    """There is no built graph where the query was to run."""
+
+
+class EndpointError(Exception):
+    """The endpoint cannot be reached, does not answer in time, or refuses the request. One line."""
+
+
+class QueryTimeout(EndpointError):
+    """The query did not finish in the time allowed."""
+
+
+# -- results ------------------------------------------------------------------------------------
+
+@dataclass
+class SelectResult:
+    """The answer to a SELECT: variable names and rows (None where a variable is unbound)."""
+
+    variables: list[str]
+    rows: list[list[Term | None]] = field(default_factory=list)
+
+
+@dataclass
+class AskResult:
+    """The answer to an ASK."""
+
+    value: bool
+
+
+@dataclass
+class GraphResult:
+    """The answer to a CONSTRUCT or DESCRIBE."""
+
+    triples: list[Triple] = field(default_factory=list)
+
+
+Result = SelectResult | AskResult | GraphResult
+
+
+def from_oxigraph(answer: QuerySolutions | QueryBoolean | QueryTriples) -> Result:
+    """A pyoxigraph answer (from a store or parsed from an endpoint's response) as a Result."""
+    if isinstance(answer, QueryBoolean):
+        return AskResult(bool(answer))
+    if isinstance(answer, QuerySolutions):
+        variables = [v.value for v in answer.variables]
+        return SelectResult(variables, [[solution[v] for v in variables] for solution in answer])
+    return GraphResult(list(answer))
+
+
+# -- reading queries ----------------------------------------------------------------------------
+
+QUERY_START = re.compile(r"^\s*(?:#|PREFIX\b|BASE\b|SELECT\b|ASK\b|CONSTRUCT\b|DESCRIBE\b)", re.IGNORECASE)
+
+
+def read_query(argument: str) -> str:
+    """The text of a query given as a file name or written inline."""
+    looks_inline = bool(QUERY_START.match(argument)) or "{" in argument
+    path = Path(argument) if "\n" not in argument and len(argument) < 4096 else None
+    if path is not None and path.is_file():
+        try:
+            return path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise QueryError(f"{argument}: cannot read the query: {exc}") from exc
+    if looks_inline:
+        return argument
+    raise QueryError(f"{argument}: no such query file (and it does not look like SPARQL)")
+
+
+# Strings, IRIs and comments, so that what looks like a prefixed name inside them is not taken for one.
+_OPAQUE = re.compile(r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\''
+                     r'|<[^<>"{}|^`\\\s]*>|#[^\n]*')
+_DECLARED = re.compile(r"\bPREFIX\s+([A-Za-z][\w.-]*)?:", re.IGNORECASE)
+_PREFIXED = re.compile(r"(?<![\w?$:.-])([A-Za-z][\w-]*(?:\.[\w-]+)*)?:(?=[\w%\\]|[\s;,.)\]}]|$)")
+
+
+def used_prefixes(query: str) -> tuple[set[str], set[str]]:
+    """The prefixes a query uses in prefixed names and the ones it declares."""
+    bare = _OPAQUE.sub(lambda m: " " * len(m.group()), query)
+    declared = {m.group(1) or "" for m in _DECLARED.finditer(bare)}
+    used = {m.group(1) or "" for m in _PREFIXED.finditer(bare)} - {""}
+    return used, declared
+
+
+def with_known_prefixes(query: str) -> tuple[str, int]:
+    """The query with a PREFIX line for each prefix of mappings/prefixes.toml it uses without
+    declaring (so `clx:cites` works inline), and the number of lines added before it (0 or 1)."""
+    used, declared = used_prefixes(query)
+    known = prefixes()
+    missing = sorted(p for p in used - declared if p in known)
+    if not missing:
+        return query, 0
+    line = " ".join(f"PREFIX {p}: <{known[p]}>" for p in missing)
+    return f"{line}\n{query}", 1
+
+
+_POSITION = re.compile(r"error at (\d+):(\d+): ?(.*)", re.DOTALL)
+
+
+def describe_syntax_error(message: str, query: str, added_lines: int = 0) -> str:
+    """Oxigraph's 'error at 4:2: expected …' as 'syntax error at line 4, column 2: expected …', with
+    the undeclared prefix named when that is the cause."""
+    message = " ".join(str(message).split())
+    match = _POSITION.search(message)
+    used, declared = used_prefixes(query)
+    undeclared = sorted(used - declared - set(prefixes()))
+    hint = f" (prefix {', '.join(p + ':' for p in undeclared)} is not declared)" if undeclared else ""
+    if match is None:
+        return f"syntax error: {message}{hint}"
+    line, column = int(match.group(1)) - added_lines, int(match.group(2))
+    return f"syntax error at line {line}, column {column}: {match.group(3)}{hint}"
+
+
+def check_syntax(query: str) -> str | None:
+    """The query's form ('select', 'ask', 'construct' for CONSTRUCT and DESCRIBE) if Oxigraph parses
+    it; raises QueryError with line and column if it does not."""
+    prepared, added = with_known_prefixes(query)
+    try:
+        answer = Store().query(prepared)
+    except SyntaxError as exc:
+        raise QueryError(describe_syntax_error(str(exc), query, added)) from exc
+    except Exception:  # parsed, but could not even run on an empty store (SERVICE, …): form unknown
+        return None
+    if isinstance(answer, QueryBoolean):
+        return "ask"
+    return "select" if isinstance(answer, QuerySolutions) else "construct"
+
+
+# -- in-process ---------------------------------------------------------------------------------
+
+def graph_file(path: Path) -> Path:
+    """The RDF file to load for a path: a build folder's graph.trig (or graph.ttl), or the file itself."""
+    if path.is_dir():
+        for name in ("graph.trig", "graph.ttl"):
+            if (path / name).is_file():
+                return path / name
+        raise GraphNotFound(f"{path}: no graph.trig or graph.ttl here; run `cyberlex build --out {path}` first")
+    if not path.exists():
+        raise GraphNotFound(f"{path}: no such file or folder; run `cyberlex build` first")
+    if path.suffix.lower() not in RDF_FORMATS:
+        raise QueryError(f"{path}: unknown RDF format (expected one of {', '.join(sorted(RDF_FORMATS))})")
+    return path
+
+
+def load_store(path: Path) -> Store:
+    """An in-memory Oxigraph store holding the graph of a build folder or an RDF file."""
+    file = graph_file(path)
+    store = Store()
+    try:
+        store.bulk_load(path=str(file), format=RDF_FORMATS[file.suffix.lower()])
+    except (SyntaxError, ValueError, OSError) as exc:
+        raise QueryError(f"{file}: not readable RDF: {' '.join(str(exc).split())}") from exc
+    return store
+
+
+def run_local(store: Store, query: str, timeout: float | None = None) -> Result:
+    """Run a query on a store, over the union of its graphs. With a timeout (seconds), a query that
+    has not finished by then raises QueryTimeout (its thread is left to end with the process)."""
+    prepared, added = with_known_prefixes(query)
+
+    def evaluate() -> Result:
+        try:
+            answer = store.query(prepared, use_default_graph_as_union=True)
+        except SyntaxError as exc:
+            raise QueryError(describe_syntax_error(str(exc), query, added)) from exc
+        try:
+            return from_oxigraph(answer)
+        except OSError as exc:  # evaluation error (e.g. SERVICE unreachable)
+            raise QueryError(f"the query failed: {' '.join(str(exc).split())}") from exc
+
+    if timeout is None:
+        return evaluate()
+    outcome: list[Result | BaseException] = []
+
+    def work() -> None:
+        try:
+            outcome.append(evaluate())
+        except BaseException as exc:
+            outcome.append(exc)
+
+    worker = threading.Thread(target=work, name="cyberlex-query", daemon=True)
+    worker.start()
+    worker.join(timeout)
+    if not outcome:
+        raise QueryTimeout(f"the query did not finish within {timeout:g} s (timeout)")
+    if isinstance(outcome[0], BaseException):
+        raise outcome[0]
+    return outcome[0]
+
+
+# -- remote -------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Credentials:
+    """How to authenticate to an endpoint: HTTP basic or digest (user and password), or a bearer token."""
+
+    user: str | None = None
+    password: str | None = None
+    token: str | None = None
+    digest: bool = False
+
+    def headers(self) -> dict[str, str]:
+        """Authorization headers sent with every request (digest is negotiated, so none for it)."""
+        if self.token:
+            return {"Authorization": f"Bearer {self.token}"}
+        if self.user is not None and not self.digest:
+            import base64
+
+            pair = f"{self.user}:{self.password or ''}".encode()
+            return {"Authorization": "Basic " + base64.b64encode(pair).decode("ascii")}
+        return {}
+
+
+def run_remote(endpoint: str, query: str, timeout: float | None = 60.0,
+               credentials: Credentials | None = None) -> Result:
+    """Run a query on a SPARQL 1.1 Protocol endpoint through SPARQLWrapper (POST, URL-encoded),
+    asking for SPARQL JSON results (SELECT, ASK) or N-Triples (CONSTRUCT, DESCRIBE)."""
+    from SPARQLWrapper import DIGEST, JSON, POST, SPARQLWrapper
+
+    prepared, added = with_known_prefixes(query)
+    try:
+        form = check_syntax(query)
+        local_error: QueryError | None = None
+    except QueryError as exc:  # let the endpoint decide: it may accept extensions Oxigraph does not
+        form, local_error = None, exc
+    sparql = SPARQLWrapper(endpoint)
+    sparql.setQuery(prepared)
+    sparql.setMethod(POST)
+    if timeout is not None:
+        sparql.setTimeout(max(1, round(timeout)) if timeout >= 1 else timeout)  # type: ignore[arg-type]
+    credentials = credentials or Credentials()
+    for name, value in credentials.headers().items():
+        sparql.addCustomHttpHeader(name, value)
+    if credentials.user is not None and credentials.digest:
+        sparql.setHTTPAuth(DIGEST)
+        sparql.setCredentials(credentials.user, credentials.password or "")
+    form = form or _form_of(sparql.queryType)
+    if form == "construct":
+        sparql.addCustomHttpHeader("Accept", "application/n-triples, text/turtle;q=0.9")
+    else:
+        sparql.setReturnFormat(JSON)
+        sparql.addCustomHttpHeader("Accept", "application/sparql-results+json")
+    response = _send(sparql, endpoint, timeout, local_error, query, added)
+    body, content_type = response
+    return _parse_response(body, content_type, form, endpoint)
+
+
+def _form_of(query_type: str | None) -> str:
+    kind = (query_type or "SELECT").upper()
+    return {"ASK": "ask", "CONSTRUCT": "construct", "DESCRIBE": "construct"}.get(kind, "select")
+
+
+def _send(sparql: object, endpoint: str, timeout: float | None, local_error: QueryError | None,
+          query: str, added: int) -> tuple[bytes, str]:
+    import socket
+    import urllib.error
+
+    from SPARQLWrapper import SPARQLExceptions
+
+    try:
+        result = sparql.query()  # type: ignore[attr-defined]
+        response = result.response
+        return response.read(), response.headers.get("Content-Type", "") or ""
+    except SPARQLExceptions.QueryBadFormed as exc:
+        if local_error is not None:
+            raise local_error from exc
+        raise QueryError(f"{endpoint} refused the query as malformed: {_server_message(exc)}") from exc
+    except SPARQLExceptions.Unauthorized as exc:
+        raise EndpointError(f"{endpoint}: not authorised (HTTP 401); give --user/--password or --token") from exc
+    except SPARQLExceptions.EndPointNotFound as exc:
+        raise EndpointError(f"{endpoint}: no SPARQL endpoint at this address (HTTP 404)") from exc
+    except SPARQLExceptions.URITooLong as exc:
+        raise EndpointError(f"{endpoint}: the request is too long for the endpoint (HTTP 414)") from exc
+    except SPARQLExceptions.EndPointInternalError as exc:
+        raise EndpointError(f"{endpoint}: the endpoint failed (HTTP 500): {_server_message(exc)}") from exc
+    except urllib.error.HTTPError as exc:
+        raise EndpointError(f"{endpoint}: HTTP {exc.code} {exc.reason}") from exc
+    except urllib.error.URLError as exc:
+        if isinstance(exc.reason, TimeoutError | socket.timeout):
+            raise QueryTimeout(f"{endpoint}: no answer within {timeout:g} s (timeout)") from exc
+        raise EndpointError(f"cannot reach {endpoint}: {_reason(exc.reason)}") from exc
+    except TimeoutError as exc:
+        raise QueryTimeout(f"{endpoint}: no answer within {timeout:g} s (timeout)") from exc
+    except (ConnectionError, OSError) as exc:
+        raise EndpointError(f"cannot reach {endpoint}: {_reason(exc)}") from exc
+    except ValueError as exc:  # an endpoint URL urllib cannot use
+        raise EndpointError(f"{endpoint}: not a usable endpoint URL: {exc}") from exc
+
+
+def _reason(reason: object) -> str:
+    if isinstance(reason, ConnectionRefusedError):
+        return "connection refused (is the server running?)"
+    if isinstance(reason, OSError) and reason.strerror:
+        return reason.strerror.lower()
+    return " ".join(str(reason).split())
+
+
+def _server_message(exc: Exception) -> str:
+    text = " ".join(str(exc).split())
+    text = re.sub(r"^(?:QueryBadFormed|EndPointInternalError): .*?(?:Response:\s*)", "", text)
+    text = re.sub(r"^b['\"](.*)['\"]$", r"\1", text).replace("\\n", " ")
+    return text[:300]
+
+
+def _parse_response(body: bytes, content_type: str, form: str, endpoint: str) -> Result:
+    mime = content_type.split(";")[0].strip().lower()
+    try:
+        if form == "construct":
+            rdf_format = {"text/turtle": RdfFormat.TURTLE, "application/n-triples": RdfFormat.N_TRIPLES,
+                          "text/plain": RdfFormat.N_TRIPLES, "application/rdf+xml": RdfFormat.RDF_XML,
+                          "application/ld+json": RdfFormat.JSON_LD}.get(mime, RdfFormat.TURTLE)
+            from pyoxigraph import parse
+
+            return GraphResult([q.triple for q in parse(body, format=rdf_format)])
+        results_format = {"application/sparql-results+xml": QueryResultsFormat.XML,
+                          "text/csv": QueryResultsFormat.CSV,
+                          "text/tab-separated-values": QueryResultsFormat.TSV}.get(mime, QueryResultsFormat.JSON)
+        return from_oxigraph(parse_query_results(body, format=results_format))
+    except (SyntaxError, ValueError) as exc:
+        raise EndpointError(f"{endpoint}: the answer is not readable {mime or 'data'}: "
+                            f"{' '.join(str(exc).split())[:200]}") from exc
+
+
+# -- formatting ---------------------------------------------------------------------------------
+
+def compact(iri: str, names: dict[str, str] | None = None) -> str:
+    """An IRI with the longest matching prefix of mappings/prefixes.toml (for people's tables)."""
+    names = prefixes() if names is None else names
+    best = ""
+    for prefix, namespace in names.items():
+        if iri.startswith(namespace) and len(namespace) > len(names.get(best, "")):
+            rest = iri[len(namespace):]
+            if rest and not re.search(r"[\s<>\"{}|^`\\]", rest):
+                best = prefix
+    return f"{best}:{iri[len(names[best]):]}" if best else f"<{iri}>"
+
+
+def cell(term: Term | None) -> str:
+    """A term as a value in the SPARQL CSV format (IRIs bare, literals as their lexical form)."""
+    if term is None:
+        return ""
+    if isinstance(term, BlankNode):
+        return f"_:{term.value}"
+    if isinstance(term, Triple):
+        return f"<< {cell(term.subject)} {cell(term.predicate)} {cell(term.object)} >>"
+    return term.value
+
+
+def people_cell(term: Term | None, names: dict[str, str], max_width: int = 0) -> str:
+    """A term as people read it: IRIs with prefixes, literals as text (cut to max_width with '…' when
+    max_width > 0) followed by their language tag."""
+    if term is None:
+        return ""
+    tag = f" @{term.language}" if isinstance(term, Literal) and term.language else ""
+    if isinstance(term, NamedNode):
+        text = compact(term.value, names)
+    elif isinstance(term, Literal):
+        text = " ".join(term.value.split())
+    else:
+        text = cell(term)
+    room = max_width - len(tag)
+    if max_width > 0 and len(text) > room:
+        text = text[:max(room - 1, 1)] + "…"
+    return text + tag
+
+
+def _json_term(term: Term) -> dict[str, object]:
+    if isinstance(term, NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, BlankNode):
+        return {"type": "bnode", "value": term.value}
+    if isinstance(term, Triple):
+        return {"type": "triple", "value": {"subject": _json_term(term.subject),
+                                            "predicate": _json_term(term.predicate),
+                                            "object": _json_term(term.object)}}
+    out: dict[str, object] = {"type": "literal", "value": term.value}
+    if term.language:
+        out["xml:lang"] = term.language
+    elif term.datatype.value != XSD_STRING:
+        out["datatype"] = term.datatype.value
+    return out
+
+
+def to_csv(result: SelectResult, delimiter: str = ",") -> str:
+    """SPARQL 1.1 Query Results CSV (values only; lines end with CRLF as the format says)."""
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=delimiter, lineterminator="\r\n")
+    writer.writerow(result.variables)
+    for row in result.rows:
+        writer.writerow([cell(t) for t in row])
+    return out.getvalue()
+
+
+def to_tsv(result: SelectResult) -> str:
+    """SPARQL 1.1 Query Results TSV: `?var` headers, terms in Turtle/N-Triples syntax."""
+    lines = ["\t".join(f"?{v}" for v in result.variables)]
+    lines += ["\t".join("" if t is None else str(t) for t in row) for row in result.rows]
+    return "\n".join(lines) + "\n"
+
+
+def to_json(result: SelectResult | AskResult) -> str:
+    """SPARQL 1.1 Query Results JSON."""
+    if isinstance(result, AskResult):
+        data: dict[str, object] = {"head": {}, "boolean": result.value}
+    else:
+        bindings = [{v: _json_term(t) for v, t in zip(result.variables, row, strict=True) if t is not None}
+                    for row in result.rows]
+        data = {"head": {"vars": result.variables}, "results": {"bindings": bindings}}
+    return json.dumps(data, ensure_ascii=False, indent=1) + "\n"
+
+
+def to_table(result: SelectResult, max_width: int = 60) -> str:
+    """An aligned text table for people: prefixed IRIs, text literals, long cells cut with '…'."""
+    names = prefixes()
+    header = result.variables
+    body = [[people_cell(t, names, max_width) for t in row] for row in result.rows]
+    widths = [max([len(h), *(len(row[i]) for row in body)]) for i, h in enumerate(header)]
+
+    def line(cells: Sequence[str]) -> str:
+        return "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()
+
+    lines = [line(header), line(["-" * w for w in widths]), *(line(row) for row in body)]
+    count = len(result.rows)
+    lines.append(f"({count} row{'s' if count != 1 else ''})")
+    return "\n".join(lines) + "\n"
+
+
+def to_turtle(triples: Iterable[Triple]) -> str:
+    """Triples as Turtle, sorted, with the prefixes of mappings/prefixes.toml."""
+    from cyberlex.serialise import to_bytes
+
+    ordered = sorted(set(triples), key=str)
+    return to_bytes(ordered, "turtle").decode("utf-8")
+
+
+def format_result(result: Result, fmt: str = "table", max_width: int = 60) -> str:
+    """A result as text in a format: table, csv, tsv, json (SELECT and ASK); graphs are Turtle."""
+    if isinstance(result, GraphResult):
+        return to_turtle(result.triples)
+    if isinstance(result, AskResult):
+        if fmt == "json":
+            return to_json(result)
+        if fmt in ("csv", "tsv"):
+            return f"boolean\r\n{str(result.value).lower()}\r\n" if fmt == "csv" else \
+                f"?boolean\n{str(result.value).lower()}\n"
+        return f"{'yes' if result.value else 'no'}\n"
+    if fmt == "csv":
+        return to_csv(result)
+    if fmt == "tsv":
+        return to_tsv(result)
+    if fmt == "json":
+        return to_json(result)
+    return to_table(result, max_width)

@@ -1,0 +1,197 @@
+"""A real SPARQL 1.1 endpoint over the graph: the Oxigraph server, started and stopped by cyberlex.
+
+The server is the `oxigraph` command of the `oxigraph` package on PyPI (a dependency of cyberlex),
+run as a child process: the built graph is loaded into a store folder with `oxigraph load`, then
+served with `oxigraph serve-read-only` (or `oxigraph serve` when writing is asked for), bound to the
+loopback interface unless told otherwise, with the union of the named graphs as the default graph,
+as `cyberlex query` sees it in-process. The endpoints are Oxigraph's:
+
+    http://HOST:PORT/query   SPARQL 1.1 Protocol, queries
+    http://HOST:PORT/update  SPARQL 1.1 Protocol, updates (read-write servers only)
+    http://HOST:PORT/store   SPARQL 1.1 Graph Store Protocol (writes on read-write servers only)
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+from types import TracebackType
+
+from cyberlex.query import graph_file
+
+
+class ServerError(Exception):
+    """The server could not be started (no binary, port taken, data not loadable). One line."""
+
+
+def oxigraph_binary() -> str:
+    """The `oxigraph` command: $CYBERLEX_OXIGRAPH, else the one installed beside this Python (the
+    virtual environment's bin folder, which need not be on PATH), else the one on PATH."""
+    configured = os.environ.get("CYBERLEX_OXIGRAPH")
+    if configured:
+        return configured
+    beside = Path(sys.executable).parent / ("oxigraph.exe" if os.name == "nt" else "oxigraph")
+    if beside.is_file():
+        return str(beside)
+    found = shutil.which("oxigraph")
+    if found:
+        return found
+    raise ServerError("the oxigraph server is not installed: `pip install oxigraph` (a dependency of cyberlex)")
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A TCP port nobody listens on now (the OS picks it)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.bind((host, 0))
+        return int(probe.getsockname()[1])
+
+
+class OxigraphServer:
+    """An Oxigraph server process over a built graph (or an empty store), as a context manager.
+
+    data: a build folder (its graph.trig or graph.ttl) or an RDF file to load; None for an empty store.
+    port: 0 picks a free port. writable: `serve` instead of `serve-read-only`. location: a store folder
+    to keep (by default a temporary one, removed on stop). timeout_s: Oxigraph's per-query timeout.
+    """
+
+    def __init__(self, data: Path | None = None, host: str = "127.0.0.1", port: int = 0, writable: bool = False,
+                 location: Path | None = None, timeout_s: float | None = None, startup_timeout: float = 60.0,
+                 log: Path | None = None) -> None:
+        self.data = data
+        self.host = host
+        self.port = port
+        self.writable = writable
+        self.location = location
+        self.timeout_s = timeout_s
+        self.startup_timeout = startup_timeout
+        self.log_path = log
+        self.process: subprocess.Popen[bytes] | None = None
+        self._temporary: Path | None = None
+        self._log_handle: object | None = None
+
+    # -- addresses ---------------------------------------------------------------------------
+    @property
+    def base_url(self) -> str:
+        """http://host:port"""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    @property
+    def query_url(self) -> str:
+        """The SPARQL 1.1 Protocol query endpoint."""
+        return self.base_url + "/query"
+
+    @property
+    def update_url(self) -> str:
+        """The SPARQL 1.1 Protocol update endpoint (read-write servers only)."""
+        return self.base_url + "/update"
+
+    @property
+    def store_url(self) -> str:
+        """The SPARQL 1.1 Graph Store Protocol endpoint."""
+        return self.base_url + "/store"
+
+    # -- life ---------------------------------------------------------------------------------
+    def start(self) -> OxigraphServer:
+        """Load the data, start the server and wait until it answers queries."""
+        binary = oxigraph_binary()
+        if self.location is None:
+            self._temporary = Path(tempfile.mkdtemp(prefix="cyberlex-oxigraph-"))
+            location = self._temporary / "store"
+        else:
+            location = self.location
+        location.mkdir(parents=True, exist_ok=True)
+        log_path = self.log_path or (self._temporary or location) / "oxigraph.log"
+        try:
+            if self.data is not None:
+                self._load(binary, location, graph_file(self.data))
+            chosen = self.port
+            for _attempt in range(1 if chosen else 3):  # a port picked free may be taken before it is bound
+                self.port = chosen or free_port(self.host)
+                command = [binary, "serve" if self.writable else "serve-read-only", "--location", str(location),
+                           "--bind", f"{'[' + self.host + ']' if ':' in self.host else self.host}:{self.port}",
+                           "--union-default-graph"]
+                if self.timeout_s is not None:
+                    command += ["--timeout-s", f"{self.timeout_s:g}"]
+                log = open(log_path, "ab")  # noqa: SIM115 (kept open for the child's lifetime)
+                self._log_handle = log
+                self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log, stderr=log)
+                if self._wait_ready():
+                    return self
+                self._reap()
+            raise ServerError(f"the oxigraph server did not start: {_tail(log_path) or 'no message'}")
+        except BaseException:
+            self.stop()
+            raise
+
+    def _load(self, binary: str, location: Path, file: Path) -> None:
+        done = subprocess.run([binary, "load", "--location", str(location), "--file", str(file)],
+                              stdin=subprocess.DEVNULL, capture_output=True, check=False)
+        if done.returncode != 0:
+            message = " ".join(done.stderr.decode("utf-8", "replace").split())[-300:]
+            raise ServerError(f"oxigraph could not load {file}: {message or 'exit code ' + str(done.returncode)}")
+
+    def _wait_ready(self) -> bool:
+        deadline = time.monotonic() + self.startup_timeout
+        probe = self.query_url + "?" + urllib.parse.urlencode({"query": "ASK {}"})
+        while time.monotonic() < deadline:
+            if self.process is None or self.process.poll() is not None:
+                return False
+            try:
+                with urllib.request.urlopen(probe, timeout=2) as answer:
+                    if answer.status == 200:
+                        return True
+            except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
+                pass
+            time.sleep(0.05)
+        return False
+
+    def _reap(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.process = None
+        if self._log_handle is not None:
+            self._log_handle.close()  # type: ignore[attr-defined]
+            self._log_handle = None
+
+    def stop(self) -> None:
+        """Stop the server (SIGTERM, then SIGKILL after 10 s) and remove its temporary store."""
+        self._reap()
+        if self._temporary is not None:
+            shutil.rmtree(self._temporary, ignore_errors=True)
+            self._temporary = None
+
+    def wait(self) -> int:
+        """Block until the server process ends; its exit code."""
+        assert self.process is not None
+        return self.process.wait()
+
+    def __enter__(self) -> OxigraphServer:
+        return self.start()
+
+    def __exit__(self, kind: type[BaseException] | None, value: BaseException | None,
+                 trace: TracebackType | None) -> None:
+        self.stop()
+
+
+def _tail(path: Path, lines: int = 3) -> str:
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""
+    return " ".join(" ".join(text.strip().splitlines()[-lines:]).split())
