@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import re
 import urllib.parse
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from lxml import etree
@@ -260,6 +261,9 @@ class _Text:
         return "".join(self.parts)
 
 
+_Block = Callable[[list["_Line"]], Span | None]
+
+
 # -- reading --------------------------------------------------------------------------------------
 
 @dataclass
@@ -304,10 +308,6 @@ def read_akn(data: bytes) -> AknDocument:
             first = span.start if first is None else first
         return Span(first, text.length) if first is not None else None
 
-    def note_markers(lines: list[_Line]) -> list[int]:
-        return [n for line in lines for n in line.notes]
-
-    body_notes: list[int] = []
     header_end = 0
     for part in PARTS:
         el = doc.find(A + part)
@@ -315,14 +315,13 @@ def read_akn(data: bytes) -> AknDocument:
             continue
         if part == "preamble":
             header_end = text.length + (2 if text.length else 0)
-            _preamble(el, renderer, block, given, body_notes)
+            _preamble(el, renderer, block, given)
         elif part == "mainBody":
-            _main_body(el, renderer, block, given, body_notes)
+            _main_body(el, renderer, block, given)
         else:
             lines: list[_Line] = []
             renderer.render(el, lines)
             span = block(lines)
-            body_notes += note_markers(lines)
             if part == "conclusions":
                 given.closing = span
     if not header_end:
@@ -370,7 +369,7 @@ def _footnotes(renderer: _Renderer, which: range, text: _Text) -> list[Footnote]
     return notes
 
 
-def _preamble(el: etree._Element, renderer: _Renderer, block, given: Given, body_notes: list[int]) -> None:  # type: ignore[no-untyped-def]
+def _preamble(el: etree._Element, renderer: _Renderer, block: _Block, given: Given) -> None:
     ordinal = 0
     for child in el:
         if not isinstance(child.tag, str):
@@ -391,7 +390,7 @@ def _preamble(el: etree._Element, renderer: _Renderer, block, given: Given, body
                                               [renderer.notes[n].marker for line in lines for n in line.notes]))
 
 
-def _main_body(el: etree._Element, renderer: _Renderer, block, given: Given, body_notes: list[int]) -> None:  # type: ignore[no-untyped-def]
+def _main_body(el: etree._Element, renderer: _Renderer, block: _Block, given: Given) -> None:
     """Operative paragraphs, numbered as printed: a paragraph's ``num`` is its ordinal. A paragraph without
     ``num`` is a clause in a text that numbers none (a single operative paragraph), or where its text
     starts with the next number (a number the markup left in the text); one that ends with a comma before
@@ -414,6 +413,8 @@ def _main_body(el: etree._Element, renderer: _Renderer, block, given: Given, bod
         number = _number(child) if is_paragraph else None
         phrase = _italic_phrase(child) if is_paragraph else None
         text = lines[0].text.strip()
+        if number is None and phrase is not None and ordinal == 0 and _num_text(child) in ("l", "I"):
+            number = 1  # a lower-case l or capital I for 1 is a common misprint of the first number
         if number is None and phrase is not None:
             written = re.match(r"(\d{1,3})\.?\s", text)
             if written and int(written.group(1)) == ordinal + 1:
@@ -430,6 +431,11 @@ def _main_body(el: etree._Element, renderer: _Renderer, block, given: Given, bod
         elif last is not None and last.kind == "operative" and _continues(lines, child):
             last.span = Span(last.span.start, span.end)
             last.footnote_markers += markers
+
+
+def _num_text(paragraph: etree._Element) -> str:
+    num = paragraph.find(A + "num")
+    return "".join(num.itertext()).strip().rstrip(".").strip() if num is not None else ""
 
 
 def _number(paragraph: etree._Element) -> int | None:
