@@ -4,13 +4,20 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench clean system-deps
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e '.[dev]'
 	touch $(STAMP)
+
+# System packages the tests need: LibreOffice (Debian's, no GUI) makes the PDF and Word files that the
+# format readers are tested on. Installs only what is missing; CI (.ci/run) calls it before `make test`.
+system-deps:
+	@if command -v soffice >/dev/null 2>&1; then echo "system-deps: LibreOffice present"; else \
+	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+	    libreoffice-writer-nogui fonts-liberation2; fi
 
 demo: $(STAMP)
 	$(BIN)/cyberlex build --out out/demo

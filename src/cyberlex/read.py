@@ -1,14 +1,16 @@
 """Stage 1, read: a file on disk becomes a SourceText (decoded, hashed, language and type known).
 
 The type of a file is told from its content, not its name (``sniff``): Akoma Ntoso XML is rendered
-to text with the structure its markup gives (cyberlex.read_akn); anything else that is text is
-decoded as plain text or Markdown.
+to text with the structure its markup gives (cyberlex.read_akn); the text of PDF, Word and HTML
+files is extracted (cyberlex.read_pdf, read_docx, read_html) and then read as text is; anything
+else that is text is decoded as plain text or Markdown.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 
@@ -18,6 +20,12 @@ from cyberlex.knowledge import languages
 from cyberlex.models import SourceText
 from cyberlex.read_akn import MEDIA_TYPE as AKN_MEDIA_TYPE
 from cyberlex.read_akn import AknError, looks_like_akn, read_akn
+from cyberlex.read_docx import MEDIA_TYPE as DOCX_MEDIA_TYPE
+from cyberlex.read_docx import DocxError, is_docx, read_docx
+from cyberlex.read_html import MEDIA_TYPE as HTML_MEDIA_TYPE
+from cyberlex.read_html import HtmlError, looks_like_html, read_html
+from cyberlex.read_pdf import MEDIA_TYPE as PDF_MEDIA_TYPE
+from cyberlex.read_pdf import PdfError, read_pdf
 
 READABLE_SUFFIXES = {".txt", ".md", ".markdown", ".text"}
 MARKDOWN_HINTS = re.compile(r"^#{1,6} |^\*[^*\n]+\*|<sup>|^---\s*$", re.MULTILINE)
@@ -25,6 +33,14 @@ MARKDOWN_HINTS = re.compile(r"^#{1,6} |^\*[^*\n]+\*|<sup>|^---\s*$", re.MULTILIN
 
 class ReadError(Exception):
     """A file that cannot be turned into text; the message says why."""
+
+
+# Formats whose text is extracted, then read as text: media type -> (reader, the error it raises).
+EXTRACTED: dict[str, tuple[Callable[[bytes], str], type[Exception]]] = {
+    PDF_MEDIA_TYPE: (read_pdf, PdfError),
+    DOCX_MEDIA_TYPE: (read_docx, DocxError),
+    HTML_MEDIA_TYPE: (read_html, HtmlError),
+}
 
 
 def read(path: Path) -> SourceText:
@@ -38,6 +54,12 @@ def read(path: Path) -> SourceText:
     kind = sniff(data)
     if kind == AKN_MEDIA_TYPE:
         return _read_akn(path, data)
+    if kind in EXTRACTED:
+        return _read_extracted(path, data, kind)
+    if kind == "application/zip":
+        raise ReadError("a ZIP archive that is not a Word document (no word/document.xml)")
+    if kind == "application/xml":
+        raise ReadError("XML that is neither Akoma Ntoso nor XHTML: no reader for it")
     text, encoding = _decode(data)
     text = text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
     if _looks_binary(text):
@@ -57,10 +79,34 @@ def read(path: Path) -> SourceText:
 
 
 def sniff(data: bytes) -> str:
-    """The media type of a file's bytes, from its content: Akoma Ntoso XML, else text."""
+    """The media type of a file's bytes, told from its content (magic bytes, root element), not its name:
+    PDF (%PDF-), Word (a ZIP container with word/document.xml), Akoma Ntoso (XML whose root is
+    akomaNtoso), HTML, other XML or ZIP (refused), else text."""
+    head = data[:1024].lstrip(b"\xef\xbb\xbf \t\r\n")
+    if head.startswith(b"%PDF-") or b"%PDF-" in data[:1024]:
+        return PDF_MEDIA_TYPE
+    if data.startswith(b"PK\x03\x04"):
+        return DOCX_MEDIA_TYPE if is_docx(data) else "application/zip"
     if looks_like_akn(data):
         return AKN_MEDIA_TYPE
+    if looks_like_html(data):
+        return HTML_MEDIA_TYPE
+    if head.startswith(b"<?xml"):
+        return "application/xml"
     return "text/plain"
+
+
+def _read_extracted(path: Path, data: bytes, media_type: str) -> SourceText:
+    """PDF, Word and HTML: text taken from the format, then read as text is (offsets are into that text)."""
+    reader, error = EXTRACTED[media_type]
+    try:
+        text = reader(data)
+    except error as exc:
+        raise ReadError(str(exc)) from exc
+    if len(re.findall(r"[^\W\d_]{2,}", text)) < 5:
+        raise ReadError(f"no recognisable text in the {media_type} file (fewer than five words)")
+    return SourceText(path=str(path), file_name=path.name, text=text, sha256=hashlib.sha256(data).hexdigest(),
+                      encoding="utf-8", media_type=media_type, language=detect_language(text))
 
 
 def _read_akn(path: Path, data: bytes) -> SourceText:
