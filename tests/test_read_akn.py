@@ -317,7 +317,11 @@ def test_un_xml_clauses(akn_scores: dict[str, dict[str, float]]) -> None:
     assert akn_scores["all"]["clauses"] >= AKN_CLAUSES_ALL, akn_scores
 
 
-SAME_AS_TEXT = ["A-RES-76-10.en", "A-RES-76-1.en", "A-RES-76-112.en", "S-RES-2561_(2021).en"]
+# Over the 418 English files, when this was written: the same records in 413, the same clauses (kind, number,
+# text) in 341 (in the others the text reader runs a heading on into the paragraph before it, or counts a
+# declaration's paragraphs differently), and every text citation also from the XML in 407.
+SAME_AS_TEXT = ["A-RES-76-10.en", "A-RES-76-112.en", "A-RES-76-181.en", "A-RES-76-188.en", "S-RES-2561_(2021).en",
+                "S-RES-2565_(2021).en"]
 
 
 @pytest.mark.corpus
