@@ -178,9 +178,9 @@ def test_ga_metadata(ga_document: Document) -> None:
         "title": "Countering the use of information and communications technologies for criminal purposes",
         "adoptedBy": "body/unga",
         "adoptionDate": "2018-12-17",
-        "session": "Seventy-third",
+        "session": "73",
         "agendaItem": "108",
-        "meeting": "62nd plenary meeting",
+        "meeting": "62",
         "onReport": "A-73-589",
     }
     assert facts["adoptionDate"].datatype == "date"

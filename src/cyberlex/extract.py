@@ -190,19 +190,26 @@ class _Extractor:
             if found and self._date(found.group()):
                 span = Span(self.seg.closing.start + found.start(), self.seg.closing.start + found.end())
                 self._say(record, "adoptionDate", self._date(found.group()) or "", span, datatype="date")
-        for name, prop in (("session_line", "session"), ("agenda_line", "agendaItem")):
-            found = self.lang.search(name, head)
-            if found:
-                group = name.split("_")[0] if name != "agenda_line" else "item"
-                span = Span(header.start + found.start(group), header.start + found.end(group))
-                self._say(record, prop, found.group(group), span)
+        # The session as numbered in the symbol ("A/RES/76/10": 76), read where the cover page names it
+        # ("Seventy-sixth session"), so every language version gives the same value.
+        session = re.match(r"A/RES/((?:ES-|S-)?\d+)/", record.identifier or "")
+        found = self.lang.search("session_line", head)
+        if session and found:
+            span = Span(header.start + found.start("session"), header.start + found.end("session"))
+            self._say(record, "session", session.group(1), span)
+        found = self.lang.search("agenda_line", head)
+        if found:
+            span = Span(header.start + found.start("item"), header.start + found.end("item"))
+            self._say(record, "agendaItem", " ".join(found.group("item").split()), span)
         if self.seg.closing is not None:
             closing = self.text[self.seg.closing.start:self.seg.closing.end]
             meeting = self.lang.search("meeting_line", closing)
             if meeting:
                 span = Span(self.seg.closing.start + meeting.start("meeting"),
                             self.seg.closing.start + meeting.end("meeting"))
-                self._say(record, "meeting", meeting.group("meeting"), span)
+                number = re.search(r"\d+", meeting.group("meeting"))
+                if number:  # the meeting's number, the same in every language ("42nd plenary meeting": 42)
+                    self._say(record, "meeting", number.group(), span)
         report = self.lang.search("report_line", head)
         if report:
             for span, symbol in find_symbols(self.text, header.start + report.start("report"),

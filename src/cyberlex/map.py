@@ -92,6 +92,7 @@ class _DocumentMapper:
         yield from self._statements()
         yield from self._clauses()
         yield from self._reservations()
+        yield from self._expressions()
         yield from self._entities()
         yield from self._evidence()
 
@@ -163,6 +164,23 @@ class _DocumentMapper:
                 obj = {"hasReservation": node, "madeBy": self.node(reservation.state),
                        "concerns": self._clause_node(reservation.clause)}[prop]
                 self.evidence.append((reservation.span, subject, term(table[prop]), obj))
+
+    def _expressions(self) -> Iterator[Quad]:
+        """The language version this document carries of each instrument it records (ELI/FRBR)."""
+        table = self.table["expression"]
+        titles = {s.subject.key: str(s.obj) for s in self.ex.statements if s.predicate == "title"}
+        for record in self.ex.records:
+            work = self.node(record)
+            expression = self.mapper.iri(f"{record.key}/{table['path']}/{self.lang}")
+            yield self.quad(expression, RDF_TYPE, term(table["class"]))
+            yield self.quad(work, term(table["is_realized_by"]), expression)
+            yield self.quad(expression, term(table["realizes"]), work)
+            yield self.quad(expression, term(table["is_embodied_by"]), self.graph)
+            code = table["languages"].get(self.lang)
+            if code:
+                yield self.quad(expression, term(table["language"]), NamedNode(table["language_authority"] + code))
+            if record.key in titles:
+                yield self.quad(expression, term(table["title"]), Literal(titles[record.key], language=self.lang))
 
     def _entities(self) -> Iterator[Quad]:
         """Types and names of every entity used: from the gazetteer, or as found in this document."""

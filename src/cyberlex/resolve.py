@@ -181,8 +181,9 @@ def find_names(text: str, start: int = 0, end: int | None = None) -> Iterator[tu
         if pattern is None or (word.start() > 0 and text[word.start() - 1] == "-"):
             continue
         match = pattern.match(text, word.start(), end)
-        if match and "/" in (text[match.end():match.end() + 1], text[max(0, match.start() - 1):match.start()]):
-            continue  # part of a document symbol ("UNODC/CCPCJ/EG.4/2011/3"), not a name
+        if match and match.group().isupper() and "/" in (text[match.end():match.end() + 1],
+                                                         text[max(0, match.start() - 1):match.start()]):
+            continue  # an acronym inside a document symbol ("UNODC/CCPCJ/EG.4/2011/3"), not a name
         if match:
             position = match.end()
             yield Span(match.start(), match.end()), index.exact[" ".join(match.group().split())]

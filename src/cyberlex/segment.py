@@ -71,7 +71,8 @@ def segment(source: SourceText) -> Segments:
 
     enacting_index, enacting_body, lang = _find_enacting(lines, tables)
     footnote_lines, footnotes = _find_footnotes(lines, tables[0])
-    annex_index = _first_match(lines, lang, "annex_heading", enacting_index or 0)
+    # Annexes are attached to resolutions; in a note or a letter the "annex" is its main content.
+    annex_index = _first_match(lines, lang, "annex_heading", enacting_index) if enacting_index is not None else None
     end_of_body = annex_index if annex_index is not None else len(lines)
     body_span = Span(0, lines[end_of_body - 1].end if end_of_body else len(text))
     annexes = _annexes(lines, lang, annex_index, footnote_lines, len(text))
