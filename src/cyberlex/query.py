@@ -282,8 +282,9 @@ def run_remote(endpoint: str, query: str, timeout: float | None = 60.0,
     sparql = SPARQLWrapper(endpoint)
     sparql.setQuery(prepared)
     sparql.setMethod(POST)
-    if timeout is not None:
-        sparql.setTimeout(max(1, round(timeout)) if timeout >= 1 else timeout)  # type: ignore[arg-type]
+    sparql.setOnlyConneg(True)  # content negotiation only: no format=/output= parameters some servers refuse
+    if timeout is not None:  # set directly: setTimeout() cuts to whole seconds (0.5 → 0, no timeout at all)
+        sparql.timeout = timeout  # type: ignore[assignment]
     credentials = credentials or Credentials()
     for name, value in credentials.headers().items():
         sparql.addCustomHttpHeader(name, value)

@@ -115,6 +115,8 @@ class OxigraphServer:
         try:
             if self.data is not None:
                 self._load(binary, location, graph_file(self.data))
+            elif not self.writable and not (location / "CURRENT").exists():
+                self._initialise(binary, location)  # serve-read-only needs an existing store, even empty
             chosen = self.port
             for _attempt in range(1 if chosen else 3):  # a port picked free may be taken before it is bound
                 self.port = chosen or free_port(self.host)
@@ -140,6 +142,13 @@ class OxigraphServer:
         if done.returncode != 0:
             message = " ".join(done.stderr.decode("utf-8", "replace").split())[-300:]
             raise ServerError(f"oxigraph could not load {file}: {message or 'exit code ' + str(done.returncode)}")
+
+    def _initialise(self, binary: str, location: Path) -> None:
+        done = subprocess.run([binary, "update", "--location", str(location), "--update", "CLEAR DEFAULT"],
+                              stdin=subprocess.DEVNULL, capture_output=True, check=False)
+        if done.returncode != 0:
+            message = " ".join(done.stderr.decode("utf-8", "replace").split())[-300:]
+            raise ServerError(f"oxigraph could not create a store in {location}: {message}")
 
     def _wait_ready(self) -> bool:
         deadline = time.monotonic() + self.startup_timeout
@@ -190,8 +199,12 @@ class OxigraphServer:
 
 
 def _tail(path: Path, lines: int = 3) -> str:
+    """The server's error line from its log ('Error: …'), else its last lines."""
     try:
         text = path.read_text(encoding="utf-8", errors="replace")
     except OSError:
         return ""
+    errors = [line for line in text.splitlines() if line.startswith("Error")]
+    if errors:
+        return " ".join(errors[-1].split())
     return " ".join(" ".join(text.strip().splitlines()[-lines:]).split())
