@@ -1,20 +1,23 @@
-"""Validate a cyberlex graph against the SHACL shapes in ``shapes/`` (pySHACL, SHACL-SPARQL on Oxigraph).
+"""Validate a cyberlex graph against the SHACL shapes in ``shapes/`` (pySHACL, run on Oxigraph).
 
-Speed, measured on a 2-core machine with ``benchmarks/bench_validate.py`` (152,752 quads: 600
-resolutions x 40 clauses, 3,000 evidence nodes, 601 named graphs), median of 3 runs:
+Speed, measured with ``benchmarks/bench_validate.py`` on the 2-core dev machine (busy with other
+work, so CPU seconds): 153,952 quads = 600 resolutions x 40 clauses, 3,000 evidence nodes, 601
+named graphs.
 
-- pyshacl on the rdflib graph, shapes as first written: ~70 s (6.9 s at 15k quads; one SPARQL
-  query per instrument took 80 ms in rdflib's engine);
-- pyshacl on a pyoxigraph Store, same shapes: over 130 s, because pyshacl counts the whole store
-  (``len()``) each time it builds a result, including the inner results of sh:or / sh:xone;
-- now: data copied into a pyoxigraph Store (1.9 s from an rdflib Dataset, 0.9 s from an
-  oxrdflib-backed one) and validated there in about 4 s: property shapes carry their own targets
-  (pyshacl then evaluates each once for all focus nodes, not once per focus node), checks that would
-  need sh:or / sh:xone per value are one SPARQL query per instrument or source document, and the
-  store is wrapped so that its truth value does not count it. Total about 6 s.
+- pyshacl on the rdflib graph: 75 s with the shapes as they are now; the first draft took 6.9 s
+  at a tenth of the size, 4.8 s of it in one SPARQL query per instrument (80 ms each in rdflib).
+- pyshacl on a pyoxigraph Store with the first draft of the shapes: over 130 s at a tenth of the size,
+  because pyshacl counts the whole store (``len()``) for every result it builds, the discarded
+  inner results of sh:or / sh:xone included; 2,000 violations at full size: stopped after 12 min.
+- now: 6.0-6.5 s in all. Copying the data into a pyoxigraph Store takes 1.4 s from an rdflib
+  Dataset, 1.0 s from an oxrdflib-backed one; pyshacl takes 4.6-5.3 s there, because property
+  shapes carry their own targets (pyshacl evaluates each once for all focus nodes, not once per
+  focus node and property), per-value sh:or / sh:xone became one SPARQL query per instrument or
+  source document, and the store is wrapped so that its truth value does not count it (2,000
+  violations: 5.4 s).
 
 Oxigraph stores every integer-derived datatype (xsd:nonNegativeInteger, xsd:int...) as xsd:integer;
-the shapes for oa:start / oa:end are written so that they accept both.
+the shapes for oa:start / oa:end accept both.
 """
 
 from __future__ import annotations
@@ -49,6 +52,7 @@ class ValidationResult:
     source_shape: Node
     constraint: str  # local name of sh:sourceConstraintComponent, e.g. "MinCountConstraintComponent"
     source_files: tuple[str, ...] = ()
+    values: tuple[Node, ...] = ()  # the focus node's values on a simple path when no value is named
 
 
 @dataclass(frozen=True)
@@ -69,6 +73,8 @@ class ValidationReport:
                 lines.append(f"  path:       {r.path}")
             if r.value is not None:
                 lines.append(f"  value:      {_show(r.value)}")
+            elif r.values:
+                lines.append(f"  values:     {', '.join(_show(v) for v in r.values)}")
             lines.append(f"  shape:      {_show(r.source_shape)} ({r.constraint})")
             lines.append(f"  source:     {', '.join(r.source_files) or '(unknown)'}")
             blocks.append("\n".join(lines))
@@ -174,15 +180,18 @@ def _result(report: Graph, node: Node, data: Graph) -> ValidationResult:
     assert focus is not None, "pyshacl results always have a focus node"
     path = report.value(node, SH.resultPath)
     shape = report.value(node, SH.sourceShape)
+    value = report.value(node, SH.value)
+    values = sorted(_objects(data, focus, path), key=str) if value is None and isinstance(path, URIRef) else []
     return ValidationResult(
         severity=_local(report.value(node, SH.resultSeverity)),
         focus_node=focus,
         path=_path(report, path) if path is not None else None,
-        value=report.value(node, SH.value),
+        value=value,
         message=" ".join(sorted(str(m) for m in report.objects(node, SH.resultMessage))) or "(no message)",
         source_shape=shape if shape is not None else BNode(),
         constraint=_local(report.value(node, SH.sourceConstraintComponent)),
         source_files=tuple(sorted(source_files(data, focus))),
+        values=tuple(dict.fromkeys(values)),  # each once, though several named graphs may state it
     )
 
 
