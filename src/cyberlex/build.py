@@ -36,6 +36,7 @@ class BuildResult:
     store: Store
     documents: int = 0
     failures: list[Failure] = field(default_factory=list)
+    warnings: list[Failure] = field(default_factory=list)  # built, but something in the file looked wrong
     counts: dict[str, int] = field(default_factory=dict)
     written: dict[str, Path] = field(default_factory=dict)
     violations: int | None = None
@@ -89,6 +90,7 @@ def build_store(files: list[Path], base: str = DEFAULT_BASE,
             result.failures.append(Failure(str(path), "no recognisable structure: no instrument, body or "
                                                       "citation found"))
             continue
+        result.warnings.extend(Failure(str(path), warning) for warning in extraction.warnings)
         store.extend(mapper.map(extraction))
         store.extend(given_quads(extraction, mapper))
         result.documents += 1

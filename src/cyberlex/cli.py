@@ -56,6 +56,8 @@ def build(paths: tuple[Path, ...], out_dir: Path, base: str, no_validate: bool) 
                            progress=lambda _path: bar.update(1))
     for failure in result.failures:
         click.echo(f"cyberlex: {failure.path}: {failure.reason}", err=True)
+    for warning in result.warnings:
+        click.echo(f"cyberlex: {warning.path}: warning: {warning.reason}", err=True)
     counts = result.counts
     click.echo(f"documents: {result.documents} read, {len(result.failures)} failed")
     for name in ("instruments", "clauses", "citations", "bodies", "triples"):

@@ -89,6 +89,7 @@ class _Extractor:
             # "A/RES/76/247 A-C": a symbol line may name the parts the document holds
             if re.fullmatch(re.escape(symbol) + r"(?:\s+[A-Z]{1,2}(?:\s?[-–]\s?[A-Z]{1,2})?)?", line) and (
                     "/RES/" in symbol or self.seg.enacting is not None):
+                self._check_heading(symbol, head)
                 return instrument_for_symbol(line)
         if self.seg.enacting is not None:
             number = self._title_number(head) or self._heading_number(head)
@@ -107,6 +108,16 @@ class _Extractor:
             symbol = eu_document_symbol(eu)
             return Ref(key=instrument_for_symbol(symbol).key, cls=kind or "Document", identifier=symbol)
         return None
+
+    def _check_heading(self, symbol: str, head: str) -> None:
+        """Warn where the cover page's symbol and the number the text gives itself disagree (a file
+        filed under the wrong symbol): the symbol is kept, the reader is told."""
+        number = self._title_number(head) or self._heading_number(head)
+        found = match_resolution_number(number, 0, _body_key(self.enacting_body)) if number else None
+        if found is not None and found[0].end() == len(number or "") and found[1] != instrument_for_symbol(
+                symbol).identifier:
+            self.out.warnings.append(f"the cover page says {symbol} but the text is headed "
+                                     f"{number!r} ({found[1]}); recorded as {symbol}")
 
     def _document_kind(self, head: str) -> str | None:
         kinds: dict[str, str] = {}

@@ -137,6 +137,7 @@ class Extraction:
     reservations: list[ReservationRecord] = field(default_factory=list)
     statements: list[Statement] = field(default_factory=list)
     mentions: dict[Ref, Span] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)  # what looked wrong in the document, for its reader
 
 
 @dataclass(frozen=True)
