@@ -45,7 +45,7 @@ class BuildResult:
 
 def sample_corpus() -> Path:
     """The small corpus bundled with cyberlex, written by the project for the demo."""
-    return data_path("mappings").parent / "samples"
+    return data_path("samples")
 
 
 # Files in a folder that describe the folder rather than being documents of it.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
-DATA_FOLDERS = ("ontology", "shapes", "mappings", "queries")
+DATA_FOLDERS = ("ontology", "shapes", "mappings", "queries", "samples")
 _REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
