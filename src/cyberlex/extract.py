@@ -53,6 +53,7 @@ class _Extractor:
         self.record: Ref | None = None
         self.enacting_body: Ref | None = None
         self.record_span: Span | None = None  # where the record's symbol (or its number) is written
+        self.series_of_number: dict[str, str] = {}  # resolution numbers read with a named body, and its key
 
     # -- the whole document ----------------------------------------------------------------
     def run(self) -> Extraction:
@@ -335,8 +336,15 @@ class _Extractor:
                     body = following[1].key
             for start in items:
                 number = match_resolution_number(flat, start, body)
-                if number is not None:
-                    found.append((Span(number[0].start(), number[0].end()), instrument_for_symbol(number[1])))
+                if number is None:
+                    continue
+                written = number[0].group()
+                if body is not None:
+                    self.series_of_number[written] = body
+                elif written in self.series_of_number:
+                    # "resolution 43/1" after "Human Rights Council resolution 43/1": the same one
+                    number = match_resolution_number(flat, start, self.series_of_number[written]) or number
+                found.append((Span(number[0].start(), number[0].end()), instrument_for_symbol(number[1])))
         for bare in bare_resolution_pattern().finditer(flat, span.start, span.end):
             number = match_resolution_number(flat, bare.start(), None)
             if number is not None:
