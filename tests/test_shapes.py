@@ -127,7 +127,7 @@ def test_report_names_the_source_file() -> None:
     assert [r.source_files for r in report.results] == [("doc.txt",)]
     text = report.to_text()
     assert "source:     doc.txt" in text
-    assert "focus node: id:source/doc-txt/evidence/1" in text
+    assert "focus node: id:source/doc-txt/evidence/0-10/cites/1" in text
     assert "path:       oa:exact" in text
 
 

@@ -290,6 +290,14 @@ class _Extractor:
                 seen.add(ref)
                 self._say(subject, "cites", ref, where)
                 made.append(self.out.statements[-1])
+            if not cite_names:
+                # A clause cites by symbol or number; an instrument it names only by name ("the Charter of
+                # the United Nations", "the Salvador Declaration") is a reference, kept apart from citations.
+                for where, entry in find_names(self.text, span.start, span.end):
+                    ref = ref_for_entry(entry)
+                    if entry.kind == "instrument" and ref not in seen:
+                        seen.add(ref)
+                        self._say(subject, "refersTo", ref, where)
         return made
 
     def _resolution_references(self, span: Span) -> list[tuple[Span, Ref]]:

@@ -214,8 +214,13 @@ class _DocumentMapper:
         table = self.table["evidence"]
         text = self.source.text
         ordered = sorted(set(self.evidence), key=lambda e: (e[0].start, e[0].end, str(e[1]), str(e[2]), str(e[3])))
-        for number, (span, subject, prop, obj) in enumerate(ordered, start=1):
-            node = NamedNode(f"{self.graph.value}/evidence/{number}")
+        # The IRI says where and what ("…/evidence/492-592/hasClause/1"), so that it does not change when
+        # another statement of the document is added or removed.
+        seen: dict[str, int] = {}
+        for span, subject, prop, obj in ordered:
+            name = f"{span.start}-{span.end}/{prop.value.rsplit('#', 1)[-1].rsplit('/', 1)[-1]}"
+            seen[name] = seen.get(name, 0) + 1
+            node = NamedNode(f"{self.graph.value}/evidence/{name}/{seen[name]}")
             quote = " ".join(text[span.start:span.end].split())[: table["max_quote"]]
             yield self.quad(node, RDF_TYPE, term(table["class"]))
             yield self.quad(node, term(table["subject"]), subject)
