@@ -124,7 +124,7 @@ class _Extractor:
         kinds: dict[str, str] = {}
         for lang in languages().values():
             kinds.update(lang.get("document_kinds", {}))
-        for line in head.splitlines()[:12]:
+        for line in head.splitlines()[:40]:
             word = line.strip()
             if word in kinds:
                 return kinds[word]
@@ -176,7 +176,10 @@ class _Extractor:
         if record.identifier:
             self._say(record, "identifier", record.identifier,
                       self.record_span or self._first_span(record.identifier, header))
-        title = self._title(header) if self.seg.enacting is not None else None
+        if self.seg.enacting is None:
+            self._note_metadata(record, header)
+            return
+        title = self._title(header)
         if title:
             self._say(record, "title", title[1], title[0], lang=self.lang_code)
         adoption = self.lang.search("adoption_line", head)
@@ -228,6 +231,26 @@ class _Extractor:
                                              header.start + report.end("report")):
                 self._say(record, "onReport", instrument_for_symbol(symbol), span)
                 break
+
+    def _note_metadata(self, record: Ref, header: Span) -> None:
+        """A note, letter or statement: who issued it ("From: …"), when ("Brussels, 3 March 2044"), and
+        its subject line as its title."""
+        head = self.text[header.start:header.end]
+        issuer = self.lang.search("issuer_line", head)
+        if issuer:
+            body = body_for_name(issuer.group("body"), self.lang_code, self.lang.get("name_filler", []))
+            self._say(record, "adoptedBy", body,
+                      Span(header.start + issuer.start("body"), header.start + issuer.end("body")))
+        dated = self.lang.search("issue_date_line", head)
+        if dated and self._date(dated.group("date")):
+            self._say(record, "adoptionDate", self._date(dated.group("date")) or "",
+                      Span(header.start + dated.start("date"), header.start + dated.end("date")), datatype="date")
+        subject = self.lang.search("subject_line", head)
+        if subject:
+            title = clean(subject.group("title"))
+            self._say(record, "title", title,
+                      Span(header.start + subject.start("title"), header.start + subject.end("title")),
+                      lang=self.lang_code)
 
     def _first_span(self, needle: str, within: Span) -> Span:
         found = self.text.find(needle, within.start, within.end)
@@ -546,8 +569,10 @@ class _Extractor:
             if statement.predicate in ("establishes", "endorses") and not statement.subject.key.count("/op/") \
                     and not statement.subject.key.count("/pre/"):
                 self._mention(statement.subject, statement.span)
-        for record in self.out.records:
-            self._mention(record, Span(0, min(len(text), 1)))
+        for record in self.out.records:  # where the document names itself: its symbol, else its title
+            named = [s.span for s in self.out.statements if s.subject == record and s.predicate in (
+                "identifier", "title")]
+            self._mention(record, named[0] if named else Span(0, len(text.split("\n", 1)[0]) or 1))
 
 
 def _line_at(text: str, position: int) -> str:
