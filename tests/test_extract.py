@@ -401,3 +401,14 @@ def test_markdown_clause_and_footnote_texts_are_clean(run_pipeline: Pipeline) ->
     assert first.footnotes == ["See Official Records of the Economic and Social Council (E/2013/30)."]
     assert cited(extraction, "A-RES-90-12/pre/1") == ["A/RES/65/230", "E/2013/30"]
     assert_spans_are_sound(source, extraction)
+
+
+def test_reservation_by_several_states_on_several_paragraphs(run_pipeline: Pipeline) -> None:
+    text = ("The 147th Assembly of the Inter-Parliamentary Union,\n\nRecalling its earlier resolutions,\n\n"
+            "1. Calls on parliaments to act;\n\n2. Urges parliaments to cooperate;\n\n3. Decides to follow up;\n\n"
+            "*\nThe delegations of Nicaragua and Trinidad and Tobago expressed reservations on operative "
+            "paragraphs 1 and 3.\n")
+    _, _, extraction = run_pipeline(text)
+    made = {(r.state.key, r.clause.kind, r.clause.ordinal) for r in extraction.reservations}
+    assert made == {("state/nic", "operative", 1), ("state/nic", "operative", 3),
+                    ("state/tto", "operative", 1), ("state/tto", "operative", 3)}

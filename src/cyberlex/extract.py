@@ -526,23 +526,32 @@ class _Extractor:
         kinds = self.lang.get("paragraph_kinds", {})
         clauses = {(c.kind, c.ordinal): c for c in self.out.clauses}
         for match in pattern.finditer(self.text):
-            state_name = match.group("state")
-            entry = lookup_name(state_name)
-            state = ref_for_entry(entry) if entry else body_for_name(state_name, self.lang_code)
-            kind = "operative"
             note = Span(match.start(), match.end())
+            states = self._states(match.group("state"))
+            kind = "operative"
             for found in target.finditer(match.group("targets")):
                 if found.group("kind"):
                     kind = kinds.get(found.group("kind").lower(), kind)
-                ordinal = int(found.group("number"))
-                clause = clauses.get((kind, ordinal))
-                if clause is None:
-                    clause = ClauseRecord(record, kind, ordinal, None, None, None)
-                    clauses[(kind, ordinal)] = clause
-                    self.out.clauses.append(clause)
-                self.out.reservations.append(
-                    ReservationRecord(record, state, clause, clean(match.group()), note))
-            self._mention(state, Span(match.start("state"), match.end("state")))
+                for number in re.findall(r"\d+", found.group("number")):
+                    clause = clauses.get((kind, int(number)))
+                    if clause is None:  # a reservation on a paragraph this file does not hold
+                        clause = ClauseRecord(record, kind, int(number), None, None, None)
+                        clauses[(kind, int(number))] = clause
+                        self.out.clauses.append(clause)
+                    for state in states:
+                        self.out.reservations.append(
+                            ReservationRecord(record, state, clause, clean(match.group()), note))
+            for state in states:
+                self._mention(state, Span(match.start("state"), match.end("state")))
+
+    def _states(self, written: str) -> list[Ref]:
+        """The States a reservation names: one ("the Russian Federation"), or several ("Nicaragua and
+        Venezuela"); a name with "and" in it ("Trinidad and Tobago") stays whole."""
+        entry = lookup_name(written)
+        if entry is not None:
+            return [ref_for_entry(entry)]
+        named = [ref_for_entry(e) for _, e in find_names(written) if e.cls == "State"]
+        return named or [body_for_name(written, self.lang_code)]
 
     # -- what the document names ---------------------------------------------------------------
     def _mentions(self) -> None:
