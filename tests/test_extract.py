@@ -404,7 +404,9 @@ def test_markdown_clause_and_footnote_texts_are_clean(run_pipeline: Pipeline) ->
 
 
 def test_reservation_by_several_states_on_several_paragraphs(run_pipeline: Pipeline) -> None:
-    text = ("The 147th Assembly of the Inter-Parliamentary Union,\n\nRecalling its earlier resolutions,\n\n"
+    text = ("Parliaments against online fraud\n\n"
+            "Resolution adopted by the 147th IPU Assembly (Luanda, 27 October 2023)\n\n"
+            "The 147th Assembly of the Inter-Parliamentary Union,\n\nRecalling its earlier resolutions,\n\n"
             "1. Calls on parliaments to act;\n\n2. Urges parliaments to cooperate;\n\n3. Decides to follow up;\n\n"
             "*\nThe delegations of Nicaragua and Trinidad and Tobago expressed reservations on operative "
             "paragraphs 1 and 3.\n")
