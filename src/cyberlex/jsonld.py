@@ -1,0 +1,102 @@
+"""JSON-LD for the release and the linked-data pages: compact, deterministic, no remote context.
+
+The context maps the declared prefixes (mappings/prefixes.toml, with ``id`` set to the base IRI of
+the data) and nothing else, so every key is a compact IRI (``clx:cites``, ``dcterms:title``) and a
+JSON-LD 1.1 processor expands it without guessing. The document carries its context inline, so it
+parses offline; the same context is published beside it as ``context.jsonld`` for applications that
+want to compact their own JSON-LD the way cyberlex does. Node objects are sorted by ``@id``, their
+keys and values in N-Triples order, so the same triples always give the same bytes.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from pyoxigraph import BlankNode, Literal, NamedNode, Triple
+
+from cyberlex.map import prefixes
+
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+
+
+def context(base: str | None = None, extra: dict[str, str] | None = None) -> dict[str, str]:
+    """The prefixes as a JSON-LD context (``id`` is the base IRI of the data), sorted by prefix."""
+    mapping = {**prefixes(), **(extra or {})}
+    if base is not None:
+        mapping["id"] = base
+    return dict(sorted(mapping.items()))
+
+
+class _Compactor:
+    def __init__(self, ctx: dict[str, str]) -> None:
+        # longest namespace first, so that id: (…/cyberlex/id/) wins over a shorter one it extends
+        self.namespaces = sorted(ctx.items(), key=lambda item: -len(item[1]))
+
+    def iri(self, iri: str) -> str:
+        for prefix, namespace in self.namespaces:
+            if iri.startswith(namespace):
+                local = iri[len(namespace):]
+                # a suffix starting with // would make the compact IRI read as an absolute one
+                if not local.startswith("//"):
+                    return f"{prefix}:{local}"
+        return iri
+
+    def node(self, term: NamedNode | BlankNode) -> str:
+        return f"_:{term.value}" if isinstance(term, BlankNode) else self.iri(term.value)
+
+    def value(self, term: object) -> Any:
+        if isinstance(term, Literal):
+            datatype = term.datatype.value
+            if term.language:
+                return {"@value": term.value, "@language": term.language}
+            if datatype == XSD_STRING:
+                return term.value
+            return {"@value": term.value, "@type": self.iri(datatype)}
+        assert isinstance(term, NamedNode | BlankNode)
+        return {"@id": self.node(term)}
+
+
+def document(triples: Iterable[Triple], base: str | None = None, extra: dict[str, str] | None = None) -> dict[str, Any]:
+    """Triples as one JSON-LD document: the context inline and a ``@graph`` of node objects."""
+    ctx = context(base, extra)
+    compact = _Compactor(ctx)
+    nodes: dict[str, dict[str, list[Any]]] = {}
+    for triple in triples:
+        subject = compact.node(triple.subject)  # type: ignore[arg-type]
+        node = nodes.setdefault(subject, {})
+        if triple.predicate.value == RDF_TYPE and isinstance(triple.object, NamedNode):
+            node.setdefault("@type", []).append(compact.iri(triple.object.value))
+        else:
+            node.setdefault(compact.iri(triple.predicate.value), []).append(compact.value(triple.object))
+    graph = []
+    for subject in sorted(nodes):
+        properties = nodes[subject]
+        entry: dict[str, Any] = {"@id": subject}
+        for key in sorted(properties, key=lambda k: (k != "@type", k)):
+            values = sorted(properties[key], key=_sort_key)
+            entry[key] = values[0] if len(values) == 1 else values
+        graph.append(entry)
+    return {"@context": ctx, "@graph": graph}
+
+
+def _sort_key(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False)
+
+
+def dumps(doc: dict[str, Any]) -> bytes:
+    """A JSON-LD document as UTF-8 bytes, one key per line, the same bytes for the same document."""
+    return (json.dumps(doc, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+
+
+def to_bytes(triples: Iterable[Triple], base: str | None = None, extra: dict[str, str] | None = None) -> bytes:
+    """Triples as JSON-LD bytes (see :func:`document`)."""
+    return dumps(document(triples, base, extra))
+
+
+def context_bytes(base: str | None = None, extra: dict[str, str] | None = None) -> bytes:
+    """The published context file: ``{"@context": {...}}``."""
+    return dumps({"@context": context(base, extra)})
