@@ -8,9 +8,11 @@ All invented by the project; nothing copied from ../shared.
 
 from __future__ import annotations
 
+import atexit
 import csv
 import functools
 import io
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -40,6 +42,7 @@ def expected_path(query: Path) -> Path:
 def fixed_graph() -> Path:
     """A build folder (graph.trig, graph.ttl) of the fixed corpus, in a temporary folder for the session."""
     folder = Path(tempfile.mkdtemp(prefix="cyberlex-fixed-graph-"))
+    atexit.register(shutil.rmtree, folder, True)
     result = build_store(collect_inputs(FIXED_CORPUS))
     assert result.failures == [], result.failures
     write_graph(result.store, folder)

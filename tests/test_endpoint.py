@@ -47,7 +47,7 @@ def published() -> Iterator[OxigraphServer]:
 
 
 def test_publish_reports_and_verifies(published: OxigraphServer) -> None:
-    graphs = graphs_to_send(load_store(fixed_graph()))
+    graphs = graphs_to_send(load_store(fixed_graph(), union_default=False))
     sent = sum(len(triples) for triples in graphs.values())
     # publishing again with --replace replaces, so the counts stay exact
     result = run("publish", "--endpoint", published.store_url, "--data", str(fixed_graph()), "--replace")
@@ -97,7 +97,7 @@ def test_publish_the_whole_dataset_as_one_graph(published: OxigraphServer) -> No
     result = run("publish", "--endpoint", published.store_url, "--data", str(fixed_graph()), "--graph", name,
                  "--replace")
     assert result.exit_code == 0, result.output
-    union = graphs_to_send(load_store(fixed_graph()), name)[name]
+    union = graphs_to_send(load_store(fixed_graph(), union_default=False), name)[name]
     assert f"replaced 1 named graph at {published.store_url} (PUT): {len(union)} triples" in result.output
     rows = remote_query(published.query_url, f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{name}> {{ ?s ?p ?o }} }}")
     assert rows == [["n"], [str(len(union))]]

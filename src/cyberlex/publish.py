@@ -149,7 +149,7 @@ def publish(data: Path, endpoint: str, graph: str | None = None, replace: bool =
     """Send the graph of a build folder (or an RDF file) to a Graph Store Protocol endpoint and
     verify the triple counts. Raises EndpointError (HTTP trouble) or VerificationError."""
     credentials = credentials or Credentials()
-    store = load_store(data)
+    store = load_store(data, union_default=False)
     graphs = graphs_to_send(store, graph)
     method = "PUT" if replace else "POST"
     report = PublishReport(endpoint, query_endpoint or query_endpoint_for(endpoint), method)

@@ -5,9 +5,12 @@ through a server: a SELECT gives variables and rows of pyoxigraph terms, an ASK 
 CONSTRUCT or DESCRIBE a list of triples. The formatters (a table for people; SPARQL CSV, TSV and
 JSON results for programs; Turtle for graphs) work on that model only.
 
-Queries run on the union of the named graphs (each source document's graph and the gazetteer's), as
-`use_default_graph_as_union` in-process and `--union-default-graph` on the server `cyberlex serve`
-starts; queries written for cyberlex use `DISTINCT` because one triple may sit in several graphs.
+Queries run on the union of the named graphs (each source document's graph and the gazetteer's):
+`load_store` keeps the named graphs and puts their union, without duplicates, in the default graph,
+and the server `cyberlex serve` starts is loaded the same way. (Oxigraph's own "union default graph"
+repeats a triple once per graph it sits in, which multiplies rows in joins; a read-write server uses
+it all the same, since its named graphs change. Queries written for cyberlex use `DISTINCT`, so they
+give the same rows either way, and on any other endpoint whose default graph is the union.)
 """
 
 from __future__ import annotations
@@ -23,8 +26,10 @@ from pathlib import Path
 
 from pyoxigraph import (
     BlankNode,
+    DefaultGraph,
     Literal,
     NamedNode,
+    Quad,
     QueryBoolean,
     QueryResultsFormat,
     QuerySolutions,
@@ -198,25 +203,35 @@ def graph_file(path: Path) -> Path:
     return path
 
 
-def load_store(path: Path) -> Store:
-    """An in-memory Oxigraph store holding the graph of a build folder or an RDF file."""
+def load_store(path: Path, union_default: bool = True) -> Store:
+    """An in-memory Oxigraph store holding the graph of a build folder or an RDF file: the named graphs
+    as they are, and (with union_default) their union, each triple once, in the default graph."""
     file = graph_file(path)
     store = Store()
     try:
         store.bulk_load(path=str(file), format=RDF_FORMATS[file.suffix.lower()])
+        if not union_default:
+            return store
+        union = file.with_name("graph.ttl") if file.name == "graph.trig" else None
+        if union is not None and union.is_file():
+            store.bulk_load(path=str(union), format=RdfFormat.TURTLE)  # the build wrote the union: use it
+        elif any(True for _ in store.named_graphs()):
+            store.bulk_extend([Quad(q.subject, q.predicate, q.object, DefaultGraph()) for q in store
+                               if not isinstance(q.graph_name, DefaultGraph)])
     except (SyntaxError, ValueError, OSError) as exc:
         raise QueryError(f"{file}: not readable RDF: {' '.join(str(exc).split())}") from exc
     return store
 
 
 def run_local(store: Store, query: str, timeout: float | None = None) -> Result:
-    """Run a query on a store, over the union of its graphs. With a timeout (seconds), a query that
-    has not finished by then raises QueryTimeout (its thread is left to end with the process)."""
+    """Run a query on a store (the default graph: the union, for a store from load_store). With a
+    timeout (seconds), a query that has not finished by then raises QueryTimeout (its thread is left
+    to end with the process)."""
     prepared, added = with_known_prefixes(query)
 
     def evaluate() -> Result:
         try:
-            answer = store.query(prepared, use_default_graph_as_union=True)
+            answer = store.query(prepared)
         except SyntaxError as exc:
             raise QueryError(describe_syntax_error(str(exc), query, added)) from exc
         try:

@@ -3,8 +3,11 @@
 The server is the `oxigraph` command of the `oxigraph` package on PyPI (a dependency of cyberlex),
 run as a child process: the built graph is loaded into a store folder with `oxigraph load`, then
 served with `oxigraph serve-read-only` (or `oxigraph serve` when writing is asked for), bound to the
-loopback interface unless told otherwise, with the union of the named graphs as the default graph,
-as `cyberlex query` sees it in-process. The endpoints are Oxigraph's:
+loopback interface unless told otherwise. The default graph is the union of the named graphs, as
+`cyberlex query` sees it in-process: a read-only server gets the union loaded into its default graph
+(each triple once; the build's graph.ttl), a read-write server, whose named graphs may change, runs
+with Oxigraph's `--union-default-graph` (where a triple sits once per graph holding it). The
+endpoints are Oxigraph's:
 
     http://HOST:PORT/query   SPARQL 1.1 Protocol, queries
     http://HOST:PORT/update  SPARQL 1.1 Protocol, updates (read-write servers only)
@@ -15,6 +18,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -46,6 +50,18 @@ def oxigraph_binary() -> str:
     if found:
         return found
     raise ServerError("the oxigraph server is not installed: `pip install oxigraph` (a dependency of cyberlex)")
+
+
+def _die_with_parent() -> None:
+    """In the child, before exec: on Linux, ask for SIGTERM when the parent dies, so that a cyberlex
+    killed without cleaning up (SIGKILL, an unhandled SIGTERM) never leaves a server behind."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -114,20 +130,25 @@ class OxigraphServer:
         log_path = self.log_path or (self._temporary or location) / "oxigraph.log"
         try:
             if self.data is not None:
-                self._load(binary, location, graph_file(self.data))
+                file = graph_file(self.data)
+                self._load(binary, location, file)
+                if not self.writable:
+                    self._load_union(binary, location, file)
             elif not self.writable and not (location / "CURRENT").exists():
                 self._initialise(binary, location)  # serve-read-only needs an existing store, even empty
             chosen = self.port
             for _attempt in range(1 if chosen else 3):  # a port picked free may be taken before it is bound
                 self.port = chosen or free_port(self.host)
                 command = [binary, "serve" if self.writable else "serve-read-only", "--location", str(location),
-                           "--bind", f"{'[' + self.host + ']' if ':' in self.host else self.host}:{self.port}",
-                           "--union-default-graph"]
+                           "--bind", f"{'[' + self.host + ']' if ':' in self.host else self.host}:{self.port}"]
+                if self.writable:
+                    command.append("--union-default-graph")
                 if self.timeout_s is not None:
                     command += ["--timeout-s", f"{self.timeout_s:g}"]
                 log = open(log_path, "ab")  # noqa: SIM115 (kept open for the child's lifetime)
                 self._log_handle = log
-                self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log, stderr=log)
+                self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+                                                preexec_fn=_die_with_parent if sys.platform == "linux" else None)
                 if self._wait_ready():
                     return self
                 self._reap()
@@ -142,6 +163,21 @@ class OxigraphServer:
         if done.returncode != 0:
             message = " ".join(done.stderr.decode("utf-8", "replace").split())[-300:]
             raise ServerError(f"oxigraph could not load {file}: {message or 'exit code ' + str(done.returncode)}")
+
+    def _load_union(self, binary: str, location: Path, file: Path) -> None:
+        """The union of the named graphs into the default graph: the build's graph.ttl beside its
+        graph.trig, else computed here (nothing to do for a file without named graphs)."""
+        if file.suffix.lower() not in (".trig", ".nq"):
+            return
+        union = file.with_name("graph.ttl")
+        if file.name != "graph.trig" or not union.is_file():
+            from pyoxigraph import DefaultGraph, RdfFormat
+
+            from cyberlex.query import load_store
+
+            union = (self._temporary or location) / "union.nt"
+            load_store(file).dump(str(union), format=RdfFormat.N_TRIPLES, from_graph=DefaultGraph())
+        self._load(binary, location, union)
 
     def _initialise(self, binary: str, location: Path) -> None:
         done = subprocess.run([binary, "update", "--location", str(location), "--update", "CLEAR DEFAULT"],
