@@ -13,11 +13,16 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 # System packages the tests need: LibreOffice (Debian's, no GUI) makes the PDF and Word files that the
-# format readers are tested on. Installs only what is missing; CI (.ci/run) calls it before `make test`.
+# format readers are tested on; Chromium (Debian's) is the headless browser that Playwright drives in
+# tests/test_pages_browser.py (Playwright never downloads a browser of its own here). Installs only what
+# is missing; CI (.ci/run) calls it before `make test`.
 system-deps:
 	@if command -v soffice >/dev/null 2>&1; then echo "system-deps: LibreOffice present"; else \
 	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
 	    libreoffice-writer-nogui fonts-liberation2; fi
+	@if [ -x /usr/bin/chromium ]; then echo "system-deps: Chromium present"; else \
+	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+	    chromium fonts-liberation2; fi
 
 demo: $(STAMP)
 	$(BIN)/cyberlex build --out out/demo

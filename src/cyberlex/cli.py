@@ -94,6 +94,70 @@ def validate(graphs: tuple[Path, ...], shapes: Path | None) -> None:
         sys.exit(EXIT_VIOLATIONS)
 
 
+
+# -- release: dumps, dataset description, documentation, linked-data pages ---------------------------
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("dist"), show_default=True,
+              help="Folder of the release (replaced as a whole when the release is complete).")
+@click.option("--base", default=DEFAULT_BASE, show_default=True, help="Base IRI of the data (and of the site).")
+@click.option("--previous", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
+              help="The folder of the previous release, to list what changed.")
+@click.option("--endpoint", default=None, metavar="URL", help="SPARQL endpoint to describe as a dcat:DataService.")
+@click.option("--date", default=None, metavar="YYYY-MM-DD",
+              help="Release date (default: $SOURCE_DATE_EPOCH, else the latest adoption date in the graph).")
+@click.option("--download-url", default=None, metavar="URL",
+              help="Where the release's files will be downloadable (default: <base without id/>release/<version>/).")
+@click.option("--site-url", default=None, metavar="URL",
+              help="Where the static site will be hosted, for the w3id.org rules in publish/.")
+@click.option("--licence", type=click.Choice(sorted(["CC-BY-4.0", "CC0-1.0", "ODbL-1.0"])), default="CC-BY-4.0",
+              show_default=True, help="Licence of the data.")
+@click.option("--publisher", default=None, help="Name of the publisher (default: cyberlex project).")
+@click.option("--no-site", is_flag=True, help="Do not write the linked-data pages (site/).")
+def release(paths: tuple[Path, ...], out_dir: Path, base: str, previous: Path | None, endpoint: str | None,
+            date: str | None, download_url: str | None, site_url: str | None, licence: str, publisher: str | None,
+            no_site: bool) -> None:
+    """Build PATHS and write a versioned release: dumps in four formats, ontology, shapes, DCAT and VoID
+    description, release notes, ontology documentation and the linked-data pages."""
+    from cyberlex.build import collect_inputs, sample_corpus
+    from cyberlex.describe import LICENCES
+    from cyberlex.release import ReleaseError
+    from cyberlex.release import release as run_release
+
+    inputs = list(paths) or [sample_corpus()]
+    for path in inputs:
+        if not path.exists():
+            raise click.UsageError(f"{path}: no such file or folder")
+    files = collect_inputs(inputs)
+    show_progress = len(files) > 20 and sys.stderr.isatty()
+    try:
+        with click.progressbar(length=len(files), label="Building", file=sys.stderr,
+                               hidden=not show_progress) as bar:
+            result = run_release(inputs, out_dir, base=base, previous=previous, endpoint=endpoint, date=date,
+                                 download_url=download_url, licence=LICENCES[licence], publisher=publisher,
+                                 site_url=site_url, with_site=not no_site, progress=lambda _path: bar.update(1))
+    except ReleaseError as exc:
+        raise click.UsageError(str(exc)) from None
+    built = result.build
+    for failure in built.failures:
+        click.echo(f"cyberlex: {failure.path}: {failure.reason}", err=True)
+    click.echo(f"release {result.version} in {result.out}")
+    click.echo(f"documents: {built.documents} read, {len(built.failures)} failed")
+    click.echo(f"triples: {built.counts.get('triples', 0)}")
+    if built.violations is not None:
+        click.echo(f"violations: {built.violations}")
+    for facts in result.files:
+        click.echo(f"wrote {facts.name}: {facts.size} bytes")
+    if result.added is not None:
+        click.echo(f"since the previous release: {result.added} triples added, {result.removed} removed")
+    if not no_site:
+        click.echo(f"wrote site: {result.pages} pages")
+    if built.violations:
+        sys.exit(EXIT_VIOLATIONS)
+    if built.failures:
+        sys.exit(EXIT_INPUT_FAILURES)
+
 # -- SPARQL: query, serve, publish ------------------------------------------------------------------
 
 # 2 (usage) also covers a query that cannot be read or parsed; 4: an endpoint that cannot be reached,
@@ -205,8 +269,11 @@ def query(query_text: str, data: Path, endpoint: str | None, fmt: str | None, ti
 @click.option("--location", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Keep the server's store in this folder (default: a temporary folder, removed on stop).")
 @click.option("--query-timeout", type=float, default=None, help="Seconds a query may run on the server.")
+@click.option("--pages", "pages_port", type=int, default=None, metavar="PORT",
+              help="Also serve the linked-data pages of the graph on this port (0: any free port): every IRI "
+                   "answers with HTML, Turtle or JSON-LD by content negotiation.")
 def serve(data: Path, empty: bool, host: str, port: int, writable: bool, location: Path | None,
-          query_timeout: float | None) -> None:
+          query_timeout: float | None, pages_port: int | None) -> None:
     """Serve the built graph as a SPARQL 1.1 endpoint (the Oxigraph server) until interrupted.
 
     The default graph is the union of the named graphs. Stop with Ctrl-C (or SIGTERM).
@@ -219,6 +286,8 @@ def serve(data: Path, empty: bool, host: str, port: int, writable: bool, locatio
     def stop(_signum: int, _frame: object) -> None:
         raise KeyboardInterrupt
 
+    if pages_port is not None and empty:
+        raise click.UsageError("--pages serves the pages of --data; it cannot be used with --empty")
     server = OxigraphServer(None if empty else data, host=host, port=port, writable=writable, location=location,
                             timeout_s=query_timeout)
     try:
@@ -227,8 +296,19 @@ def serve(data: Path, empty: bool, host: str, port: int, writable: bool, locatio
         raise QueryUsageError(str(exc)) from None
     except ServerError as exc:
         raise EndpointFailure(str(exc)) from None
+    pages_server = None
+    if pages_port is not None:  # linked-data pages beside the endpoint (cyberlex.pages)
+        from cyberlex.pages import PagesServer, load_index
+
+        try:
+            pages_server = PagesServer(load_index(data), host=host, port=pages_port).start()
+        except (OSError, FileNotFoundError) as exc:
+            server.stop()
+            raise EndpointFailure(f"the linked-data pages could not be served: {exc}") from None
     previous = signal.signal(signal.SIGTERM, stop)
     try:
+        if pages_server is not None:
+            click.echo(f"linked-data pages: {pages_server.url} (IRIs under {pages_server.app.index.base})")
         mode = "read-write" if writable else "read-only"
         click.echo(f"serving {'an empty store' if empty else data} ({mode}), until Ctrl-C")
         click.echo(f"SPARQL query endpoint: {server.query_url}")
@@ -242,6 +322,8 @@ def serve(data: Path, empty: bool, host: str, port: int, writable: bool, locatio
         click.echo("stopping the server", err=True)
     finally:
         signal.signal(signal.SIGTERM, previous)
+        if pages_server is not None:
+            pages_server.stop()
         server.stop()
 
 

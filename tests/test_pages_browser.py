@@ -1,0 +1,114 @@
+"""The linked-data pages in a real headless browser: Debian's Chromium driven by Playwright, against
+`cyberlex serve --pages` over a release of the seed documents.
+
+Chromium comes from Debian (`make system-deps`); Playwright for Python drives it through
+`executable_path`, without downloading a browser of its own. Where either is missing the test is
+skipped with the reason, except under CI (CI=true), where it fails: CI installs both.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS
+
+from cyberlex.release import release
+from cyberlex.serve import free_port
+
+CHROMIUM = os.environ.get("CYBERLEX_CHROMIUM", "/usr/bin/chromium")
+ID = "https://w3id.org/cyberlex/id/"
+# as the machine's notes advise: headless, no sandbox (root), and no background networking (closed network)
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def missing(reason: str) -> None:
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason} (CI installs it: make system-deps, pip install -e '.[dev]')")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def pages_url(shared: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`cyberlex serve --pages` over a release of ../shared/corpus/seeds; the pages' root URL."""
+    out = tmp_path_factory.mktemp("seeds") / "dist"
+    release([shared / "corpus" / "seeds"], out, with_site=False)
+    port = free_port()
+    command = [str(Path(sys.executable).parent / "cyberlex"), "serve", "--data", str(out), "--port", "0",
+               "--pages", str(port)]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        assert process.stdout is not None
+        lines = []
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            line = process.stdout.readline()
+            if not line:
+                break
+            lines.append(line)
+            if line.startswith("SPARQL query endpoint"):
+                break
+        assert any(line.startswith("linked-data pages: ") for line in lines), "".join(lines)
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def test_page_of_73_187_links_to_a_cited_instrument(pages_url: str, tmp_path: Path) -> None:
+    if not Path(CHROMIUM).is_file():
+        missing(f"Chromium not found at {CHROMIUM}")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        missing("Playwright for Python is not installed")
+    profile = Path(tempfile.mkdtemp(prefix="cyberlex-chromium-", dir=tmp_path))
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch_persistent_context(
+            str(profile), executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page()
+            answer = page.goto(pages_url + "A-RES-73-187")  # the IRI's path: 303 to its page
+            assert answer is not None and answer.ok
+            assert page.url == pages_url + "A-RES-73-187/"
+            assert page.inner_text("h1") == "A/RES/73/187"
+            assert "Countering the use of information and communications technologies" in page.inner_text("main")
+            page.screenshot(path=str(tmp_path / "a-res-73-187.png"), full_page=False)
+            # follow a citation: resolution 65/230, cited in the preamble
+            page.click('h2:has-text("Cites") + ul a[href="../A-RES-65-230/"]')
+            page.wait_for_load_state()
+            assert page.url == pages_url + "A-RES-65-230/"
+            assert page.inner_text("h1") == "A/RES/65/230"
+            cited_by = page.inner_text('h2:has-text("Cited by") + ul')
+            assert "A/RES/73/187" in cited_by and "CCPCJ 22/7" in cited_by
+            # and back, by the link in "Cited by"
+            page.click('h2:has-text("Cited by") + ul a[href="../A-RES-73-187/"]')
+            assert page.inner_text("h1") == "A/RES/73/187"
+        finally:
+            browser.close()
+    shutil.rmtree(profile, ignore_errors=True)
+
+
+def test_same_iri_as_turtle(pages_url: str) -> None:
+    request = urllib.request.Request(pages_url + "A-RES-73-187", headers={"Accept": "text/turtle"})
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        assert answer.headers["Content-Type"].startswith("text/turtle")
+        graph = Graph().parse(data=answer.read(), format="turtle")
+    subject = URIRef(ID + "A-RES-73-187")
+    assert (subject, DCTERMS.identifier, Literal("A/RES/73/187")) in graph
+    assert (subject, URIRef("https://w3id.org/cyberlex/ontology#hasClause"), None) in graph

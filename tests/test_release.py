@@ -1,0 +1,316 @@
+"""`cyberlex release`: dumps that hold the same triples, a DCAT description that matches the files and
+conforms to our shapes and the official DCAT-AP ones, notes, byte-identical releases, linked-data pages."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+from click.testing import CliRunner
+from rdflib import Dataset, Graph, Literal, Namespace, URIRef
+from rdflib.compare import isomorphic
+from rdflib.namespace import DCTERMS, RDF
+
+from cyberlex import jsonld, pages
+from cyberlex.cli import main
+from cyberlex.release import release, release_date, validate_description
+from cyberlex.resources import data_path
+
+DCAT = Namespace("http://www.w3.org/ns/dcat#")
+SPDX = Namespace("http://spdx.org/rdf/terms#")
+VOID = Namespace("http://rdfs.org/ns/void#")
+ID = "https://w3id.org/cyberlex/id/"
+DUMPS = {"graph.nt": "nt", "graph.ttl": "turtle", "graph.trig": "trig", "graph.jsonld": "json-ld"}
+
+
+@pytest.fixture(scope="module")
+def dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A release of the bundled samples."""
+    out = tmp_path_factory.mktemp("release") / "dist"
+    result = CliRunner().invoke(main, ["release", "--out", str(out), "--endpoint", "http://localhost:7878/query"],
+                                catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def union(path: Path, fmt: str) -> Graph:
+    """The triples of a dump as one graph (the union of a TriG's named graphs)."""
+    if fmt == "trig":
+        ds = Dataset()
+        ds.parse(path, format="trig")
+        graph = Graph()
+        for s, p, o, _ in ds.quads():
+            graph.add((s, p, o))
+        return graph
+    return Graph().parse(path, format=fmt)
+
+
+def test_dumps_are_isomorphic(dist: Path) -> None:
+    graphs = {name: union(dist / name, fmt) for name, fmt in DUMPS.items()}
+    reference = graphs["graph.nt"]
+    assert len(reference) > 1000
+    for name, graph in graphs.items():
+        assert len(graph) == len(reference), name
+        assert isomorphic(graph, reference), f"{name} does not hold the triples of graph.nt"
+    # pyoxigraph reads them the same way (its JSON-LD parser is another implementation)
+    for name, fmt in (("graph.jsonld", ox.RdfFormat.JSON_LD), ("graph.ttl", ox.RdfFormat.TURTLE)):
+        assert {str(t) for t in ox.parse(path=str(dist / name), format=fmt)} == \
+            {str(t) for t in ox.parse(path=str(dist / "graph.nt"), format=ox.RdfFormat.N_TRIPLES)}
+
+
+def test_ntriples_sorted_and_trig_one_graph_per_source(dist: Path) -> None:
+    lines = (dist / "graph.nt").read_bytes().splitlines()
+    assert lines == sorted(set(lines))
+    ds = Dataset()
+    ds.parse(dist / "graph.trig", format="trig")
+    names = {str(c.identifier) for c in ds.graphs() if str(c.identifier).startswith(ID)}
+    assert {n for n in names if "/source/" in n} and ID + "graph/gazetteer" in names
+
+
+def test_jsonld_context_is_published_and_inline(dist: Path) -> None:
+    published = json.loads((dist / "context.jsonld").read_text(encoding="utf-8"))
+    document = json.loads((dist / "graph.jsonld").read_text(encoding="utf-8"))
+    assert published["@context"] == document["@context"]
+    assert published["@context"]["id"] == ID and published["@context"]["clx"].endswith("/ontology#")
+    node = next(n for n in document["@graph"] if n["@id"] == "id:A-RES-99-101")
+    assert node["dcterms:identifier"] == "A/RES/99/101"
+
+
+def test_ontology_and_shapes_files(dist: Path) -> None:
+    assert (dist / "ontology.ttl").read_bytes() == (data_path("ontology") / "cyberlex.ttl").read_bytes()
+    shapes = Graph().parse(dist / "shapes.ttl", format="turtle")
+    expected = Graph()
+    for path in sorted(data_path("shapes").glob("*.ttl")):
+        expected.parse(path, format="turtle")
+    assert isomorphic(shapes, expected)
+
+
+def test_ontology_documentation(dist: Path) -> None:
+    text = (dist / "ontology.html").read_text(encoding="utf-8")
+    ontology = Graph().parse(data_path("ontology") / "cyberlex.ttl")
+    clx = "https://w3id.org/cyberlex/ontology#"
+    terms = {str(s)[len(clx):] for s in ontology.subjects() if str(s).startswith(clx)}
+    for term in sorted(terms):
+        assert f'id="{term}"' in text, f"no section for clx:{term}"
+    assert "<script" not in text
+    assert 'clx:Instrument</a> or <a href="#Clause">' in text  # the domain of clx:cites, an owl:unionOf
+
+
+def description(dist: Path) -> Graph:
+    return Graph().parse(dist / "dataset.ttl", format="turtle")
+
+
+def test_checksums_and_sizes_match_the_files(dist: Path) -> None:
+    graph = description(dist)
+    distributions = list(graph.subjects(RDF.type, DCAT.Distribution))
+    files = [d for d in distributions if graph.value(d, DCAT.downloadURL) is not None]
+    names = {str(graph.value(d, DCAT.downloadURL)).rsplit("/", 1)[-1] for d in files}
+    assert names >= {"graph.ttl", "graph.nt", "graph.trig", "graph.jsonld", "ontology.ttl", "shapes.ttl",
+                     "context.jsonld", "ontology.html"}
+    for d in files:
+        name = str(graph.value(d, DCAT.downloadURL)).rsplit("/", 1)[-1]
+        data = (dist / name).read_bytes()
+        assert int(graph.value(d, DCAT.byteSize)) == len(data), name
+        checksum = graph.value(d, SPDX.checksum)
+        assert graph.value(checksum, SPDX.algorithm) == SPDX.checksumAlgorithm_sha256
+        assert str(graph.value(checksum, SPDX.checksumValue)) == hashlib.sha256(data).hexdigest(), name
+        assert str(graph.value(d, DCAT.mediaType)).startswith("http://www.iana.org/assignments/media-types/")
+
+
+def test_description_has_what_portals_need(dist: Path) -> None:
+    graph = description(dist)
+    dataset = URIRef(ID + "dataset")
+    assert (dataset, RDF.type, DCAT.Dataset) in graph and (dataset, RDF.type, VOID.Dataset) in graph
+    assert {t.language for t in graph.objects(dataset, DCTERMS.title)} >= {"en", "fr", "es", "de"}
+    assert {t.language for t in graph.objects(dataset, DCTERMS.description)} >= {"en", "fr", "es", "de"}
+    themes = {str(t).rsplit("/", 1)[-1] for t in graph.objects(dataset, DCAT.theme)}
+    assert themes == {"JUST", "GOVE"}
+    assert graph.value(dataset, DCTERMS.license) == URIRef(
+        "http://publications.europa.eu/resource/authority/licence/CC_BY_4_0")
+    assert graph.value(dataset, DCTERMS.publisher) is not None
+    assert graph.value(dataset, DCTERMS.issued) is not None and graph.value(dataset, DCTERMS.modified) is not None
+    service = URIRef(ID + "dataset/sparql")
+    assert (service, RDF.type, DCAT.DataService) in graph
+    assert str(graph.value(service, DCAT.endpointURL)) == "http://localhost:7878/query"
+    # VoID agrees with the dump
+    triples = len((dist / "graph.nt").read_bytes().splitlines())
+    assert int(graph.value(dataset, VOID.triples)) == triples
+    assert not any(isinstance(t, type(None)) for t in graph.subjects())
+    assert all(isinstance(s, URIRef) for s in graph.subjects()), "blank nodes in the description"
+
+
+def test_description_conforms_to_our_dcat_shapes(dist: Path) -> None:
+    report = validate_description((dist / "dataset.ttl").read_bytes())
+    assert report.conforms, report.to_text()
+
+
+def test_our_dcat_shapes_catch_a_wrong_checksum_and_one_language(dist: Path) -> None:
+    graph = description(dist)
+    dataset = URIRef(ID + "dataset")
+    for title in list(graph.objects(dataset, DCTERMS.title)):
+        if title.language != "en":
+            graph.remove((dataset, DCTERMS.title, title))
+    checksum = URIRef(ID + "dataset/distribution/graph.nt/checksum")
+    graph.set((checksum, SPDX.checksumValue, Literal("abc")))
+    report = validate_description(graph.serialize(format="turtle").encode())
+    shapes = {str(r.source_shape).rsplit("#", 1)[-1] for r in report.results}
+    assert not report.conforms
+    assert "Dataset-title" in shapes and "File-checksum" in shapes, report.to_text()
+
+
+def test_description_conforms_to_official_dcat_ap_shapes(dist: Path, repo: Path) -> None:
+    official = repo.parent / "shared" / "vocab" / "dcat-ap-3.0.0-shapes.ttl"
+    if not official.is_file():
+        pytest.skip("../shared/vocab/dcat-ap-3.0.0-shapes.ttl not found")
+    import pyshacl
+
+    conforms, _, text = pyshacl.validate(description(dist), shacl_graph=Graph().parse(official, format="turtle"))
+    assert conforms, text
+
+
+def test_release_notes(dist: Path, tmp_path: Path, write_text: object) -> None:
+    notes = (dist / "RELEASE-NOTES.md").read_text(encoding="utf-8")
+    assert "| `clx:Resolution` |" in notes and "| `clx:cites` |" in notes
+    assert "No previous release" in notes
+    # a second release with one document less lists what went
+    samples = data_path("samples")
+    smaller = tmp_path / "in"
+    smaller.mkdir()
+    for path in samples.iterdir():
+        if path.suffix in (".txt", ".md") and path.name != "README.md" and not path.name.startswith("ipu"):
+            (smaller / path.name).write_bytes(path.read_bytes())
+    result = release([smaller], tmp_path / "next", previous=dist, with_site=False)
+    assert result.removed and result.removed > 0
+    notes = (tmp_path / "next" / "RELEASE-NOTES.md").read_text(encoding="utf-8")
+    assert "triples added" in notes and "Instruments removed" in notes
+    # issued is carried over from the previous release
+    old = description(dist).value(URIRef(ID + "dataset"), DCTERMS.issued)
+    assert description(tmp_path / "next").value(URIRef(ID + "dataset"), DCTERMS.issued) == old
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_two_releases_are_byte_identical(dist: Path, tmp_path: Path) -> None:
+    again = tmp_path / "again"
+    result = CliRunner().invoke(main, ["release", "--out", str(again), "--endpoint", "http://localhost:7878/query"],
+                                catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    first, second = tree(dist), tree(again)
+    assert first.keys() == second.keys()
+    different = [name for name in first if first[name] != second[name]]
+    assert not different, f"files differ between two releases of the same inputs: {different[:10]}"
+
+
+def test_release_date_never_the_wall_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    assert release_date(None, "2022-12-30") == "2022-12-30"
+    assert release_date("2024-05-01", "2022-12-30") == "2024-05-01"
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    assert release_date(None, "2022-12-30") == "2023-11-14"
+
+
+def test_release_replaces_the_folder_atomically(tmp_path: Path) -> None:
+    out = tmp_path / "dist"
+    out.mkdir()
+    (out / "stale.txt").write_text("old", encoding="utf-8")
+    release([data_path("samples")], out, with_site=False)
+    assert not (out / "stale.txt").exists() and (out / "graph.nt").is_file()
+    assert [p.name for p in tmp_path.iterdir()] == ["dist"], "temporary folders left behind"
+
+
+def test_base_iri_is_configurable(tmp_path: Path) -> None:
+    base = "https://data.example.org/cyberlex/"
+    result = release([data_path("samples")], tmp_path / "dist", base=base)
+    nt = (tmp_path / "dist" / "graph.nt").read_text(encoding="utf-8")
+    assert f"<{base}A-RES-99-101>" in nt and "w3id.org/cyberlex/id/" not in nt
+    assert json.loads((tmp_path / "dist" / "context.jsonld").read_text())["@context"]["id"] == base
+    assert (tmp_path / "dist" / "site" / "A-RES-99-101" / "index.html").is_file()
+    graph = description(tmp_path / "dist")
+    assert (URIRef(base + "dataset"), RDF.type, DCAT.Dataset) in graph
+    assert result.pages > 100
+
+
+# -- linked-data pages ----------------------------------------------------------------------------------
+
+def test_static_site_has_a_page_and_twins_per_iri(dist: Path) -> None:
+    site = dist / "site"
+    nt = ox.parse(path=str(dist / "graph.nt"), format=ox.RdfFormat.N_TRIPLES)
+    iris = {t.value for triple in nt for t in (triple.subject, triple.object)
+            if isinstance(t, ox.NamedNode) and t.value.startswith(ID) and t.value != ID}
+    for iri in iris:
+        folder = site / iri[len(ID):]
+        assert (folder / "index.html").is_file(), iri
+    page = (site / "A-RES-99-101" / "index.html").read_text(encoding="utf-8")
+    assert "<script" not in page and 'href="../A-RES-65-230/"' in page
+    assert 'rel="alternate" type="text/turtle" href="index.ttl"' in page
+    twin = Graph().parse(site / "A-RES-99-101" / "index.ttl", format="turtle")
+    assert (URIRef(ID + "A-RES-99-101"), None, None) in twin
+    assert isomorphic(twin, Graph().parse(site / "A-RES-99-101" / "index.jsonld", format="json-ld"))
+    clause = Graph().parse(site / "A-RES-99-101" / "op" / "1" / "index.ttl", format="turtle")
+    assert len(clause) > 0
+    for rules in (site / ".htaccess", dist / "publish" / "nginx.conf", dist / "publish" / "w3id.htaccess"):
+        assert "303" in rules.read_text(encoding="utf-8")
+
+
+def call(app: pages.PagesApp, path: str, accept: str | None = None) -> tuple[str, dict[str, str], bytes]:
+    answer: dict[str, object] = {}
+
+    def start_response(status: str, headers: list[tuple[str, str]]) -> None:
+        answer["status"], answer["headers"] = status, dict(headers)
+
+    environ = {"REQUEST_METHOD": "GET", "PATH_INFO": path}
+    if accept is not None:
+        environ["HTTP_ACCEPT"] = accept
+    body = b"".join(app(environ, start_response))
+    return str(answer["status"]), answer["headers"], body  # type: ignore[return-value]
+
+
+def test_content_negotiation(dist: Path) -> None:
+    app = pages.PagesApp(pages.load_index(dist))
+    browser = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,*/*;q=0.8"
+    for accept, location in ((browser, "/A-RES-99-101/"), ("text/turtle", "/A-RES-99-101/index.ttl"),
+                             ("application/ld+json", "/A-RES-99-101/index.jsonld"), (None, "/A-RES-99-101/"),
+                             ("application/ld+json;q=0.5, text/turtle", "/A-RES-99-101/index.ttl")):
+        status, headers, _ = call(app, "/A-RES-99-101", accept)
+        assert status.startswith("303") and headers["Location"] == location, accept
+        assert headers["Vary"] == "Accept"
+    status, headers, body = call(app, "/A-RES-99-101/index.ttl")
+    assert status.startswith("200") and headers["Content-Type"].startswith("text/turtle")
+    assert (URIRef(ID + "A-RES-99-101"), None, None) in Graph().parse(data=body, format="turtle")
+    status, headers, body = call(app, "/A-RES-99-101/")
+    assert status.startswith("200") and b"A/RES/99/101" in body
+    status, _, _ = call(app, "/no-such-thing")
+    assert status.startswith("404")
+    # the dataset description has pages too, when serving a release
+    status, _, body = call(app, "/dataset/")
+    assert status.startswith("200") and b"dcat:distribution" in body
+
+
+def test_jsonld_round_trip_of_literals() -> None:
+    triples = [ox.Triple(ox.NamedNode(ID + "x"), ox.NamedNode("http://purl.org/dc/terms/title"),
+                         ox.Literal("titre", language="fr")),
+               ox.Triple(ox.NamedNode(ID + "x"), ox.NamedNode("https://w3id.org/cyberlex/ontology#ordinal"),
+                         ox.Literal("3", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer"))),
+               ox.Triple(ox.NamedNode(ID + "x"), ox.NamedNode("http://www.w3.org/2002/07/owl#sameAs"),
+                         ox.NamedNode("http://www.wikidata.org/entity/Q1")),
+               ox.Triple(ox.NamedNode(ID + "x"), ox.NamedNode("http://example.org/p"), ox.Literal("plain"))]
+    data = jsonld.to_bytes(triples, base=ID)
+    back = {str(t) for t in ox.parse(data, format=ox.RdfFormat.JSON_LD)}
+    assert back == {str(t) for t in triples}
+
+
+def test_pages_server_answers_over_http(dist: Path) -> None:
+    with pages.PagesServer(pages.load_index(dist)) as server:
+        request = urllib.request.Request(urllib.parse.urljoin(server.url, "A-RES-99-101"),
+                                         headers={"Accept": "text/turtle"})
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            assert answer.status == 200 and answer.url.endswith("/A-RES-99-101/index.ttl")
+            graph = Graph().parse(data=answer.read(), format="turtle")
+    assert (URIRef(ID + "A-RES-99-101"), DCTERMS.identifier, Literal("A/RES/99/101")) in graph
