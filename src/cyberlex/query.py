@@ -159,17 +159,26 @@ _POSITION = re.compile(r"error at (\d+):(\d+): ?(.*)", re.DOTALL)
 
 
 def describe_syntax_error(message: str, query: str, added_lines: int = 0) -> str:
-    """Oxigraph's 'error at 4:2: expected …' as 'syntax error at line 4, column 2: expected …', with
-    the undeclared prefix named when that is the cause."""
+    """Oxigraph's 'error at 4:2: expected …' as 'syntax error at line 4, column 2, at "}": expected …'
+    (a long list of expected tokens cut), with the undeclared prefix named when that is the cause."""
     message = " ".join(str(message).split())
     match = _POSITION.search(message)
     used, declared = used_prefixes(query)
     undeclared = sorted(used - declared - set(prefixes()))
     hint = f" (prefix {', '.join(p + ':' for p in undeclared)} is not declared)" if undeclared else ""
     if match is None:
-        return f"syntax error: {message}{hint}"
+        return f"syntax error: {_cut(message)}{hint}"
     line, column = int(match.group(1)) - added_lines, int(match.group(2))
-    return f"syntax error at line {line}, column {column}: {match.group(3)}{hint}"
+    lines = query.splitlines()
+    found = ""
+    if 1 <= line <= len(lines):
+        rest = lines[line - 1][column - 1:].strip()
+        found = f', at "{_cut(rest, 20)}"' if rest else ", at the end of the line"
+    return f"syntax error at line {line}, column {column}{found}: {_cut(match.group(3))}{hint}"
+
+
+def _cut(text: str, limit: int = 100) -> str:
+    return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
 
 
 def check_syntax(query: str) -> str | None:
