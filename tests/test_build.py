@@ -185,3 +185,16 @@ def test_failed_write_of_the_trig_keeps_the_previous_pair(inputs: Path, tmp_path
         build([inputs], out, run_validation=False)
     after = {p.name: p.read_bytes() for p in out.iterdir()}
     assert after == before, "graph.ttl of the failed build sits beside graph.trig of the previous one"
+
+
+def test_processes_do_not_change_the_output(inputs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Files are extracted by several processes and validated beside the writing: same bytes as one process."""
+    from cyberlex import build as build_module
+
+    monkeypatch.setattr(build_module, "PARALLEL_FROM", 1)
+    one, two = tmp_path / "one", tmp_path / "two"
+    first = build([inputs], one, run_validation=True, jobs=1)
+    second = build([inputs], two, run_validation=True, jobs=2)
+    for name in ("graph.ttl", "graph.trig", "validation.txt"):
+        assert (one / name).read_bytes() == (two / name).read_bytes(), name
+    assert [f.path for f in first.failures] == [f.path for f in second.failures]

@@ -5,12 +5,14 @@ One bad file never stops the build: it is reported with its reason and the rest 
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pyoxigraph import NamedNode, Store
+from pyoxigraph import NamedNode, RdfFormat, Store, serialize
 
 from cyberlex.extract import extract
 from cyberlex.given import given_quads, merge_given, segments_of
@@ -18,7 +20,7 @@ from cyberlex.map import DEFAULT_BASE, Mapper, prefixes
 from cyberlex.read import ReadError, read
 from cyberlex.resources import data_path
 from cyberlex.segment import segment
-from cyberlex.serialise import write_graph
+from cyberlex.serialise import serialise_graph, write_files
 
 
 @dataclass(frozen=True)
@@ -68,34 +70,72 @@ def collect_inputs(paths: Iterable[Path]) -> list[Path]:
     return list(found)
 
 
+@dataclass(frozen=True)
+class _FileOutcome:
+    """What one file gave: its quads as N-Quads (plain bytes travel between processes), or why none."""
+
+    path: str
+    nquads: bytes = b""
+    failure: str | None = None
+    warnings: tuple[str, ...] = ()
+
+
+def _process(path: Path, base: str) -> _FileOutcome:
+    """Read, segment, extract and map one file."""
+    mapper = Mapper(base)
+    try:
+        source = read(path)
+        extraction = merge_given(extract(segments_of(source) or segment(source)))
+    except ReadError as exc:
+        return _FileOutcome(str(path), failure=str(exc))
+    except RecursionError as exc:  # pathological input; report it like any other bad file
+        return _FileOutcome(str(path), failure=f"could not be segmented: {exc}")
+    if not extraction.records and not extraction.mentions:
+        return _FileOutcome(str(path), failure="no recognisable structure: no instrument, body or citation found")
+    quads = [*mapper.map(extraction), *given_quads(extraction, mapper)]
+    data = serialize(quads, format=RdfFormat.N_QUADS) or b""
+    return _FileOutcome(str(path), data, None, tuple(extraction.warnings))
+
+
+def _process_for_pool(job: tuple[Path, str]) -> _FileOutcome:
+    return _process(*job)
+
+
+# Below this many files, starting processes costs more than it saves.
+PARALLEL_FROM = 40
+
+
 def build_store(files: list[Path], base: str = DEFAULT_BASE,
-                progress: Callable[[Path], None] | None = None) -> BuildResult:
-    """Read, segment, extract and map every file into one Oxigraph store."""
+                progress: Callable[[Path], None] | None = None, jobs: int | None = None) -> BuildResult:
+    """Read, segment, extract and map every file into one Oxigraph store.
+
+    Files are processed by `jobs` processes (default: one per CPU) when there are many; the results
+    are taken in the order of the files, so the output does not depend on the number of processes.
+    """
     store = Store()
     result = BuildResult(store)
-    mapper = Mapper(base)
-    for path in files:
-        if progress is not None:
-            progress(path)
-        try:
-            source = read(path)
-            extraction = merge_given(extract(segments_of(source) or segment(source)))
-        except ReadError as exc:
-            result.failures.append(Failure(str(path), str(exc)))
-            continue
-        except RecursionError as exc:  # pathological input; report it like any other bad file
-            result.failures.append(Failure(str(path), f"could not be segmented: {exc}"))
-            continue
-        if not extraction.records and not extraction.mentions:
-            result.failures.append(Failure(str(path), "no recognisable structure: no instrument, body or "
-                                                      "citation found"))
-            continue
-        result.warnings.extend(Failure(str(path), warning) for warning in extraction.warnings)
-        store.extend(mapper.map(extraction))
-        store.extend(given_quads(extraction, mapper))
-        result.documents += 1
+    jobs = jobs or os.cpu_count() or 1
+    work = [(path, base) for path in files]
+    if jobs > 1 and len(files) >= PARALLEL_FROM:
+        with multiprocessing.get_context("fork").Pool(jobs) as pool:
+            outcomes: Iterable[_FileOutcome] = pool.imap(_process_for_pool, work, chunksize=4)
+            _collect(outcomes, result, progress)
+    else:
+        _collect(map(_process_for_pool, work), result, progress)
     result.counts = count(store)
     return result
+
+
+def _collect(outcomes: Iterable[_FileOutcome], result: BuildResult, progress: Callable[[Path], None] | None) -> None:
+    for outcome in outcomes:
+        if progress is not None:
+            progress(Path(outcome.path))
+        if outcome.failure is not None:
+            result.failures.append(Failure(outcome.path, outcome.failure))
+            continue
+        result.warnings.extend(Failure(outcome.path, warning) for warning in outcome.warnings)
+        result.store.load(outcome.nquads, format=RdfFormat.N_QUADS)
+        result.documents += 1
 
 
 def count(store: Store) -> dict[str, int]:
@@ -125,21 +165,51 @@ def count(store: Store) -> dict[str, int]:
     }
 
 
+def validate_store(store: Store) -> tuple[int, str]:
+    """SHACL validation of a store: the number of violations and the report for people."""
+    from oxrdflib import OxigraphStore
+    from rdflib import Dataset
+
+    from cyberlex.validate import validate
+
+    report = validate(Dataset(store=OxigraphStore(store=store)))
+    return sum(1 for r in report.results if r.severity == "Violation"), report.to_text()
+
+
+_STORE_TO_VALIDATE: Store | None = None  # handed to the validating process through fork
+
+
+def _validate_inherited() -> tuple[int, str]:
+    assert _STORE_TO_VALIDATE is not None
+    return validate_store(_STORE_TO_VALIDATE)
+
+
 def build(paths: list[Path], out_dir: Path, base: str = DEFAULT_BASE, run_validation: bool = True,
-          progress: Callable[[Path], None] | None = None) -> BuildResult:
-    """The whole job: build the store, validate it, write graph.ttl, graph.trig and the report."""
-    result = build_store(collect_inputs(paths), base, progress)
+          progress: Callable[[Path], None] | None = None, jobs: int | None = None) -> BuildResult:
+    """The whole job: build the store, validate it, write graph.ttl, graph.trig and the report.
+
+    Validation (pure Python in pyshacl) runs in a second process while this one serialises the
+    graph, so the two take the time of the longer, not of both.
+    """
+    global _STORE_TO_VALIDATE
+    result = build_store(collect_inputs(paths), base, progress, jobs)
+    extra: dict[str, bytes] = {}
+    if run_validation and (jobs or os.cpu_count() or 1) > 1:
+        _STORE_TO_VALIDATE = result.store
+        try:
+            with multiprocessing.get_context("fork").Pool(1) as pool:
+                pending = pool.apply_async(_validate_inherited)
+                files = serialise_graph(result.store)
+                result.violations, result.report_text = pending.get()
+        finally:
+            _STORE_TO_VALIDATE = None
+    else:
+        files = serialise_graph(result.store)
+        if run_validation:
+            result.violations, result.report_text = validate_store(result.store)
     if run_validation:
-        from oxrdflib import OxigraphStore
-        from rdflib import Dataset
-
-        from cyberlex.validate import validate
-
-        report = validate(Dataset(store=OxigraphStore(store=result.store)))
-        result.violations = sum(1 for r in report.results if r.severity == "Violation")
-        result.report_text = report.to_text()
-    extra = {"validation.txt": result.report_text.encode("utf-8")} if run_validation else None
-    result.written = write_graph(result.store, out_dir, extra)
+        extra["validation.txt"] = result.report_text.encode("utf-8")
+    result.written = write_files(out_dir, {**files, **extra})
     if run_validation:
         result.written["report"] = result.written.pop("validation.txt")
     return result

@@ -77,14 +77,24 @@ def write_all_atomic(files: dict[Path, bytes]) -> None:
             Path(temporary).unlink(missing_ok=True)
 
 
-def write_graph(store: Store, out_dir: Path, extra: dict[str, bytes] | None = None) -> dict[str, Path]:
-    """graph.ttl (the union) and graph.trig (one named graph per source document) in out_dir, with any
-    extra files (name -> content), all replaced together."""
-    written = {"turtle": out_dir / "graph.ttl", "trig": out_dir / "graph.trig"}
-    files = {written["turtle"]: to_bytes(sorted_triples(store), "turtle"),
-             written["trig"]: to_bytes(sorted_quads(store), "trig")}
-    for name, data in (extra or {}).items():
-        written[name] = out_dir / name
-        files[written[name]] = data
-    write_all_atomic(files)
+GRAPH_FILES = {"turtle": "graph.ttl", "trig": "graph.trig"}
+
+
+def serialise_graph(store: Store) -> dict[str, bytes]:
+    """graph.ttl (the union) and graph.trig (one named graph per source document), as bytes by file name."""
+    return {GRAPH_FILES["turtle"]: to_bytes(sorted_triples(store), "turtle"),
+            GRAPH_FILES["trig"]: to_bytes(sorted_quads(store), "trig")}
+
+
+def write_files(out_dir: Path, files: dict[str, bytes]) -> dict[str, Path]:
+    """Files (name -> content) written together into out_dir; returns their paths by kind (turtle,
+    trig, or the file name for others)."""
+    kinds = {name: kind for kind, name in GRAPH_FILES.items()}
+    written = {kinds.get(name, name): out_dir / name for name in files}
+    write_all_atomic({out_dir / name: data for name, data in files.items()})
     return written
+
+
+def write_graph(store: Store, out_dir: Path, extra: dict[str, bytes] | None = None) -> dict[str, Path]:
+    """graph.ttl and graph.trig in out_dir, with any extra files (name -> content), replaced together."""
+    return write_files(out_dir, {**serialise_graph(store), **(extra or {})})
