@@ -153,6 +153,7 @@ def release(paths: tuple[Path, ...], out_dir: Path, base: str, previous: Path | 
         click.echo(f"since the previous release: {result.added} triples added, {result.removed} removed")
     if not no_site:
         click.echo(f"wrote site: {result.pages} pages")
+    click.echo("seconds: " + ", ".join(f"{stage} {took:.1f}" for stage, took in result.seconds.items()))
     if built.violations:
         sys.exit(EXIT_VIOLATIONS)
     if built.failures:
