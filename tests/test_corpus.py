@@ -6,15 +6,13 @@ The corpus is read in place (never copied into the project): these tests are mar
 
 from __future__ import annotations
 
-import json
 import re
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+import quality
 from cyberlex.build import build
 
 pytestmark = pytest.mark.corpus
@@ -25,16 +23,8 @@ UN_THRESHOLDS = {"records": 0.97, "metadata": 0.97, "clauses": 0.97, "cites": 0.
 
 
 def evaluate(shared: Path, repo: Path, graph: Path, gold: Path, out: Path) -> dict[str, Any]:
-    scores = out / "scores.json"
-    command = [sys.executable, str(shared / "eval" / "evaluate.py"), "--graph", str(graph),
-               "--graph", str(repo / "ontology" / "cyberlex.ttl"), "--gold", str(gold), "--json", str(scores)]
-    done = subprocess.run(command, capture_output=True, text=True, check=False)
-    assert done.returncode == 0, done.stderr
-    return json.loads(scores.read_text(encoding="utf-8"))
-
-
-def f1_by_category(scores: dict[str, Any]) -> dict[str, float]:
-    return {row["category"]: row["f1"] for row in scores["rows"]}
+    del repo  # the ontology beside the graph is the project's own (quality.REPO)
+    return quality.evaluate(graph, gold, out, shared)
 
 
 def misses(scores: dict[str, Any], category: str, shown: int = 15) -> str:
@@ -53,96 +43,48 @@ def seed_scores(shared: Path, repo: Path, tmp_path_factory: pytest.TempPathFacto
 
 
 def test_seeds_macro_f1(seed_scores: dict[str, Any]) -> None:
-    assert seed_scores["macro_f1"] >= SEEDS_MACRO_F1, f1_by_category(seed_scores)
+    assert seed_scores["macro_f1"] >= SEEDS_MACRO_F1, quality.f1_by_category(seed_scores)
 
 
 def test_seeds_every_category(seed_scores: dict[str, Any]) -> None:
-    low = {c: f for c, f in f1_by_category(seed_scores).items() if f < SEEDS_CATEGORY_F1}
+    low = {c: f for c, f in quality.f1_by_category(seed_scores).items() if f < SEEDS_CATEGORY_F1}
     assert not low, "\n".join(f"{c}: {f}\n{misses(seed_scores, c)}" for c, f in low.items())
 
 
 # -- the English UN resolutions (General Assembly 76, Security Council 2021-2022) ----------------------------
 
-# The UN gold is made from the Akoma Ntoso markup by ../shared/eval/akn2gold.py. Two things in it are
-# artefacts of that conversion, not of the documents, and are corrected here on a copy of the gold:
-#  - citations of the Spanish and German versions keep the language folder of their undocs.org link
-#    ("sp/A/RES/60/1", "ot/A/RES/60/7"), which akn2gold strips only for the six UN languages;
-#  - a section heading inside the operative part ("I", "Measures", "Benennungskriterien") is marked
-#    up as a paragraph, so the gold counts it and its later ordinals run ahead of the printed numbers.
-#    Clauses are numbered as printed here ("28. Reaffirms" is operative paragraph 28, which is what a
-#    reservation on "operative paragraph 28" means), so clauses are scored on the files whose gold
-#    numbers paragraphs as the document prints them; a floor guards the figure on all files.
-LANGUAGE_FOLDER = re.compile(r"^[a-z]{2}/(?=[A-Z])")
+# The UN gold's conversion artefacts (language folders in citations, headings counted as paragraphs) are
+# corrected on a copy of it, as benchmarks/quality.py explains; clauses are scored on the files whose gold
+# numbers paragraphs as printed, with a floor on all files.
 # clauses F1 on all files of a language when the floors were set (0.873, 0.968, 0.988, 0.795), less a margin
 CLAUSE_FLOORS = {"en": 0.86, "fr": 0.95, "es": 0.97, "de": 0.77}
 
 
-def printed_operative_count(text: str) -> int:
-    """How many operative paragraphs the document numbers 1, 2, 3… (a run of "N. " at line starts)."""
-    count = 0
-    for match in re.finditer(r"^\s*(\d{1,3})\.\s", text, re.MULTILINE):
-        if int(match.group(1)) == count + 1:
-            count += 1
-    return count
-
-
-def corrected_gold(gold_file: Path) -> dict[str, Any]:
-    gold = json.loads(gold_file.read_text(encoding="utf-8"))
-    for record in gold["records"]:
-        for key in ("cites", "optional_cites"):
-            record[key] = [LANGUAGE_FOLDER.sub("", cited) for cited in record.get(key, [])]
-    return gold
-
-
-@pytest.fixture(scope="module", params=["en", "fr", "es", "de"])
-def un_language(request: pytest.FixtureRequest, shared: Path, repo: Path,
+@pytest.fixture(scope="module", params=quality.LANGUAGES)
+def un_language(request: pytest.FixtureRequest, shared: Path,
                 tmp_path_factory: pytest.TempPathFactory) -> tuple[str, dict[str, Any], dict[str, Any]]:
     """Scores of one language's files: on all of them, and on those whose gold numbers as printed."""
     language = request.param
-    corpus = shared / "corpus" / "un"
-    texts = sorted((corpus / "text").glob(f"*.{language}.txt"))
-    assert texts, f"no {language} texts in {corpus / 'text'}"
-    root = tmp_path_factory.mktemp(f"un-{language}")
-    inputs = root / "text"
-    inputs.mkdir()
-    for text in texts:  # linked, not copied: the corpus stays where it is
-        (inputs / text.name).symlink_to(text)
-    result = build([inputs], root / "out", run_validation=False)
-    assert result.failures == []
-    entities = json.loads((corpus / "gold" / "entities.json").read_text(encoding="utf-8"))
-    entities = {**entities, **{LANGUAGE_FOLDER.sub("", k): v for k, v in entities.items()}}
-    scores = []
-    for name in ("all", "printed"):
-        gold = root / f"gold-{name}"
-        gold.mkdir()
-        (gold / "entities.json").write_text(json.dumps(entities), encoding="utf-8")
-        for text in texts:
-            record = corrected_gold(corpus / "gold" / f"{text.name.removesuffix('.txt')}.json")
-            printed = printed_operative_count(text.read_text(encoding="utf-8"))
-            if name == "all" or printed == len(record["records"][0]["operative"]):
-                (gold / f"{text.stem}.json").write_text(json.dumps(record), encoding="utf-8")
-        scored = root / f"scores-{name}"
-        scored.mkdir()
-        scores.append(evaluate(shared, repo, root / "out" / "graph.ttl", gold, scored))
-    return language, scores[0], scores[1]
+    every_file, printed, _ = quality.score_language(language, tmp_path_factory.mktemp(f"un-{language}"), shared)
+    return language, every_file, printed
 
 
 @pytest.mark.parametrize("category", ["records", "metadata", "cites"])
 def test_un(un_language: tuple[str, dict[str, Any], dict[str, Any]], category: str) -> None:
     language, every_file, _ = un_language
-    f1 = f1_by_category(every_file)[category]
+    f1 = quality.f1_by_category(every_file)[category]
     assert f1 >= UN_THRESHOLDS[category], f"{language} {category} F1 {f1}\n" + misses(every_file, category)
 
 
 def test_un_clauses_where_the_gold_numbers_as_printed(un_language: tuple[str, dict[str, Any], dict[str, Any]]) -> None:
     language, _, printed = un_language
-    f1 = f1_by_category(printed)["clauses"]
+    f1 = quality.f1_by_category(printed)["clauses"]
     assert f1 >= UN_THRESHOLDS["clauses"], f"{language} clauses F1 {f1}\n" + misses(printed, "clauses")
 
 
 def test_un_clauses_all_files(un_language: tuple[str, dict[str, Any], dict[str, Any]]) -> None:
     language, every_file, _ = un_language
-    f1 = f1_by_category(every_file)["clauses"]
+    f1 = quality.f1_by_category(every_file)["clauses"]
     assert f1 >= CLAUSE_FLOORS[language], f"{language} clauses F1 {f1}\n" + misses(every_file, "clauses")
 
 
