@@ -31,7 +31,8 @@ def peak_rss_mb() -> float:
     """Peak resident set size so far, in MB, of this process or of the largest of the processes it
     started (the build extracts and validates in child processes); ru_maxrss is KiB on Linux, bytes on
     macOS."""
-    peak = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+    peak = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+               resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
     return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
 
 
