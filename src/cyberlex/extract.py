@@ -190,9 +190,6 @@ class _Extractor:
             body_span = Span(header.start + adoption.start("body"), header.start + adoption.end("body"))
         if body is not None and body_span is not None:
             self._say(record, "adoptedBy", body, body_span)
-            parent = _parent_body(body)
-            if parent is not None:
-                self._say(record, "adoptedBy", parent, body_span)
         date_match = adoption or self.lang.search("venue_date", head)
         if date_match:
             date = self._date(date_match.group("date"))
@@ -603,16 +600,6 @@ def _slug_lower(text: str) -> str:
 
 def _body_key(body: Ref | None) -> str | None:
     return body.key.split("/", 1)[1] if body is not None and "/" in body.key else None
-
-
-def _parent_body(body: Ref) -> Ref | None:
-    from cyberlex.knowledge import gazetteer
-
-    entry = gazetteer().get(_body_key(body) or "")
-    parent = entry.extra.get("parent") if entry else None
-    if parent and parent in gazetteer() and entry is not None and entry.extra.get("adopts_for_parent"):
-        return ref_for_entry(gazetteer()[parent])
-    return None
 
 
 def _clause_ref(clause: ClauseRecord) -> Ref:
