@@ -147,7 +147,9 @@ class OxigraphServer:
                     command += ["--timeout-s", f"{self.timeout_s:g}"]
                 log = open(log_path, "ab")  # noqa: SIM115 (kept open for the child's lifetime)
                 self._log_handle = log
+                # its own session: a Ctrl-C on the terminal reaches cyberlex, which stops the server in order
                 self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+                                                start_new_session=True,
                                                 preexec_fn=_die_with_parent if sys.platform == "linux" else None)
                 if self._wait_ready():
                     return self
