@@ -10,13 +10,17 @@ markup's subject keywords and FRBR identifiers as RDF with standard terms.
 
 from __future__ import annotations
 
+import re
+
 from pyoxigraph import Literal, NamedNode, Quad
 
 from cyberlex.map import Mapper
 from cyberlex.models import ClauseRecord, Extraction, Given, Ref, Segments, SourceText, Span, Statement
 from cyberlex.read_akn import symbol_of
-from cyberlex.resolve import body_for_name, instrument_for_symbol
+from cyberlex.resolve import body_for_name, instrument_for_symbol, lookup_name, ref_for_entry
 
+CLX = "https://w3id.org/cyberlex/ontology#"
+RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 DCTERMS = "http://purl.org/dc/terms/"
 SKOS = "http://www.w3.org/2004/02/skos/core#"
 XSD_ANY_URI = NamedNode("http://www.w3.org/2001/XMLSchema#anyURI")
@@ -66,10 +70,13 @@ def _metadata(extraction: Extraction, given: Given, record: Ref) -> None:
             continue
         if value.predicate == "identifier" and record.identifier and _norm(record.identifier) != _norm(value.value):
             continue  # a collection's symbol ("A/RES/76/247 A-C") the record already carries in its own form
+        written = _comparable(value.predicate, value.value, record)
+        if written is None:
+            continue  # the markup's value cannot be right (a date in year 1) or cannot be compared
         extraction.statements = [s for s in extraction.statements
                                  if not (s.subject == record and s.predicate == value.predicate)]
         lang = extraction.source.language if value.predicate == "title" else None
-        extraction.statements.append(Statement(record, value.predicate, value.value, value.span or fallback, lang,
+        extraction.statements.append(Statement(record, value.predicate, written, value.span or fallback, lang,
                                                value.datatype))
     if given.author:
         body = body_for_name(given.author, "en")
@@ -77,6 +84,21 @@ def _metadata(extraction: Extraction, given: Given, record: Ref) -> None:
                    for s in extraction.statements):
             extraction.statements.append(Statement(record, "adoptedBy", body, given.enacting or fallback))
             extraction.mentions.setdefault(body, given.enacting or fallback)
+
+
+def _comparable(predicate: str, value: str, record: Ref) -> str | None:
+    """A markup value in the form every language version shares, as the text reading gives it: the
+    meeting and session as numbers ("42e séance plénière" → "42"; the session from the symbol, A/RES/76/…
+    → "76"); None for a value that cannot be right, such as the date 0001-01-01 of some German files."""
+    if predicate == "meeting":
+        number = re.search(r"\d+", value)
+        return number.group() if number else None
+    if predicate == "session":
+        session = re.match(r"A/RES/((?:ES-|S-)?\d+)/", record.identifier or "")
+        return session.group(1) if session else None
+    if predicate == "adoptionDate" and not re.match(r"(?:19[4-9]\d|2\d\d\d)-", value):
+        return None
+    return value
 
 
 def _link_citations(extraction: Extraction, given: Given, record: Ref) -> None:
@@ -121,9 +143,10 @@ def _norm(symbol: str) -> str:
 
 
 def given_quads(extraction: Extraction, mapper: Mapper) -> list[Quad]:
-    """The markup's subject keywords (dcterms:subject → the UNBIS, EuroVoc or SDG concept) and FRBR
-    identifiers (the work's AKN IRI as a skos:notation of the instrument, typed xsd:anyURI; the
-    manifestation's as the dcterms:identifier of the source document), in the document's named graph."""
+    """What the markup states beside the text, in the document's named graph: subject keywords
+    (dcterms:subject → the UNBIS, EuroVoc or SDG concept), the Akoma Ntoso FRBR IRIs (clx:frbrWork on the
+    instrument, clx:frbrExpression and clx:frbrManifestation on the source document), and the recorded
+    vote (clx:vote → <instrument>/vote with its outcome, counts and the States by how they voted)."""
     given = extraction.source.given
     if given is None or not extraction.records:
         return []
@@ -132,9 +155,40 @@ def given_quads(extraction: Extraction, mapper: Mapper) -> list[Quad]:
     quads = []
     for iri in sorted({k.iri for k in given.keywords if k.iri and k.iri.startswith(("http://", "https://"))}):
         quads.append(Quad(record, NamedNode(DCTERMS + "subject"), NamedNode(iri), graph))
-    if given.frbr.get("work"):
-        quads.append(Quad(record, NamedNode(SKOS + "notation"), Literal(given.frbr["work"], datatype=XSD_ANY_URI),
+    if given.frbr.get("work") and "/0001-01-01/" not in given.frbr["work"]:
+        quads.append(Quad(record, NamedNode(CLX + "frbrWork"), Literal(given.frbr["work"], datatype=XSD_ANY_URI),
                           graph))
-    if given.frbr.get("manifestation"):
-        quads.append(Quad(graph, NamedNode(DCTERMS + "identifier"), Literal(given.frbr["manifestation"]), graph))
+    for level in ("expression", "manifestation"):
+        if given.frbr.get(level):
+            quads.append(Quad(graph, NamedNode(CLX + "frbr" + level.title()),
+                              Literal(given.frbr[level], datatype=XSD_ANY_URI), graph))
+    if given.vote is not None and given.vote.outcome:
+        quads += _vote_quads(given, record, graph, mapper, extraction.source.language)
+    return quads
+
+
+# How the markup names the counts of a vote, and our properties for the count and for the voters.
+VOTE_KINDS = {"inFavour": ("votesInFavour", "votedInFavour"), "against": ("votesAgainst", "votedAgainst"),
+              "abstaining": ("abstentions", "abstained")}
+
+
+def _vote_quads(given: Given, record: NamedNode, graph: NamedNode, mapper: Mapper,
+                given_language: str) -> list[Quad]:
+    assert given.vote is not None
+    vote = NamedNode(record.value + "/vote")
+    integer = NamedNode("http://www.w3.org/2001/XMLSchema#integer")
+    quads = [Quad(record, NamedNode(CLX + "vote"), vote, graph),
+             Quad(vote, NamedNode(RDF + "type"), NamedNode(CLX + "Vote"), graph),
+             Quad(vote, NamedNode(CLX + "outcome"), Literal(given.vote.outcome), graph)]
+    for kind, (count_property, voter_property) in VOTE_KINDS.items():
+        if kind in given.vote.counts:
+            quads.append(Quad(vote, NamedNode(CLX + count_property),
+                              Literal(str(given.vote.counts[kind]), datatype=integer), graph))
+        for name in given.vote.voters.get(kind, []):
+            entry = lookup_name(name)
+            if entry is None or entry.cls != "State":
+                continue  # a voter the gazetteer does not know as a State is left out, not guessed
+            state = ref_for_entry(entry)
+            quads.append(Quad(vote, NamedNode(CLX + voter_property), mapper.iri(state.key), graph))
+            quads += mapper.entity_quads(state, graph, given_language)
     return quads

@@ -64,6 +64,31 @@ class Mapper:
         """The named graph of reference data from the gazetteer."""
         return NamedNode(self.base + "graph/gazetteer")
 
+    def entity_quads(self, ref: Ref, graph: NamedNode, lang: str) -> Iterator[Quad]:
+        """The type and names of an entity: in `graph` as the document has it, and, for an entity of the
+        gazetteer, its names in every language, acronyms and Wikidata link in the gazetteer's graph."""
+        table = mapping()["entity"]
+        node = self.iri(ref.key)
+        yield Quad(node, RDF_TYPE, term(table["class_namespace"] + ref.cls), graph)
+        key = ref.key
+        entry = gazetteer().get(key.split("/", 1)[1]) if key.startswith(("body/", "state/", "instrument/")) else None
+        if ref.identifier:
+            yield Quad(node, term(table["identifier"]), Literal(ref.identifier), graph)
+        if entry is None:
+            if ref.label:
+                yield Quad(node, term(table["prefLabel"]), Literal(ref.label, language=ref.lang or lang), graph)
+            return
+        reference = self.gazetteer_graph()
+        yield Quad(node, RDF_TYPE, term(table["class_namespace"] + entry.cls), reference)
+        for label_lang, labels in sorted(entry.labels.items()):
+            yield Quad(node, term(table["prefLabel"]), Literal(labels[0], language=label_lang), reference)
+            for label in labels[1:]:
+                yield Quad(node, term(table["altLabel"]), Literal(label, language=label_lang), reference)
+        for acronym in (*entry.acronyms, *entry.identifiers):
+            yield Quad(node, term(table["notation"]), Literal(acronym), reference)
+        if entry.wikidata:
+            yield Quad(node, term(table["sameAs"]), term(table["wikidata"] + entry.wikidata), reference)
+
     def map(self, extraction: Extraction) -> list[Quad]:
         """All quads of one document, its gazetteer reference data included."""
         return list(_DocumentMapper(self, extraction).quads())
@@ -184,31 +209,9 @@ class _DocumentMapper:
 
     def _entities(self) -> Iterator[Quad]:
         """Types and names of every entity used: from the gazetteer, or as found in this document."""
-        table = self.table["entity"]
-        known = gazetteer()
-        reference = self.mapper.gazetteer_graph()
         for key in sorted(self.entities):
-            ref = self.entities[key]
-            if "/op/" in key or "/pre/" in key:
-                continue
-            node = self.mapper.iri(key)
-            yield self.quad(node, RDF_TYPE, term(table["class_namespace"] + ref.cls))
-            entry = known.get(key.split("/", 1)[1]) if key.startswith(("body/", "state/", "instrument/")) else None
-            if ref.identifier:
-                yield self.quad(node, term(table["identifier"]), Literal(ref.identifier))
-            if entry is None:
-                if ref.label:
-                    yield self.quad(node, term(table["prefLabel"]), Literal(ref.label, language=ref.lang or self.lang))
-                continue
-            yield Quad(node, RDF_TYPE, term(table["class_namespace"] + entry.cls), reference)
-            for lang, labels in sorted(entry.labels.items()):
-                yield Quad(node, term(table["prefLabel"]), Literal(labels[0], language=lang), reference)
-                for label in labels[1:]:
-                    yield Quad(node, term(table["altLabel"]), Literal(label, language=lang), reference)
-            for acronym in (*entry.acronyms, *entry.identifiers):
-                yield Quad(node, term(table["notation"]), Literal(acronym), reference)
-            if entry.wikidata:
-                yield Quad(node, term(table["sameAs"]), term(table["wikidata"] + entry.wikidata), reference)
+            if "/op/" not in key and "/pre/" not in key:
+                yield from self.mapper.entity_quads(self.entities[key], self.graph, self.lang)
 
     def _evidence(self) -> Iterator[Quad]:
         table = self.table["evidence"]
