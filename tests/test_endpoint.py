@@ -92,6 +92,15 @@ def test_formats_are_the_same_through_the_endpoint(published: OxigraphServer) ->
     assert ask.output == "yes\n"
 
 
+def test_errors_through_the_endpoint_are_one_line(published: OxigraphServer) -> None:
+    bad = run("query", "SELECT ?s WHERE {\n  ?s clx:cites\n}", "--endpoint", published.query_url)
+    assert bad.exit_code == 2 and "Traceback" not in bad.output
+    assert bad.output.startswith("cyberlex: syntax error at line 3, column 1") and bad.output.count("\n") == 1
+    missing = run("query", "ASK {}", "--endpoint", published.base_url + "/nothing-here")
+    assert missing.exit_code == EXIT_ENDPOINT and missing.output.count("\n") == 1
+    assert "HTTP 404" in missing.output
+
+
 def test_publish_the_whole_dataset_as_one_graph(published: OxigraphServer) -> None:
     name = "https://example.org/graph/cyberlex-test"
     result = run("publish", "--endpoint", published.store_url, "--data", str(fixed_graph()), "--graph", name,

@@ -297,7 +297,7 @@ def run_remote(endpoint: str, query: str, timeout: float | None = 60.0,
     asking for SPARQL JSON results (SELECT, ASK) or N-Triples (CONSTRUCT, DESCRIBE)."""
     from SPARQLWrapper import DIGEST, JSON, POST, SPARQLWrapper
 
-    prepared, added = with_known_prefixes(query)
+    prepared, _added = with_known_prefixes(query)
     try:
         form = check_syntax(query)
         local_error: QueryError | None = None
@@ -321,8 +321,7 @@ def run_remote(endpoint: str, query: str, timeout: float | None = 60.0,
     else:
         sparql.setReturnFormat(JSON)
         sparql.addCustomHttpHeader("Accept", "application/sparql-results+json")
-    response = _send(sparql, endpoint, timeout, local_error, query, added)
-    body, content_type = response
+    body, content_type = _send(sparql, endpoint, timeout, local_error)
     return _parse_response(body, content_type, form, endpoint)
 
 
@@ -331,8 +330,10 @@ def _form_of(query_type: str | None) -> str:
     return {"ASK": "ask", "CONSTRUCT": "construct", "DESCRIBE": "construct"}.get(kind, "select")
 
 
-def _send(sparql: object, endpoint: str, timeout: float | None, local_error: QueryError | None,
-          query: str, added: int) -> tuple[bytes, str]:
+def _send(sparql: object, endpoint: str, timeout: float | None,
+          local_error: QueryError | None) -> tuple[bytes, str]:
+    """The endpoint's answer (body, content type), or the error as one line: a malformed query as
+    Oxigraph's own syntax error when it has one (line and column), else as the endpoint says it."""
     import socket
     import urllib.error
 
