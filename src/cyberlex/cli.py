@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -33,6 +33,23 @@ def main() -> None:
     """cyberlex: a knowledge graph of international legal instruments on cybercrime."""
 
 
+def _inputs(paths: tuple[Path, ...]) -> tuple[list[Path], int]:
+    """The paths to read (default: the bundled sample corpus), checked, and how many files they hold."""
+    from cyberlex.build import collect_inputs, sample_corpus
+
+    inputs = list(paths) or [sample_corpus()]
+    for path in inputs:
+        if not path.exists():
+            raise click.UsageError(f"{path}: no such file or folder")
+    return inputs, len(collect_inputs(inputs))
+
+
+def _progress(count: int) -> Any:
+    """A progress bar on stderr, shown for many files when stderr is a terminal."""
+    return click.progressbar(length=count, label="Building", file=sys.stderr,
+                             hidden=not (count > 20 and sys.stderr.isatty()))
+
+
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("out"), show_default=True,
@@ -42,16 +59,9 @@ def main() -> None:
 def build(paths: tuple[Path, ...], out_dir: Path, base: str, no_validate: bool) -> None:
     """Build the graph from PATHS (files and folders; default: the bundled sample corpus)."""
     from cyberlex.build import build as run_build
-    from cyberlex.build import collect_inputs, sample_corpus
 
-    inputs = list(paths) or [sample_corpus()]
-    for path in inputs:
-        if not path.exists():
-            raise click.UsageError(f"{path}: no such file or folder")
-    files = collect_inputs(inputs)
-    show_progress = len(files) > 20 and sys.stderr.isatty()
-    with click.progressbar(length=len(files), label="Building", file=sys.stderr,
-                           hidden=not show_progress) as bar:
+    inputs, count = _inputs(paths)
+    with _progress(count) as bar:
         result = run_build(inputs, out_dir, base=base, run_validation=not no_validate,
                            progress=lambda _path: bar.update(1))
     for failure in result.failures:
@@ -120,20 +130,13 @@ def release(paths: tuple[Path, ...], out_dir: Path, base: str, previous: Path | 
             no_site: bool) -> None:
     """Build PATHS and write a versioned release: dumps in four formats, ontology, shapes, DCAT and VoID
     description, release notes, ontology documentation and the linked-data pages."""
-    from cyberlex.build import collect_inputs, sample_corpus
     from cyberlex.describe import LICENCES
     from cyberlex.release import ReleaseError
     from cyberlex.release import release as run_release
 
-    inputs = list(paths) or [sample_corpus()]
-    for path in inputs:
-        if not path.exists():
-            raise click.UsageError(f"{path}: no such file or folder")
-    files = collect_inputs(inputs)
-    show_progress = len(files) > 20 and sys.stderr.isatty()
+    inputs, count = _inputs(paths)
     try:
-        with click.progressbar(length=len(files), label="Building", file=sys.stderr,
-                               hidden=not show_progress) as bar:
+        with _progress(count) as bar:
             result = run_release(inputs, out_dir, base=base, previous=previous, endpoint=endpoint, date=date,
                                  download_url=download_url, licence=LICENCES[licence], publisher=publisher,
                                  site_url=site_url, with_site=not no_site, progress=lambda _path: bar.update(1))
