@@ -426,7 +426,8 @@ class _Extractor:
                                                                  max(match.end(), obj_span.end)))
                     self._mention(body, obj_span)
         for name in ("endorse_active", "endorse_passive"):
-            for match, obj_span in self._verb_objects(name, span, 0):
+            # "Endorses the …" opens an operative paragraph with a capital
+            for match, obj_span in self._verb_objects(name, span, re.IGNORECASE if name == "endorse_active" else 0):
                 instrument = next((ref_for_entry(e) for _, e in find_names(text, obj_span.start, obj_span.end)
                                    if e.kind == "instrument"), None)
                 if instrument is None:

@@ -20,6 +20,8 @@ OPERATIVE_START = re.compile(r"^\s*\**\s*(?P<number>\d{1,3}|l|I)\s*\.\s+(?=\S)")
 # A participle, alone or after an adverb: "Recalling", "Deeply concerned", "Firmly believing".
 MARKUP = re.compile(r"^[\s*_#>]+")
 FOOTNOTE_LINE = re.compile(r"^\s*(?:<sup>\s*(?P<sup>\d{1,3})\s*</sup>|(?P<plain>\d{1,3})(?=\s))\s*(?P<text>\S.*)$")
+# A Markdown footnote definition, "[^1]: text", is a footnote wherever it stands.
+MARKDOWN_FOOTNOTE = re.compile(r"^\s*\[\^(?P<marker>\w+)\]:\s*(?P<text>\S.*)$")
 # A line of spaces alone, long, is how PDF text extraction often renders the footnote rule.
 WIDE_BLANK = re.compile(r"^[ \t]{20,}$")
 # Invisible format characters (left-to-right marks, zero-width spaces) may trail a line.
@@ -151,6 +153,12 @@ def _find_footnotes(lines: list[_Line], lang: Language) -> tuple[set[int], list[
     block_lines: set[int] = set()
     notes: list[Footnote] = []
     for index, line in enumerate(lines):
+        markdown = MARKDOWN_FOOTNOTE.match(line.text)
+        if markdown:
+            notes.append(Footnote(markdown.group("marker"), Span(line.start + markdown.start("text"), line.end)))
+            block_lines.add(index)
+            in_block = True
+            continue
         if rule.match(line.text) or WIDE_BLANK.match(line.text):
             in_block = True
             block_lines.add(index)
@@ -280,8 +288,8 @@ def marker_pattern(marker: str) -> re.Pattern[str]:
     """Where a footnote marker sits in the text: in <sup>, glued to the word before it, or to a year
     ("2015-20302": the year 2030, then marker 2)."""
     escaped = re.escape(marker)
-    return re.compile(rf"<sup>\s*{escaped}\s*</sup>|(?:(?<=[^\s\d/.(\[-])|(?<=[^\d](?:19|20)\d\d)){escaped}"
-                      rf"(?=[\s,;.:)]|$)")
+    return re.compile(rf"<sup>\s*{escaped}\s*</sup>|\[\^{escaped}\]"
+                      rf"|(?:(?<=[^\s\d/.(\[-])|(?<=[^\d](?:19|20)\d\d)){escaped}(?=[\s,;.:)]|$)")
 
 
 def _attach_footnotes(text: str, paragraphs: list[Paragraph], footnotes: list[Footnote]) -> None:
