@@ -28,7 +28,6 @@ from cyberlex.resolve import (
 from cyberlex.segment import marker_pattern
 
 MARKDOWN = re.compile(r"<sup>\s*\d+\s*</sup>|\[([^\]]*)\]\([^)]*\)|[*#]+")
-HEADER_NOISE = re.compile(r"^\s*(?:Distr\.|United Nations|Nations Unies|Naciones Unidas|\*+|-+|_+)\s*", re.I)
 
 
 def extract(segments: Segments) -> Extraction:
@@ -158,7 +157,7 @@ class _Extractor:
                     for p in self.lang.patterns(name)]
         for start, end, line in reversed(lines):
             content = clean(line)
-            if not content or (HEADER_NOISE.match(line) and len(content) < 40):
+            if not content or (self.lang.pattern("header_noise", re.IGNORECASE).match(line) and len(content) < 40):
                 continue
             if any(p.search(line) for p in metadata) or lookup_name(content) is not None:
                 continue
