@@ -161,9 +161,9 @@ class _Extractor:
                 continue
             if any(p.search(line) for p in metadata) or lookup_name(content) is not None:
                 continue
-            if re.fullmatch(r"[\d\s./()–-]+|\(.*\)|by the .*|.*\d{4}\)?", content, re.I):
-                continue
-            if re.fullmatch(r"(?:Resolution|Decision)\b.*", content) or any(
+            if re.fullmatch(r"[\d\s./()–-]+|\(.*\)|.*\d{4}\)?", content):
+                continue  # a date, a number, a parenthesis
+            if self.lang.pattern("not_title", re.IGNORECASE).fullmatch(content) or any(
                     True for _ in find_symbols(content)):
                 continue
             return Span(start, end), content
@@ -481,12 +481,12 @@ class _Extractor:
         inner = next(((s, e) for s, e in find_names(phrase) if e.kind == "body"), None)
         if inner is not None and inner[0].start <= 4:
             return ref_for_entry(inner[1])
-        words = re.sub(r"^(?:the|an?)\s+", "", phrase, flags=re.I)
-        if not re.match(r"(?:[Oo]pen-ended\s+|[Ii]ntergovernmental\s+|[Aa]d [Hh]oc\s+)*[A-Z]", words):
+        article = self.lang.pattern("determiners", re.IGNORECASE).match(phrase)
+        words = phrase[article.end():].strip() if article else phrase
+        if not self.lang.pattern("body_name_start", 0).match(words):
             return None
-        if not re.search(r"\b(?:Group|Committee|Commission|Council|Working|Panel|Forum|Conference|Office|"
-                         r"Board|Mechanism|Task Force|Body|Network|Programme|Fund)\b", words):
-            return None
+        if not self.lang.pattern("body_head_noun", 0).search(words):
+            return None  # not the name of a body: no group, committee, council… in it
         return body_for_name(words, self.lang_code, self.lang.get("name_filler", []))
 
     # -- annexes ---------------------------------------------------------------------------------
