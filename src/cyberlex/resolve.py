@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
 
-from cyberlex.knowledge import Entry, gazetteer, symbols
+from cyberlex.knowledge import Entry, gazetteer, languages, symbols
 from cyberlex.models import Ref, Span
 
 # The class of an instrument known only by its symbol, from the symbol's series.
@@ -189,7 +189,19 @@ def find_names(text: str, start: int = 0, end: int | None = None) -> Iterator[tu
             yield Span(match.start(), match.end()), index.exact[" ".join(match.group().split())]
 
 
-ORDINAL_PREFIX = re.compile(r"^(?:the\s+)?\d+(?:st|nd|rd|th|\.)?\s+", re.IGNORECASE)
+# "146th Assembly", "146e Assemblée", "146. Versammlung": an ordinal before a name.
+ORDINAL_PREFIX = re.compile(r"^\d+(?:st|nd|rd|th|e|er|ª|º|\.)?\s+", re.IGNORECASE)
+
+
+@cache
+def _leading_article() -> re.Pattern[str]:
+    """An article opening a name, in any language with a phrase table ("the", "la", "die", "den"…)."""
+    alternatives = [lang.get("determiners") for lang in languages().values() if lang.get("determiners")]
+    return re.compile("^(?:" + "|".join(f"(?:{a})" for a in alternatives) + r")\s*", re.IGNORECASE)
+
+
+def _without_article(name: str) -> str:
+    return _leading_article().sub("", name, count=1)
 
 
 def lookup_name(name: str) -> Entry | None:
@@ -197,7 +209,7 @@ def lookup_name(name: str) -> Entry | None:
     index = _name_index()
     exact, folded = index.exact, index.folded
     name = " ".join(name.split())
-    for candidate in (name, ORDINAL_PREFIX.sub("", name), re.sub(r"^(?:the|an?)\s+", "", name, flags=re.I)):
+    for candidate in (name, ORDINAL_PREFIX.sub("", _without_article(name)), _without_article(name)):
         entry = exact.get(candidate) or folded.get(fold(candidate))
         if entry is not None:
             return entry
@@ -249,7 +261,7 @@ def body_for_name(name: str, lang: str, filler: Iterable[str] = ()) -> Ref:
             entry = candidates[0]
     if entry is not None and entry.kind == "body":
         return ref_for_entry(entry)
-    bare = ORDINAL_PREFIX.sub("", re.sub(r"^(?:the|an?)\s+", "", name, flags=re.I))
+    bare = ORDINAL_PREFIX.sub("", _without_article(name))
     return Ref(key=f"body/{slug(bare).lower()}", cls="Body", label=bare, lang=lang)
 
 
