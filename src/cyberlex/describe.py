@@ -27,17 +27,18 @@ from pyoxigraph import Literal, NamedNode, RdfFormat, Triple, serialize
 
 from cyberlex.map import mapping, prefixes
 
+# Vocabularies of the dataset description only; those of the data come from mappings/prefixes.toml.
 DCAT = "http://www.w3.org/ns/dcat#"
-DCT = "http://purl.org/dc/terms/"
+DCT = prefixes()["dcterms"]
 VOID = "http://rdfs.org/ns/void#"
 FOAF = "http://xmlns.com/foaf/0.1/"
 SPDX = "http://spdx.org/rdf/terms#"
 VCARD = "http://www.w3.org/2006/vcard/ns#"
 ADMS = "http://www.w3.org/ns/adms#"
-SKOS = "http://www.w3.org/2004/02/skos/core#"
-XSD = "http://www.w3.org/2001/XMLSchema#"
-RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
-OWL = "http://www.w3.org/2002/07/owl#"
+SKOS = prefixes()["skos"]
+XSD = prefixes()["xsd"]
+RDF = prefixes()["rdf"]
+OWL = prefixes()["owl"]
 EU = "http://publications.europa.eu/resource/authority/"
 IANA = "http://www.iana.org/assignments/media-types/"
 FORMATS = "http://www.w3.org/ns/formats/"

@@ -14,15 +14,15 @@ import re
 
 from pyoxigraph import Literal, NamedNode, Quad
 
-from cyberlex.map import Mapper
+from cyberlex.map import Mapper, prefixes
 from cyberlex.models import ClauseRecord, Extraction, Given, Ref, Segments, SourceText, Span, Statement
 from cyberlex.read_akn import symbol_of
 from cyberlex.resolve import body_for_name, instrument_for_symbol, lookup_name, ref_for_entry
 
-CLX = "https://w3id.org/cyberlex/ontology#"
-RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
-DCTERMS = "http://purl.org/dc/terms/"
-SKOS = "http://www.w3.org/2004/02/skos/core#"
+CLX = prefixes()["clx"]
+RDF = prefixes()["rdf"]
+DCTERMS = prefixes()["dcterms"]
+SKOS = prefixes()["skos"]
 XSD_ANY_URI = NamedNode("http://www.w3.org/2001/XMLSchema#anyURI")
 # Facts of which an instrument has one: the markup's value replaces what text extraction found.
 SINGLE = ("identifier", "title", "adoptionDate", "session", "agendaItem", "meeting")
