@@ -22,7 +22,6 @@ from cyberlex.resolve import body_for_name, instrument_for_symbol, lookup_name, 
 CLX = prefixes()["clx"]
 RDF = prefixes()["rdf"]
 DCTERMS = prefixes()["dcterms"]
-SKOS = prefixes()["skos"]
 XSD_ANY_URI = NamedNode("http://www.w3.org/2001/XMLSchema#anyURI")
 # Facts of which an instrument has one: the markup's value replaces what text extraction found.
 SINGLE = ("identifier", "title", "adoptionDate", "session", "agendaItem", "meeting")
