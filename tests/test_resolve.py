@@ -11,7 +11,6 @@ from cyberlex.resolve import (
     find_names,
     find_symbols,
     fold,
-    instrument_for_name,
     instrument_for_symbol,
     lookup_name,
     match_resolution_number,
@@ -217,10 +216,3 @@ def test_body_for_unknown_name_is_keyed_by_its_slug() -> None:
 def test_body_for_name_of_a_state() -> None:
     ref = body_for_name("India", "en")
     assert (ref.key, ref.cls) == ("state/ind", "State")
-
-
-def test_instrument_for_name() -> None:
-    assert instrument_for_name("Budapest Convention", "en").key == "instrument/budapest"
-    unknown = instrument_for_name("Charter of Invented Rights", "en")
-    assert unknown.key == "instrument/charter-of-invented-rights"
-    assert unknown.label == "Charter of Invented Rights"

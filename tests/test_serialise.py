@@ -12,7 +12,7 @@ from rdflib import BNode, Graph
 from cyberlex import serialise
 from cyberlex.map import Mapper
 from cyberlex.models import Extraction, Segments, SourceText
-from cyberlex.serialise import sorted_quads, sorted_triples, to_bytes, write_atomic, write_graph
+from cyberlex.serialise import sorted_quads, sorted_triples, to_bytes, write_all_atomic, write_graph
 
 Document = tuple[SourceText, Segments, Extraction]
 
@@ -65,13 +65,13 @@ def test_trig_keeps_the_named_graphs(quads: list[Quad]) -> None:
                      "https://w3id.org/cyberlex/id/graph/gazetteer"}
 
 
-# -- write_atomic ----------------------------------------------------------------------------------
+# -- write_all_atomic ----------------------------------------------------------------------------------
 
 def test_write_atomic_writes_and_leaves_no_temporary_file(tmp_path: Path) -> None:
     target = tmp_path / "out" / "graph.ttl"
-    write_atomic(target, b"first")
+    write_all_atomic({target: b"first"})
     assert target.read_bytes() == b"first"
-    write_atomic(target, b"second")
+    write_all_atomic({target: b"second"})
     assert target.read_bytes() == b"second"
     assert leftovers(target.parent) == ["graph.ttl"]
 
@@ -85,7 +85,7 @@ def test_failed_rename_keeps_the_old_file(tmp_path: Path, monkeypatch: pytest.Mo
 
     monkeypatch.setattr(serialise.os, "replace", refuse)
     with pytest.raises(OSError, match="disk full"):
-        write_atomic(target, b"new graph")
+        write_all_atomic({target: b"new graph"})
     assert target.read_bytes() == b"old graph"
     assert leftovers(tmp_path) == ["graph.ttl"]
 
@@ -113,7 +113,7 @@ def test_failed_write_keeps_the_old_file(tmp_path: Path, monkeypatch: pytest.Mon
 
     monkeypatch.setattr(serialise.os, "fdopen", lambda fd, mode="r": Dying(real_fdopen(fd, mode)))
     with pytest.raises(OSError, match="writer died"):
-        write_atomic(target, b"new graph, rather longer than the old one")
+        write_all_atomic({target: b"new graph, rather longer than the old one"})
     assert target.read_bytes() == b"old graph"
     assert leftovers(tmp_path) == ["graph.ttl"]
 
@@ -124,7 +124,7 @@ def test_failed_first_write_leaves_nothing(tmp_path: Path, monkeypatch: pytest.M
 
     monkeypatch.setattr(serialise.os, "replace", refuse)
     with pytest.raises(OSError):
-        write_atomic(tmp_path / "graph.ttl", b"new graph")
+        write_all_atomic({tmp_path / "graph.ttl": b"new graph"})
     assert leftovers(tmp_path) == []
 
 

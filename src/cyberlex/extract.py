@@ -92,12 +92,10 @@ class _Extractor:
                 self._check_heading(symbol, head)
                 return instrument_for_symbol(line)
         if self.seg.enacting is not None:
-            number = self._title_number(head) or self._heading_number(head)
-            if number:
-                self.record_span = self._first_span(number, header)
-                match = match_resolution_number(number, 0, _body_key(self.enacting_body))
-                if match and match[0].end() == len(number):
-                    return Ref(key=instrument_for_symbol(match[1]).key, cls="Resolution", identifier=match[1])
+            own = self._own_number(head)
+            if own:
+                self.record_span = self._first_span(own[0], header)
+                return Ref(key=instrument_for_symbol(own[1]).key, cls="Resolution", identifier=own[1])
             title = self._title(header)
             if title:
                 return Ref(key=f"instrument/{_slug_lower(title[1])}", cls="Resolution")
@@ -112,12 +110,10 @@ class _Extractor:
     def _check_heading(self, symbol: str, head: str) -> None:
         """Warn where the cover page's symbol and the number the text gives itself disagree (a file
         filed under the wrong symbol): the symbol is kept, the reader is told."""
-        number = self._title_number(head) or self._heading_number(head)
-        found = match_resolution_number(number, 0, _body_key(self.enacting_body)) if number else None
-        if found is not None and found[0].end() == len(number or "") and found[1] != instrument_for_symbol(
-                symbol).identifier:
+        own = self._own_number(head)
+        if own is not None and own[1] != instrument_for_symbol(symbol).identifier:
             self.out.warnings.append(f"the cover page says {symbol} but the text is headed "
-                                     f"{number!r} ({found[1]}); recorded as {symbol}")
+                                     f"{own[0]!r} ({own[1]}); recorded as {symbol}")
 
     def _document_kind(self, head: str) -> str | None:
         kinds: dict[str, str] = {}
@@ -129,13 +125,15 @@ class _Extractor:
                 return kinds[word]
         return None
 
-    def _title_number(self, head: str) -> str | None:
-        match = self.lang.search("title_line", head)
-        return match.group("number") if match else None
-
-    def _heading_number(self, head: str) -> str | None:
-        match = self.lang.search("resolution_heading", head)
-        return match.group("number") if match else None
+    def _own_number(self, head: str) -> tuple[str, str] | None:
+        """The number the text gives itself ("76/10." before the title, "Resolution 22/7", "Resolution 2561
+        (2021)"), as written and as the symbol it stands for in the series of the enacting body."""
+        match = self.lang.search("title_line", head) or self.lang.search("resolution_heading", head)
+        if not match:
+            return None
+        number = match.group("number")
+        found = match_resolution_number(number, 0, _body_key(self.enacting_body))
+        return (number, found[1]) if found and found[0].end() == len(number) else None
 
     def _title(self, header: Span) -> tuple[Span, str] | None:
         head = self.text[header.start:header.end]

@@ -263,11 +263,3 @@ def body_for_name(name: str, lang: str, filler: Iterable[str] = ()) -> Ref:
         return ref_for_entry(entry)
     bare = ORDINAL_PREFIX.sub("", _without_article(name))
     return Ref(key=f"body/{slug(bare).lower()}", cls="Body", label=bare, lang=lang)
-
-
-def instrument_for_name(name: str, lang: str, cls: str = "Instrument") -> Ref:
-    """A named instrument: the gazetteer's if known, else keyed by its name."""
-    entry = lookup_name(name)
-    if entry is not None and entry.kind == "instrument":
-        return ref_for_entry(entry)
-    return Ref(key=f"instrument/{slug(name).lower()}", cls=cls, label=name, lang=lang)

@@ -52,11 +52,6 @@ def to_bytes(statements: Iterable[Triple] | Iterable[Quad], fmt: str) -> bytes:
     return data
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write data to path through a temporary file renamed into place."""
-    write_all_atomic({path: data})
-
-
 def write_all_atomic(files: dict[Path, bytes]) -> None:
     """Write several files: every one to a temporary file first, then all renamed into place, so a
     failure while writing leaves the previous files untouched."""
