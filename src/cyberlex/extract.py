@@ -25,6 +25,8 @@ from cyberlex.resolve import (
     match_resolution_number,
     ref_for_entry,
 )
+from cyberlex.relations import Citation, find_relations
+from cyberlex.relations import Paragraph as RelationParagraph
 from cyberlex.segment import marker_pattern
 
 MARKDOWN = re.compile(r"<sup>\s*\d+\s*</sup>|\[([^\]]*)\]\([^)]*\)|[*#]+")
@@ -280,8 +282,8 @@ class _Extractor:
                     spans.append(note.span)
             self.out.clauses.append(clause)
             clause_ref = _clause_ref(clause)
-            citations = self._citations(clause_ref, spans, cite_names=False)
-            self._establishes_and_endorses(clause_ref, paragraph.span, clause.opening_phrase, citations)
+            self._citations(clause_ref, spans, cite_names=False)
+            self._relations(record, clause_ref, paragraph.span, paragraph.footnote_markers)
 
     def _citations(self, subject: Ref, spans: list[Span], cite_names: bool) -> list[Statement]:
         """Cite what the spans name; return the citations made."""
@@ -404,88 +406,34 @@ class _Extractor:
             return key
         return None
 
-    def _establishes_and_endorses(self, clause: Ref, span: Span, opening: str | None,
-                                  cited: list[Statement]) -> None:
-        text = self.text
-        citations = [s for s in cited if isinstance(s.obj, Ref) and s.obj.cls == "Resolution"]
-        lowered = text[span.start:span.end].lower()
-        verbs = self.lang.get("establish_stems", []) + self.lang.get("endorse_stems", [])
-        if not any(stem in lowered for stem in verbs):
-            return
-        for name in ("establish_active", "establish_passive"):
-            for match, obj_span in self._verb_objects(name, span, re.IGNORECASE):
-                subject = self._acting_instrument(citations, match.start(), opening, "establish")
-                if subject is None:
-                    continue
-                body = self._named_body(text[obj_span.start:obj_span.end])
-                if body is not None:
-                    self._say(subject, "establishes", body, Span(min(match.start(), obj_span.start),
-                                                                 max(match.end(), obj_span.end)))
-                    self._mention(body, obj_span)
-        for name in ("endorse_active", "endorse_passive"):
-            # "Endorses the …" opens an operative paragraph with a capital
-            for match, obj_span in self._verb_objects(name, span, re.IGNORECASE if name == "endorse_active" else 0):
-                instrument = next((ref_for_entry(e) for _, e in find_names(text, obj_span.start, obj_span.end)
-                                   if e.kind == "instrument"), None)
-                if instrument is None:
-                    continue
-                endorser: Ref | str | int | None
-                if name == "endorse_passive":
-                    after = [s for s in citations if s.span.start > match.end()]
-                    endorser = after[0].obj if after and after[0].span.start - match.end() < 80 else None
-                else:
-                    endorser = self._acting_instrument(citations, match.start(), opening, "endors")
-                if isinstance(endorser, Ref):
-                    self._say(endorser, "endorses", instrument, Span(min(match.start(), obj_span.start),
-                                                                    max(match.end(), obj_span.end)))
+    def _relations(self, owner: Ref, clause: Ref, span: Span, markers: list[str]) -> None:
+        """What the paragraph says is established or endorsed, by whom (cyberlex.relations)."""
+        notes = {note.marker: note.span for note in self.seg.footnotes}
+        citations = [Citation(where, ref) for where, ref in self._references(span)]
+        sits: dict[str, Span] = {}
+        for marker in markers:
+            where = marker_pattern(marker).search(self.text, span.start, span.end)
+            if where is not None:
+                sits[marker] = Span(where.start(), where.end())
+            if marker in notes:
+                citations += [Citation(w, ref, marker) for w, ref in self._references(notes[marker])]
+        paragraph = RelationParagraph(span, citations, sits, {m: notes[m] for m in markers if m in notes})
+        for relation in find_relations(self.text, self.lang_code, paragraph, owner):
+            subject = clause if relation.subject == owner else relation.subject
+            for prop, name in relation.labels:
+                self._say(relation.obj, prop, name, relation.span, lang=self.lang_code)
+            self._say(subject, relation.predicate, relation.obj, relation.span)
+            self._mention(relation.obj, relation.span)
 
-    def _verb_objects(self, name: str, span: Span, flags: int) -> list[tuple[re.Match[str], Span]]:
-        """Matches of a verb pattern with the span of its object: the named group `object` (active
-        forms), or the noun phrase before the verb, back to a determiner (passive forms)."""
-        found = []
-        for match in self.lang.pattern(name, flags).finditer(self.text, span.start, span.end):
-            if "object" in match.groupdict():
-                found.append((match, Span(match.start("object"), match.end("object"))))
-                continue
-            window_start = max(span.start, match.start() - 250)
-            window = self.text[window_start:match.start()]
-            clause_start = max(window.rfind(","), window.rfind(";"), window.rfind(":")) + 1
-            determiner = self.lang.pattern("determiners", re.IGNORECASE).search(window, clause_start)
-            if determiner is not None:
-                found.append((match, Span(window_start + determiner.start(), match.start())))
-        return found
-
-    def _acting_instrument(self, citations: list[Statement], at: int, opening: str | None,
-                           verb: str) -> Ref | None:
-        """The instrument that acts: the resolution cited just before ('resolution 73/266 … establishing'),
-        or the document itself when its own paragraph says so ('Decides to establish')."""
-        before = [s for s in citations if s.span.end <= at]
-        if before:
-            gap = self.text[before[-1].span.end:at]
-            if len(gap) < 160 and not re.search(r"[;]", gap):
-                return before[-1].obj if isinstance(before[-1].obj, Ref) else None
-        if opening and self.record is not None and (opening.lower().startswith(("decides", verb))):
-            return self.record
-        return None
-
-    def _named_body(self, phrase: str) -> Ref | None:
-        whole = " ".join(phrase.split())
-        known = lookup_name(re.sub(r"^(?:the|an?)\s+", "", whole, flags=re.I))
-        if known is not None and known.kind == "body":
-            return ref_for_entry(known)
-        phrase = self.lang.pattern("name_stops", 0).split(whole)[0].rstrip(" .")
-        if not 2 <= len(self.lang.pattern("determiners", re.I).sub("", phrase).split()) <= 25:
-            return None  # "the Committee": a word that refers back, not a name
-        inner = next(((s, e) for s, e in find_names(phrase) if e.kind == "body"), None)
-        if inner is not None and inner[0].start <= 4:
-            return ref_for_entry(inner[1])
-        article = self.lang.pattern("determiners", re.IGNORECASE).match(phrase)
-        words = phrase[article.end():].strip() if article else phrase
-        if not self.lang.pattern("body_name_start", 0).match(words):
-            return None
-        if not self.lang.pattern("body_head_noun", 0).search(words):
-            return None  # not the name of a body: no group, committee, council… in it
-        return body_for_name(words, self.lang_code, self.lang.get("name_filler", []))
+    def _references(self, span: Span) -> list[tuple[Span, Ref]]:
+        """Every instrument the span names: symbols, resolution numbers, named instruments."""
+        found = [(where, instrument_for_symbol(symbol)) for where, symbol in find_symbols(self.text, span.start, span.end)]
+        found += self._resolution_references(span)
+        found += [(where, ref_for_entry(entry)) for where, entry in find_names(self.text, span.start, span.end)
+                  if entry.kind == "instrument"]
+        own = self.record.identifier if self.record else None
+        return sorted(((w, r) for w, r in found if r.identifier is None or r.identifier != own),
+                      key=lambda item: (item[0].start, item[0].end))
 
     # -- annexes ---------------------------------------------------------------------------------
     def _annexes(self, record: Ref) -> None:

@@ -1,0 +1,319 @@
+"""Part of stage 3, extract: which instrument establishes which body and endorses which instrument.
+
+The grammar is data (mappings/relations/<lang>.toml): triggers (verb forms) with who acts (the document
+itself, or the instrument cited just before or after the trigger) and where the object is (the noun
+phrase after or before the trigger). Objects are resolved here:
+
+- a body: the gazetteer's entry where it knows the body (by its establishing instrument or by a name that
+  is more than a bare kind word), else a new body whose IRI is derived from the establishing instrument
+  and the body's kind, so that every language and every document that names it gives one node;
+- an instrument: the symbols the object phrase names or footnotes (a report's document symbol, a
+  resolution's number), a named instrument of the gazetteer, else an instrument named by the phrase.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+from cyberlex.models import Ref, Span
+from cyberlex.resolve import fold, gazetteer, lookup_name, ref_for_entry, slug
+from cyberlex.resources import data_path
+
+# How far (characters) a cited instrument may stand from the trigger that makes it the actor.
+NEAR = 160
+
+
+@dataclass(frozen=True)
+class Citation:
+    """An instrument named in the paragraph or in one of its footnotes (span in the source text)."""
+
+    span: Span
+    ref: Ref
+    in_footnote: str | None = None  # the footnote's marker
+
+
+@dataclass(frozen=True)
+class Relation:
+    """One establishes/endorses fact with the span that says it, and the names of a body the text gave."""
+
+    subject: Ref
+    predicate: str  # "establishes" | "endorses"
+    obj: Ref
+    span: Span
+    labels: tuple[tuple[str, str], ...] = ()  # (label property, name) for an entity the gazetteer lacks
+
+
+@dataclass
+class Paragraph:
+    """What the relation finder needs of one paragraph: its span, its citations, its footnotes."""
+
+    span: Span
+    citations: list[Citation]
+    footnote_markers: dict[str, Span] = field(default_factory=dict)  # marker -> where it sits in the text
+    footnotes: dict[str, Span] = field(default_factory=dict)  # marker -> the footnote's text
+
+
+@dataclass(frozen=True)
+class _Trigger:
+    relation: str
+    subject: str
+    object: str
+    pattern: re.Pattern[str]
+
+
+@dataclass(frozen=True)
+class Grammar:
+    """The relation grammar of one language."""
+
+    code: str
+    triggers: tuple[_Trigger, ...]
+    table: dict[str, Any]
+
+    def pattern(self, name: str) -> re.Pattern[str]:
+        return _compiled(self.code, name)
+
+
+@cache
+def grammars() -> dict[str, Grammar]:
+    """Every language with a relation grammar, by ISO 639-1 code."""
+    found = {}
+    for path in sorted((data_path("mappings") / "relations").glob("*.toml")):
+        with path.open("rb") as handle:
+            table = tomllib.load(handle)
+        triggers = tuple(
+            _Trigger(relation, entry["subject"], entry.get("object", "after"),
+                     re.compile(entry["pattern"], re.IGNORECASE | re.MULTILINE))
+            for relation in ("establish", "endorse") for entry in table.get(relation, []))
+        found[table["language"]] = Grammar(table["language"], triggers, table)
+    return found
+
+
+@cache
+def _compiled(code: str, name: str) -> re.Pattern[str]:
+    return re.compile(grammars()[code].table[name], re.IGNORECASE)
+
+
+@cache
+def _heads(code: str, table_name: str) -> tuple[re.Pattern[str], dict[str, str]]:
+    """A pattern for the head nouns of a table (longest first) and each head's kind."""
+    kinds = {fold(k): v for k, v in grammars()[code].table.get(table_name, {}).items()}
+    words = sorted(grammars()[code].table.get(table_name, {}), key=len, reverse=True)
+    pattern = re.compile(r"\b(?:" + "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in words) + r")\b",
+                         re.IGNORECASE)
+    return pattern, kinds
+
+
+@cache
+def _established_by() -> dict[str, list[str]]:
+    """Gazetteer bodies by the symbol of the instrument that established them."""
+    found: dict[str, list[str]] = {}
+    for entry in gazetteer().values():
+        symbol = entry.extra.get("established_by")
+        if entry.kind == "body" and symbol:
+            found.setdefault(symbol, []).append(entry.key)
+    return found
+
+
+def find_relations(text: str, lang: str, paragraph: Paragraph, document: Ref, own: bool = True) -> list[Relation]:
+    """The establishes/endorses facts one paragraph states. `document` is the instrument whose paragraph it
+    is (the actor of "Decides to establish"); `own` is False where the paragraph is another's (quoted)."""
+    grammar = grammars().get(lang)
+    if grammar is None:
+        return []
+    finder = _Finder(text, grammar, paragraph, document, own)
+    return finder.run()
+
+
+class _Finder:
+    def __init__(self, text: str, grammar: Grammar, paragraph: Paragraph, document: Ref, own: bool) -> None:
+        self.text = text
+        self.grammar = grammar
+        self.lang = grammar.code
+        self.par = paragraph
+        self.document = document
+        self.own = own
+        self.in_text = sorted((c for c in paragraph.citations if c.in_footnote is None),
+                              key=lambda c: c.span.start)
+
+    def run(self) -> list[Relation]:
+        found: list[Relation] = []
+        seen: set[tuple[str, str, str]] = set()
+        start, end = self.par.span.start, self.par.span.end
+        for trigger in self.grammar.triggers:
+            for match in trigger.pattern.finditer(self.text, start, end):
+                for relation in self._relations(trigger, match):
+                    key = (relation.subject.key, relation.predicate, relation.obj.key)
+                    if key not in seen and relation.subject.key != relation.obj.key:
+                        seen.add(key)
+                        found.append(relation)
+        return found
+
+    # -- who acts -----------------------------------------------------------------------------
+    def _subject(self, trigger: _Trigger, match: re.Match[str]) -> Ref | None:
+        if trigger.subject == "self":
+            return self.document if self.own else None
+        if trigger.subject == "cited_before":
+            before = [c for c in self.in_text if c.span.end <= match.start()]
+            if before:
+                gap = self.text[before[-1].span.end:match.start()]
+                if len(gap) <= NEAR and ";" not in gap:
+                    return before[-1].ref
+            return None
+        after = [c for c in self.in_text if c.span.start >= match.start()]
+        if after and after[0].span.start - match.end() <= 40:
+            return after[0].ref
+        # "… endorsed by the General Assembly,5" with footnote 5 "See resolution 59/220"
+        for marker, where in sorted(self.par.footnote_markers.items(), key=lambda item: item[1].start):
+            if 0 <= where.start - match.end() <= 40:
+                noted = [c for c in self.par.citations if c.in_footnote == marker and c.ref.cls == "Resolution"]
+                if noted:
+                    return noted[0].ref
+        return None
+
+    # -- what is acted on ---------------------------------------------------------------------
+    def _object_span(self, trigger: _Trigger, match: re.Match[str]) -> Span | None:
+        if "object" in match.re.groupindex and match.group("object"):
+            return Span(match.start("object"), match.end("object"))
+        start, end = self.par.span.start, self.par.span.end
+        if trigger.object == "before":
+            window_start = max(start, match.start() - 300)
+            window = self.text[window_start:match.start()]
+            boundary = max(window.rfind(","), window.rfind(";"), window.rfind(":"), window.rfind("\n")) + 1
+            determiners = list(self.grammar.pattern("determiners").finditer(window, boundary))
+            first = determiners[-1].start() if determiners else boundary
+            # "the Committee" alone is fine; a determiner inside a name ("… of the Secretariat") is not its start
+            return Span(window_start + first, match.start())
+        tail = self.text[match.end():end]
+        lead = self.grammar.pattern("object_lead").match(tail.lstrip(" ,"))
+        offset = match.end() + (len(tail) - len(tail.lstrip(" ,")))
+        if lead:
+            offset += lead.end()
+        stop = self.grammar.pattern("object_end").search(self.text, offset, end)
+        return Span(offset, stop.start() if stop else end)
+
+    def _relations(self, trigger: _Trigger, match: re.Match[str]) -> list[Relation]:
+        subject = self._subject(trigger, match)
+        if subject is None:
+            return []
+        span = self._object_span(trigger, match)
+        if span is None or span.end <= span.start:
+            return []
+        evidence = Span(min(match.start(), span.start), max(match.end(), span.end))
+        if trigger.relation == "establish":
+            # "the Panel … established pursuant to resolution 2140 (2014)": the whole phrase is a name too
+            called = None
+            if trigger.subject == "cited_after":
+                cited = next(c for c in self.in_text if c.span.start >= match.start())
+                called = Span(span.start, cited.span.end)
+                evidence = Span(evidence.start, max(evidence.end, cited.span.end))
+            body = self._body(subject, span, called)
+            if body is None:
+                return []
+            return [Relation(subject, "establishes", body[0], evidence, body[1])]
+        return [Relation(subject, "endorses", obj, evidence, labels) for obj, labels in self._instruments(span)]
+
+    def _name(self, phrase: str, table: str, end_pattern: str = "name_end") -> tuple[str, str, str] | None:
+        """The name a phrase starts with, its head noun and the rest of the phrase: the head is the last
+        noun of the table before the name's complement ("Security Council Committee", "Committee of the
+        Security Council"); a name that goes on after its head ("Mission Planning Officer") is not one."""
+        article = self.grammar.pattern("determiners").match(phrase)
+        if article:
+            phrase = phrase[article.end():]
+        end = self.grammar.pattern(end_pattern).search(phrase)
+        name = phrase[:end.start() if end else len(phrase)]
+        titled = self.grammar.pattern("name_title").match(phrase, len(name))
+        heads, _ = _heads(self.lang, table)
+        complement = self.grammar.pattern("complement").search(name)
+        before = name[:complement.start()] if complement else name
+        found = [h for h in heads.finditer(name) if h.start() < len(before) and len(name[:h.start()].split()) <= 6]
+        if not found:
+            return None
+        head = found[-1]
+        if head.end() < len(before) and before[head.end():].strip():
+            return None  # the name goes on after its head: the head is a modifier
+        if titled:
+            name = phrase[:titled.end()]
+        return " ".join(name.split()).strip(" .,"), head.group(), phrase[len(name):]
+
+    def _body(self, subject: Ref, span: Span, called: Span | None) -> tuple[Ref, tuple[tuple[str, str], ...]] | None:
+        named = self._name(self.text[span.start:span.end].strip(), "body_kinds")
+        if named is None:
+            return None
+        name, head, rest = named
+        _, kinds = _heads(self.lang, "body_kinds")
+        kind = kinds[fold(head)]
+        entry = self._known_body(subject, name, kind)
+        if entry is not None:
+            return ref_for_entry(entry), ()
+        symbol = subject.identifier or subject.key
+        kind_label = self.grammar.table.get("kind_labels", {}).get(kind, head)
+        labels = [("prefLabel", f"{kind_label} ({symbol})"), ("altLabel", name)]
+        if called is not None:
+            whole = " ".join(self.text[called.start:called.end].split())
+            whole = self.grammar.pattern("determiners").sub("", whole, count=1) if self.grammar.pattern(
+                "determiners").match(whole) else whole
+            labels.append(("altLabel", whole))
+        acronym = re.match(r"\s*\(\s*[“\"«]?([^()“”\"«»]{2,40}?)[”\"»]?\s*\)", rest)
+        if acronym:
+            short = acronym.group(1).strip()
+            labels.append(("notation" if short.isupper() else "altLabel", short))
+        key = f"body/{slug(symbol).lower()}/{kind}"
+        return Ref(key=key, cls="Body"), tuple(dict.fromkeys(labels))
+
+    def _known_body(self, subject: Ref, name: str, kind: str) -> Any:
+        by_instrument = _established_by().get(subject.identifier or "", [])
+        if len(by_instrument) == 1:
+            return gazetteer()[by_instrument[0]]
+        _, kinds = _heads(self.lang, "body_kinds")
+        if fold(name) in kinds:
+            return None  # a bare kind word ("the Committee") names no particular body
+        entry = lookup_name(name)
+        if entry is None or entry.kind != "body" or entry.cls == "State":
+            return None
+        if entry.extra.get("established_by") not in (None, subject.identifier):
+            return None
+        return entry
+
+    def _instruments(self, span: Span) -> list[tuple[Ref, tuple[tuple[str, str], ...]]]:
+        phrase = self.text[span.start:span.end]
+        heads, kinds = _heads(self.lang, "instrument_heads")
+        article = self.grammar.pattern("determiners").match(phrase.lstrip())
+        lead = len(phrase) - len(phrase.lstrip()) + (article.end() if article else 0)
+        cited = sorted((c for c in self.in_text if span.start <= c.span.start < span.end), key=lambda c: c.span.start)
+        named = [c for c in cited if c.ref.key.startswith("instrument/")]
+        # a symbol or named instrument right at the start of the phrase is the object itself
+        if cited and cited[0].span.start - span.start - lead <= 60 and not heads.search(
+                phrase, lead, cited[0].span.start - span.start):
+            first = cited[0]
+            return [(first.ref, ())]
+        head = heads.search(phrase, lead, min(len(phrase), lead + 80))
+        if head is None or len(phrase[lead:head.start()].split()) > 5:
+            return []
+        kind = kinds[fold(head.group())]
+        markers = [m for m, where in self.par.footnote_markers.items() if span.start <= where.start <= span.end + 2]
+        noted = [c for c in self.par.citations if c.in_footnote in markers]
+        if kind == "report":
+            documents = [c.ref for c in cited + noted if c.ref.cls == "Document"]
+            return [(ref, ()) for ref in dict.fromkeys(documents)]
+        if kind == "decision":
+            after_head = [c for c in cited if c.span.start >= span.start + head.start()]
+            return [(after_head[0].ref, ())] if after_head else []
+        if named:
+            return [(named[0].ref, ())]
+        if noted and all(c.ref.cls != "Resolution" for c in noted):
+            return [(noted[0].ref, ())]
+        # an instrument the text names but the gazetteer does not know
+        named_here = self._name(phrase[lead:].strip(), "instrument_heads", "instrument_name_end")
+        if named_here is None:
+            return []
+        name = named_here[0]
+        if len(name.split()) > 25 or fold(name) in kinds:
+            return []
+        known = lookup_name(name)
+        if known is not None and known.kind == "instrument":
+            return [(ref_for_entry(known), ())]
+        return [(Ref(key=f"instrument/{slug(name).lower()[:90]}", cls="Instrument", label=name, lang=self.lang), ())]
