@@ -102,8 +102,10 @@ def _heads(code: str, table_name: str) -> tuple[re.Pattern[str], dict[str, str]]
     """A pattern for the head nouns of a table (longest first) and each head's kind."""
     kinds = {fold(k): v for k, v in grammars()[code].table.get(table_name, {}).items()}
     words = sorted(grammars()[code].table.get(table_name, {}), key=len, reverse=True)
-    pattern = re.compile(r"\b(?:" + "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in words) + r")\b",
-                         re.IGNORECASE)
+    # German heads end compounds ("Verifikationsmission"); short ones ("Rat", "Team") must stand alone
+    compound = grammars()[code].table.get("compound_heads", False)
+    alternatives = [("" if compound and len(w) >= 6 else r"\b") + re.escape(w).replace(r"\ ", r"\s+") for w in words]
+    pattern = re.compile(r"(?:" + "|".join(alternatives) + r")\b", re.IGNORECASE)
     return pattern, kinds
 
 
