@@ -25,7 +25,7 @@ from cyberlex.resolve import (
     match_resolution_number,
     ref_for_entry,
 )
-from cyberlex.relations import Citation, find_relations
+from cyberlex.relations import Citation, find_relations, report_antecedents
 from cyberlex.relations import Paragraph as RelationParagraph
 from cyberlex.segment import marker_pattern
 
@@ -267,6 +267,7 @@ class _Extractor:
     # -- clauses ----------------------------------------------------------------------------------
     def _clauses(self, record: Ref) -> None:
         notes = {note.marker: note for note in self.seg.footnotes}
+        clause_refs: list[Ref] = []
         for paragraph in self.seg.paragraphs:
             raw = self.source.text[paragraph.span.start:paragraph.span.end]
             for marker in paragraph.footnote_markers:  # the marker glued to a word is not text
@@ -283,7 +284,8 @@ class _Extractor:
             self.out.clauses.append(clause)
             clause_ref = _clause_ref(clause)
             self._citations(clause_ref, spans, cite_names=False)
-            self._relations(record, clause_ref, paragraph.span, paragraph.footnote_markers)
+            clause_refs.append(clause_ref)
+        self._relations(record, list(zip(clause_refs, self._relation_paragraphs(), strict=True)))
 
     def _citations(self, subject: Ref, spans: list[Span], cite_names: bool) -> list[Statement]:
         """Cite what the spans name; return the citations made."""
@@ -406,24 +408,34 @@ class _Extractor:
             return key
         return None
 
-    def _relations(self, owner: Ref, clause: Ref, span: Span, markers: list[str]) -> None:
-        """What the paragraph says is established or endorsed, by whom (cyberlex.relations)."""
+    def _relation_paragraphs(self) -> list[RelationParagraph]:
+        """The paragraphs as the relation finder reads them: citations in the text and in footnotes."""
         notes = {note.marker: note.span for note in self.seg.footnotes}
-        citations = [Citation(where, ref) for where, ref in self._references(span)]
-        sits: dict[str, Span] = {}
-        for marker in markers:
-            where = marker_pattern(marker).search(self.text, span.start, span.end)
-            if where is not None:
-                sits[marker] = Span(where.start(), where.end())
-            if marker in notes:
-                citations += [Citation(w, ref, marker) for w, ref in self._references(notes[marker])]
-        paragraph = RelationParagraph(span, citations, sits, {m: notes[m] for m in markers if m in notes})
-        for relation in find_relations(self.text, self.lang_code, paragraph, owner):
-            subject = clause if relation.subject == owner else relation.subject
-            for prop, name in relation.labels:
-                self._say(relation.obj, prop, name, relation.span, lang=self.lang_code)
-            self._say(subject, relation.predicate, relation.obj, relation.span)
-            self._mention(relation.obj, relation.span)
+        found = []
+        for paragraph in self.seg.paragraphs:
+            span = paragraph.span
+            citations = [Citation(where, ref) for where, ref in self._references(span)]
+            sits: dict[str, Span] = {}
+            for marker in paragraph.footnote_markers:
+                where = marker_pattern(marker).search(self.text, span.start, span.end)
+                if where is not None:
+                    sits[marker] = Span(where.start(), where.end())
+                if marker in notes:
+                    citations += [Citation(w, ref, marker) for w, ref in self._references(notes[marker])]
+            found.append(RelationParagraph(span, citations, sits,
+                                           {m: notes[m] for m in paragraph.footnote_markers if m in notes}))
+        return found
+
+    def _relations(self, owner: Ref, clauses: list[tuple[Ref, RelationParagraph]]) -> None:
+        """What the paragraphs say is established or endorsed, by whom (cyberlex.relations)."""
+        antecedents = report_antecedents(self.text, self.lang_code, [paragraph for _, paragraph in clauses])
+        for clause, paragraph in clauses:
+            for relation in find_relations(self.text, self.lang_code, paragraph, owner, antecedents):
+                subject = clause if relation.subject == owner else relation.subject
+                for prop, name in relation.labels:
+                    self._say(relation.obj, prop, name, relation.span, lang=self.lang_code)
+                self._say(subject, relation.predicate, relation.obj, relation.span)
+                self._mention(relation.obj, relation.span)
 
     def _references(self, span: Span) -> list[tuple[Span, Ref]]:
         """Every instrument the span names: symbols, resolution numbers, named instruments."""

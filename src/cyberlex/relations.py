@@ -120,24 +120,54 @@ def _established_by() -> dict[str, list[str]]:
     return found
 
 
-def find_relations(text: str, lang: str, paragraph: Paragraph, document: Ref, own: bool = True) -> list[Relation]:
+def find_relations(text: str, lang: str, paragraph: Paragraph, document: Ref,
+                   antecedents: dict[str, Ref] | None = None) -> list[Relation]:
     """The establishes/endorses facts one paragraph states. `document` is the instrument whose paragraph it
-    is (the actor of "Decides to establish"); `own` is False where the paragraph is another's (quoted)."""
+    is (the actor of "Decides to establish"); `antecedents` are the reports the document footnoted where
+    it first named them (see report_antecedents)."""
     grammar = grammars().get(lang)
     if grammar is None:
         return []
-    finder = _Finder(text, grammar, paragraph, document, own)
-    return finder.run()
+    return _Finder(text, grammar, paragraph, document, antecedents or {}).run()
+
+
+def report_antecedents(text: str, lang: str, paragraphs: list[Paragraph]) -> dict[str, Ref]:
+    """Reports that a document names with a footnote giving their symbol ("the related report of the
+    Advisory Committee …,2" with footnote 2 "A/76/760/Add.11"), by their folded name, so that a later
+    "Endorses the conclusions … of the report of the Advisory Committee …" finds the symbol. A name
+    given two different symbols is left out."""
+    grammar = grammars().get(lang)
+    if grammar is None:
+        return {}
+    heads, kinds = _heads(lang, "instrument_heads")
+    found: dict[str, set[Ref]] = {}
+    for paragraph in paragraphs:
+        for marker, where in paragraph.footnote_markers.items():
+            documents = [c.ref for c in paragraph.citations if c.in_footnote == marker and c.ref.cls == "Document"]
+            if len(documents) != 1:
+                continue
+            before = text[max(paragraph.span.start, where.start - 250):where.start]
+            reports = [h for h in heads.finditer(before) if kinds[fold(h.group())] == "report"]
+            if reports:
+                key = _report_key(before[reports[-1].start():], grammar)
+                found.setdefault(key, set()).add(documents[0])
+    return {key: next(iter(refs)) for key, refs in found.items() if len(refs) == 1}
+
+
+def _report_key(phrase: str, grammar: Grammar) -> str:
+    end = grammar.pattern("instrument_name_end").search(phrase)
+    return fold(phrase[:end.start() if end else len(phrase)])
 
 
 class _Finder:
-    def __init__(self, text: str, grammar: Grammar, paragraph: Paragraph, document: Ref, own: bool) -> None:
+    def __init__(self, text: str, grammar: Grammar, paragraph: Paragraph, document: Ref,
+                 antecedents: dict[str, Ref]) -> None:
         self.text = text
         self.grammar = grammar
         self.lang = grammar.code
         self.par = paragraph
         self.document = document
-        self.own = own
+        self.antecedents = antecedents
         self.in_text = sorted((c for c in paragraph.citations if c.in_footnote is None),
                               key=lambda c: c.span.start)
 
@@ -157,7 +187,7 @@ class _Finder:
     # -- who acts -----------------------------------------------------------------------------
     def _subject(self, trigger: _Trigger, match: re.Match[str]) -> Ref | None:
         if trigger.subject == "self":
-            return self.document if self.own else None
+            return self.document
         if trigger.subject == "cited_before":
             before = [c for c in self.in_text if c.span.end <= match.start()]
             if before:
@@ -300,22 +330,36 @@ class _Finder:
         noted = [c for c in self.par.citations if c.in_footnote in markers]
         if kind == "report":
             documents = [c.ref for c in cited + noted if c.ref.cls == "Document"]
+            if not documents:
+                # "the report of the Advisory Committee …": the report footnoted where it was first named
+                earlier = self.antecedents.get(_report_key(phrase[head.start():], self.grammar))
+                documents = [earlier] if earlier is not None else []
             return [(ref, ()) for ref in dict.fromkeys(documents)]
         if kind == "decision":
-            after_head = [c for c in cited if c.span.start >= span.start + head.start()]
+            after_head = [c for c in cited if 0 <= c.span.start - span.start - head.end() <= 40]
             return [(after_head[0].ref, ())] if after_head else []
         if named:
             return [(named[0].ref, ())]
         if noted and all(c.ref.cls != "Resolution" for c in noted):
             return [(noted[0].ref, ())]
-        # an instrument the text names but the gazetteer does not know
-        named_here = self._name(phrase[lead:].strip(), "instrument_heads", "instrument_name_end")
-        if named_here is None:
-            return []
-        name = named_here[0]
-        if len(name.split()) > 25 or fold(name) in kinds:
-            return []
-        known = lookup_name(name)
-        if known is not None and known.kind == "instrument":
-            return [(ref_for_entry(known), ())]
-        return [(Ref(key=f"instrument/{slug(name).lower()[:90]}", cls="Instrument", label=name, lang=self.lang), ())]
+        # instruments the text names but the gazetteer may not know, one or several joined by "and"
+        found: list[tuple[Ref, tuple[tuple[str, str], ...]]] = []
+        rest = phrase[lead:]
+        while len(found) < 10:
+            named_here = self._name(rest.strip(), "instrument_heads", "instrument_name_end")
+            if named_here is None:
+                break
+            name, _, rest = named_here
+            if len(name.split()) > 25 or fold(name) in kinds:
+                break
+            known = lookup_name(name)
+            if known is not None and known.kind == "instrument":
+                found.append((ref_for_entry(known), ()))
+            else:
+                found.append((Ref(key=f"instrument/{slug(name).lower()[:90]}", cls="Instrument", label=name,
+                                  lang=self.lang), ()))
+            joined = self.grammar.pattern("coordination").match(rest)
+            if joined is None:
+                break
+            rest = rest[joined.end():]
+        return found
