@@ -12,6 +12,8 @@ import re
 
 from cyberlex.knowledge import Language, languages
 from cyberlex.models import ClauseRecord, Extraction, Ref, ReservationRecord, Segments, Span, Statement
+from cyberlex.relations import Citation, find_relations, report_antecedents
+from cyberlex.relations import Paragraph as RelationParagraph
 from cyberlex.resolve import (
     bare_resolution_pattern,
     body_for_name,
@@ -25,8 +27,6 @@ from cyberlex.resolve import (
     match_resolution_number,
     ref_for_entry,
 )
-from cyberlex.relations import Citation, find_relations, report_antecedents
-from cyberlex.relations import Paragraph as RelationParagraph
 from cyberlex.segment import marker_pattern
 
 MARKDOWN = re.compile(r"<sup>\s*\d+\s*</sup>|\[([^\]]*)\]\([^)]*\)|[*#]+")
@@ -64,9 +64,9 @@ class _Extractor:
         if self.record is not None:
             self.out.records.append(self.record)
             self._metadata(self.record)
+            self._annexes(self.record)  # first: a clause may adopt what is annexed
             self._clauses(self.record)
             self._reservations(self.record)
-            self._annexes(self.record)
         self._mentions()
         if self.record is not None and not self.seg.paragraphs:
             # a document without clauses (a note, a statement) cites what it names
@@ -430,7 +430,8 @@ class _Extractor:
         """What the paragraphs say is established or endorsed, by whom (cyberlex.relations)."""
         antecedents = report_antecedents(self.text, self.lang_code, [paragraph for _, paragraph in clauses])
         for clause, paragraph in clauses:
-            for relation in find_relations(self.text, self.lang_code, paragraph, owner, antecedents):
+            annexes = [r for r in self.out.records if r.key.startswith(owner.key + "/annex")]
+            for relation in find_relations(self.text, self.lang_code, paragraph, owner, antecedents, annexes):
                 subject = clause if relation.subject == owner else relation.subject
                 for prop, name in relation.labels:
                     self._say(relation.obj, prop, name, relation.span, lang=self.lang_code)
@@ -439,7 +440,8 @@ class _Extractor:
 
     def _references(self, span: Span) -> list[tuple[Span, Ref]]:
         """Every instrument the span names: symbols, resolution numbers, named instruments."""
-        found = [(where, instrument_for_symbol(symbol)) for where, symbol in find_symbols(self.text, span.start, span.end)]
+        found = [(where, instrument_for_symbol(symbol))
+                 for where, symbol in find_symbols(self.text, span.start, span.end)]
         found += self._resolution_references(span)
         found += [(where, ref_for_entry(entry)) for where, entry in find_names(self.text, span.start, span.end)
                   if entry.kind == "instrument"]
@@ -473,6 +475,12 @@ class _Extractor:
                                   s.predicate in ("adoptedBy", "adoptionDate")]:
                     self._say(ref, statement.predicate, statement.obj, statement.span, datatype=statement.datatype)
             self._citations(ref, [annex], cite_names=False)
+            # what the annexed instrument's own articles say belongs to it ("… is hereby established")
+            articles = [Span(annex.start + m.start(), annex.start + m.end())
+                        for m in re.finditer(r"[^\n]+", self.text[annex.start:annex.end]) if m.group().strip()]
+            paragraphs = [RelationParagraph(line, [Citation(w, r) for w, r in self._references(line)])
+                          for line in articles]
+            self._relations(ref, [(ref, paragraph) for paragraph in paragraphs])
 
     # -- reservations ---------------------------------------------------------------------------
     def _reservations(self, record: Ref) -> None:

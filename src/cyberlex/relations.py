@@ -74,6 +74,7 @@ class Grammar:
     table: dict[str, Any]
 
     def pattern(self, name: str) -> re.Pattern[str]:
+        """A compiled pattern of the grammar's table (case-insensitive)."""
         return _compiled(self.code, name)
 
 
@@ -121,14 +122,15 @@ def _established_by() -> dict[str, list[str]]:
 
 
 def find_relations(text: str, lang: str, paragraph: Paragraph, document: Ref,
-                   antecedents: dict[str, Ref] | None = None) -> list[Relation]:
+                   antecedents: dict[str, Ref] | None = None, annexes: list[Ref] | None = None) -> list[Relation]:
     """The establishes/endorses facts one paragraph states. `document` is the instrument whose paragraph it
     is (the actor of "Decides to establish"); `antecedents` are the reports the document footnoted where
-    it first named them (see report_antecedents)."""
+    it first named them (see report_antecedents); `annexes` the instruments annexed to the document ("Adopts
+    the Convention … annexed to the present resolution" endorses the annex)."""
     grammar = grammars().get(lang)
     if grammar is None:
         return []
-    return _Finder(text, grammar, paragraph, document, antecedents or {}).run()
+    return _Finder(text, grammar, paragraph, document, antecedents or {}, annexes or []).run()
 
 
 def report_antecedents(text: str, lang: str, paragraphs: list[Paragraph]) -> dict[str, Ref]:
@@ -161,13 +163,14 @@ def _report_key(phrase: str, grammar: Grammar) -> str:
 
 class _Finder:
     def __init__(self, text: str, grammar: Grammar, paragraph: Paragraph, document: Ref,
-                 antecedents: dict[str, Ref]) -> None:
+                 antecedents: dict[str, Ref], annexes: list[Ref]) -> None:
         self.text = text
         self.grammar = grammar
         self.lang = grammar.code
         self.par = paragraph
         self.document = document
         self.antecedents = antecedents
+        self.annexes = annexes
         self.in_text = sorted((c for c in paragraph.citations if c.in_footnote is None),
                               key=lambda c: c.span.start)
 
@@ -210,15 +213,9 @@ class _Finder:
     def _object_span(self, trigger: _Trigger, match: re.Match[str]) -> Span | None:
         if "object" in match.re.groupindex and match.group("object"):
             return Span(match.start("object"), match.end("object"))
-        start, end = self.par.span.start, self.par.span.end
+        end = self.par.span.end
         if trigger.object == "before":
-            window_start = max(start, match.start() - 300)
-            window = self.text[window_start:match.start()]
-            boundary = max(window.rfind(","), window.rfind(";"), window.rfind(":"), window.rfind("\n")) + 1
-            determiners = list(self.grammar.pattern("determiners").finditer(window, boundary))
-            first = determiners[-1].start() if determiners else boundary
-            # "the Committee" alone is fine; a determiner inside a name ("… of the Secretariat") is not its start
-            return Span(window_start + first, match.start())
+            return self._spans_before(match)[0] if self._spans_before(match) else None
         tail = self.text[match.end():end]
         lead = self.grammar.pattern("object_lead").match(tail.lstrip(" ,"))
         offset = match.end() + (len(tail) - len(tail.lstrip(" ,")))
@@ -227,11 +224,31 @@ class _Finder:
         stop = self.grammar.pattern("object_end").search(self.text, offset, end)
         return Span(offset, stop.start() if stop else end)
 
+    def _spans_before(self, match: re.Match[str]) -> list[Span]:
+        """The noun phrases that may end where the trigger starts, nearest first: from each determiner
+        back to the clause's start ("the Panel of Experts on Yemen", then "the efforts of the Panel …")."""
+        start = self.par.span.start
+        window_start = max(start, match.start() - 300)
+        window = self.text[window_start:match.start()]
+        boundary = max(window.rfind(","), window.rfind(";"), window.rfind(":")) + 1
+        found = [Span(window_start + d.start(), match.start())
+                 for d in self.grammar.pattern("determiners").finditer(window, boundary)]
+        return list(reversed(found)) or [Span(window_start + boundary, match.start())]
+
     def _relations(self, trigger: _Trigger, match: re.Match[str]) -> list[Relation]:
         subject = self._subject(trigger, match)
         if subject is None:
             return []
-        span = self._object_span(trigger, match)
+        if trigger.object == "before" and not ("object" in match.re.groupindex and match.group("object")):
+            for candidate in self._spans_before(match):
+                found = self._relations_on(trigger, match, subject, candidate)
+                if found:
+                    return found
+            return []
+        return self._relations_on(trigger, match, subject, self._object_span(trigger, match))
+
+    def _relations_on(self, trigger: _Trigger, match: re.Match[str], subject: Ref,
+                      span: Span | None) -> list[Relation]:
         if span is None or span.end <= span.start:
             return []
         evidence = Span(min(match.start(), span.start), max(match.end(), span.end))
@@ -246,6 +263,12 @@ class _Finder:
             if body is None:
                 return []
             return [Relation(subject, "establishes", body[0], evidence, body[1])]
+        if len(self.annexes) == 1 and trigger.subject == "self":
+            ahead = self.text[match.end():min(self.par.span.end, match.end() + 400)].split(";")[0]
+            annexed = self.grammar.pattern("annexed").search(ahead)
+            if annexed:
+                return [Relation(subject, "endorses", self.annexes[0],
+                                 Span(match.start(), match.end() + annexed.end()))]
         return [Relation(subject, "endorses", obj, evidence, labels) for obj, labels in self._instruments(span)]
 
     def _name(self, phrase: str, table: str, end_pattern: str = "name_end") -> tuple[str, str, str] | None:
