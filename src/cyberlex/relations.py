@@ -122,7 +122,7 @@ def _established_by() -> dict[str, list[str]]:
 
 
 def find_relations(text: str, lang: str, paragraph: Paragraph, document: Ref,
-                   antecedents: dict[str, Ref] | None = None, annexes: list[Ref] | None = None) -> list[Relation]:
+                   antecedents: dict[str, set[Ref]] | None = None, annexes: list[Ref] | None = None) -> list[Relation]:
     """The establishes/endorses facts one paragraph states. `document` is the instrument whose paragraph it
     is (the actor of "Decides to establish"); `antecedents` are the reports the document footnoted where
     it first named them (see report_antecedents); `annexes` the instruments annexed to the document ("Adopts
@@ -133,11 +133,10 @@ def find_relations(text: str, lang: str, paragraph: Paragraph, document: Ref,
     return _Finder(text, grammar, paragraph, document, antecedents or {}, annexes or []).run()
 
 
-def report_antecedents(text: str, lang: str, paragraphs: list[Paragraph]) -> dict[str, Ref]:
+def report_antecedents(text: str, lang: str, paragraphs: list[Paragraph]) -> dict[str, set[Ref]]:
     """Reports that a document names with a footnote giving their symbol ("the related report of the
     Advisory Committee …,2" with footnote 2 "A/76/760/Add.11"), by their folded name, so that a later
-    "Endorses the conclusions … of the report of the Advisory Committee …" finds the symbol. A name
-    given two different symbols is left out."""
+    "Endorses the conclusions … of the report of the Advisory Committee …" finds the symbol."""
     grammar = grammars().get(lang)
     if grammar is None:
         return {}
@@ -148,12 +147,17 @@ def report_antecedents(text: str, lang: str, paragraphs: list[Paragraph]) -> dic
             documents = [c.ref for c in paragraph.citations if c.in_footnote == marker and c.ref.cls == "Document"]
             if len(documents) != 1:
                 continue
-            before = text[max(paragraph.span.start, where.start - 250):where.start]
+            before = text[max(paragraph.span.start, where.start - 300):where.start]
             reports = [h for h in heads.finditer(before) if kinds[fold(h.group())] == "report"]
-            if reports:
-                key = _report_key(before[reports[-1].start():], grammar)
+            if not reports:
+                continue
+            named = before[reports[-1].start():]
+            if re.search(r"[,;]", named.rstrip(" ,.")):
+                continue  # the footnote is not on the report's name ("… report of X, and … Y,6")
+            key = _report_key(named, grammar)
+            if len(key.split()) >= 3:  # "its report6" names no report that a later paragraph could
                 found.setdefault(key, set()).add(documents[0])
-    return {key: next(iter(refs)) for key, refs in found.items() if len(refs) == 1}
+    return found
 
 
 def _report_key(phrase: str, grammar: Grammar) -> str:
@@ -161,9 +165,23 @@ def _report_key(phrase: str, grammar: Grammar) -> str:
     return fold(phrase[:end.start() if end else len(phrase)])
 
 
+def _antecedent(antecedents: dict[str, set[Ref]], key: str) -> Ref | None:
+    """The one report whose name this is: a name that the other starts with, else (later mentions vary
+    the rest: "the report of the Special Committee on its work in 2021") the same first four words."""
+    words = key.split()
+    if len(words) < 3:
+        return None
+    for same in (lambda other: other[:len(words)] == words or words[:len(other)] == other,
+                 lambda other: other[:4] == words[:4]):
+        refs = {ref for name, found in antecedents.items() if same(name.split()) for ref in found}
+        if refs:
+            return next(iter(refs)) if len(refs) == 1 else None
+    return None
+
+
 class _Finder:
     def __init__(self, text: str, grammar: Grammar, paragraph: Paragraph, document: Ref,
-                 antecedents: dict[str, Ref], annexes: list[Ref]) -> None:
+                 antecedents: dict[str, set[Ref]], annexes: list[Ref]) -> None:
         self.text = text
         self.grammar = grammar
         self.lang = grammar.code
@@ -355,8 +373,11 @@ class _Finder:
             documents = [c.ref for c in cited + noted if c.ref.cls == "Document"]
             if not documents:
                 # "the report of the Advisory Committee …": the report footnoted where it was first named
-                earlier = self.antecedents.get(_report_key(phrase[head.start():], self.grammar))
-                documents = [earlier] if earlier is not None else []
+                # ("the conclusions … contained in the report of the Advisory Committee …": any report named)
+                keys = [_report_key(phrase[h.start():], self.grammar) for h in heads.finditer(phrase, head.start())
+                        if kinds[fold(h.group())] == "report"]
+                earlier = [ref for k in keys if (ref := _antecedent(self.antecedents, k)) is not None]
+                documents = earlier[:1]
             return [(ref, ()) for ref in dict.fromkeys(documents)]
         if kind == "decision":
             after_head = [c for c in cited if 0 <= c.span.start - span.start - head.end() <= 40]
