@@ -360,7 +360,7 @@ class _Extractor:
             # "résolution 43/1 du Conseil des droits de l’homme": the body named after the numbers
             after = self.lang.pattern("qualifier_after", 0).match(flat, position, span.end)
             if body is None and after:
-                following = next(find_names(flat, after.end(), min(span.end, after.end() + 80)), None)
+                following = next(find_names(flat, after.end(), min(span.end, after.end() + 200)), None)
                 if following is not None and following[0].start == after.end() and has_series(following[1].key):
                     body = following[1].key
             for start in items:
