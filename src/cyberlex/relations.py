@@ -363,10 +363,15 @@ class _Finder:
                 phrase, lead, cited[0].span.start - span.start):
             first = cited[0]
             return [(first.ref, ())]
-        head = heads.search(phrase, lead, min(len(phrase), lead + 80))
-        if head is None or len(phrase[lead:head.start()].split()) > 5:
+        head = heads.search(phrase, lead, min(len(phrase), lead + 120))
+        if head is None:
             return []
         kind = kinds[fold(head.group())]
+        # "Commission on Crime Prevention and Criminal Justice resolution 26/3": a body may name a decision
+        before_head = phrase[lead:head.start()].split()
+        if len(before_head) > 5 and (kind != "decision" or len(before_head) > 12 or not all(
+                word[0].isupper() or len(word) <= 3 for word in before_head)):
+            return []
         markers = [m for m, where in self.par.footnote_markers.items() if span.start <= where.start <= span.end + 2]
         noted = [c for c in self.par.citations if c.in_footnote in markers]
         if kind == "report":
@@ -380,8 +385,11 @@ class _Finder:
                 documents = earlier[:1]
             return [(ref, ()) for ref in dict.fromkeys(documents)]
         if kind == "decision":
-            after_head = [c for c in cited if 0 <= c.span.start - span.start - head.end() <= 40]
-            return [(after_head[0].ref, ())] if after_head else []
+            # "resolution 28/3 of 24 May 2019 and resolution 8/12 of 20 December 2019 of the Conference …"
+            after_head = [c for c in cited if c.span.start - span.start >= head.end()]
+            if not after_head or after_head[0].span.start - span.start - head.end() > 40:
+                return []
+            return [(c.ref, ()) for c in after_head if not c.ref.key.startswith("instrument/")]
         if named:
             return [(named[0].ref, ())]
         if noted and all(c.ref.cls != "Resolution" for c in noted):
