@@ -325,6 +325,8 @@ class _Finder:
         symbol = subject.identifier or subject.key
         kind_label = self.grammar.table.get("kind_labels", {}).get(kind, head)
         labels = [("prefLabel", f"{kind_label} ({symbol})"), ("altLabel", name)]
+        if len(head.split()) > 1 and name.lower().startswith(head.lower()) and name != head:
+            labels.append(("altLabel", " ".join(head.split())))  # its short name: "Panel of Experts"
         if called is not None:
             whole = " ".join(self.text[called.start:called.end].split())
             whole = self.grammar.pattern("determiners").sub("", whole, count=1) if self.grammar.pattern(
