@@ -25,6 +25,10 @@ from cyberlex.resources import data_path
 
 # How far (characters) a cited instrument may stand from the trigger that makes it the actor.
 NEAR = 160
+# What stands between the numbers of a list of resolutions: a date, a comma, a conjunction, a word
+# for "resolution" (any language: the words are short and the gap is bounded).
+LIST_GAP = re.compile(r"(?:\s+(?:of|du|de|del|vom)\s+\d{1,2}\.?\s+\w+\s+(?:de\s+)?\d{4})?\s*,?\s*(?:and|et|y|und)?\s*"
+                      r"(?:(?:resolutions?|résolutions?|resoluci(?:ón|ones)|Resolutionen?)\s+)?")
 
 
 @dataclass(frozen=True)
@@ -106,7 +110,8 @@ def _heads(code: str, table_name: str) -> tuple[re.Pattern[str], dict[str, str]]
     # German heads end compounds ("Verifikationsmission"); short ones ("Rat", "Team") must stand alone
     compound = grammars()[code].table.get("compound_heads", False)
     alternatives = [("" if compound and len(w) >= 6 else r"\b") + re.escape(w).replace(r"\ ", r"\s+") for w in words]
-    pattern = re.compile(r"(?:" + "|".join(alternatives) + r")\b", re.IGNORECASE)
+    # a head may carry a footnote marker glued to it ("the Political Declaration1")
+    pattern = re.compile(r"(?:" + "|".join(alternatives) + r")(?![^\W\d_])", re.IGNORECASE)
     return pattern, kinds
 
 
@@ -257,13 +262,33 @@ class _Finder:
         subject = self._subject(trigger, match)
         if subject is None:
             return []
+        found: list[Relation] = []
         if trigger.object == "before" and not ("object" in match.re.groupindex and match.group("object")):
             for candidate in self._spans_before(match):
                 found = self._relations_on(trigger, match, subject, candidate)
                 if found:
-                    return found
-            return []
-        return self._relations_on(trigger, match, subject, self._object_span(trigger, match))
+                    break
+        else:
+            found = self._relations_on(trigger, match, subject, self._object_span(trigger, match))
+        if trigger.subject == "cited_after" and trigger.relation == "endorse":
+            # a body is established once; an instrument may be "adopted by the General Assembly in its resolutions 50/81 of 14 December 1995 and 62/126": each acts
+            found += [Relation(other, r.predicate, r.obj, r.span, r.labels)
+                      for other in self._listed_after(subject) for r in found]
+        return found
+
+    def _listed_after(self, first: Ref) -> list[Ref]:
+        """The instruments listed right after a cited one ("…, 50/81 of 14 December 1995 and 62/126")."""
+        listed: list[Ref] = []
+        previous = next(c for c in self.in_text if c.ref == first)
+        for citation in self.in_text:
+            if citation.span.start <= previous.span.end:
+                continue
+            gap = self.text[previous.span.end:citation.span.start]
+            if not LIST_GAP.fullmatch(gap):
+                break
+            listed.append(citation.ref)
+            previous = citation
+        return listed
 
     def _relations_on(self, trigger: _Trigger, match: re.Match[str], subject: Ref,
                       span: Span | None) -> list[Relation]:
@@ -404,7 +429,7 @@ class _Finder:
             if named_here is None:
                 break
             name, _, rest = named_here
-            if len(name.split()) > 25 or fold(name) in kinds:
+            if len(name.split()) > 25 or (fold(name) in kinds and not name[:1].isupper()):  # "the report"
                 break
             known = lookup_name(name)
             if known is not None and known.kind == "instrument":
