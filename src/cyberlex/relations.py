@@ -279,7 +279,9 @@ class _Finder:
     def _listed_after(self, first: Ref) -> list[Ref]:
         """The instruments listed right after a cited one ("…, 50/81 of 14 December 1995 and 62/126")."""
         listed: list[Ref] = []
-        previous = next(c for c in self.in_text if c.ref == first)
+        previous = next((c for c in self.in_text if c.ref == first), None)
+        if previous is None:  # named in a footnote: no list follows it in the text
+            return listed
         for citation in self.in_text:
             if citation.span.start <= previous.span.end:
                 continue
@@ -331,8 +333,9 @@ class _Finder:
         if not found:
             return None
         head = found[-1]
-        if head.end() < len(before) and before[head.end():].strip():
-            return None  # the name goes on after its head: the head is a modifier
+        going_on = before[head.end():].strip()
+        if going_on and not self.grammar.pattern("name_coordination").match(going_on):
+            return None  # the name goes on after its head: the head is a modifier ("Mission Planning Officer")
         if titled:
             name = phrase[:titled.end()]
         return " ".join(name.split()).strip(" .,"), head.group(), phrase[len(name):]
@@ -429,7 +432,7 @@ class _Finder:
             if named_here is None:
                 break
             name, _, rest = named_here
-            if len(name.split()) > 25 or (fold(name) in kinds and not name[:1].isupper()):  # "the report"
+            if len(name.split()) > 40 or (fold(name) in kinds and not name[:1].isupper()):  # "the report"
                 break
             known = lookup_name(name)
             if known is not None and known.kind == "instrument":
