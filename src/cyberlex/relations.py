@@ -271,7 +271,8 @@ class _Finder:
         else:
             found = self._relations_on(trigger, match, subject, self._object_span(trigger, match))
         if trigger.subject == "cited_after" and trigger.relation == "endorse":
-            # a body is established once; an instrument may be "adopted by the General Assembly in its resolutions 50/81 of 14 December 1995 and 62/126": each acts
+            # a body is established once; an instrument may be "adopted by the General Assembly in its
+            # resolutions 50/81 of 14 December 1995 and 62/126": each resolution of the list acts
             found += [Relation(other, r.predicate, r.obj, r.span, r.labels)
                       for other in self._listed_after(subject) for r in found]
         return found
