@@ -335,7 +335,9 @@ class _Finder:
             return None
         head = found[-1]
         going_on = before[head.end():].strip()
-        if going_on and not self.grammar.pattern("name_coordination").match(going_on):
+        # English and German put the head last: a name that goes on after it is not headed by it
+        if going_on and self.grammar.table.get("head_final") and not self.grammar.pattern(
+                "name_coordination").match(going_on):
             return None  # the name goes on after its head: the head is a modifier ("Mission Planning Officer")
         if titled:
             name = phrase[:titled.end()]
@@ -367,6 +369,17 @@ class _Finder:
             labels.append(("notation" if short.isupper() else "altLabel", short))
         key = f"body/{slug(symbol).lower()}/{kind}"
         return Ref(key=key, cls="Body"), tuple(dict.fromkeys(labels))
+
+    def _named_instrument(self, name: str, head: str) -> tuple[Ref, tuple[tuple[str, str], ...]]:
+        """The instrument a name names: the gazetteer's, else one keyed by the name as written, with its
+        multi-word kind as a short name ("Action Plan on women’s full, equal … participation" → "Action Plan")."""
+        known = lookup_name(name)
+        if known is not None and known.kind == "instrument":
+            return ref_for_entry(known), ()
+        ref = Ref(key=f"instrument/{slug(name).lower()[:90]}", cls="Instrument", label=name, lang=self.lang)
+        if len(head.split()) > 1 and name.lower().startswith(head.lower()) and name != head:
+            return ref, (("altLabel", " ".join(head.split())),)
+        return ref, ()
 
     def _known_body(self, subject: Ref, name: str, kind: str) -> Any:
         by_instrument = _established_by().get(subject.identifier or "", [])
@@ -426,23 +439,30 @@ class _Finder:
         if noted and all(c.ref.cls != "Resolution" for c in noted):
             return [(noted[0].ref, ())]
         # instruments the text names but the gazetteer may not know, one or several joined by "and"
+        # ("the Political Declaration1 and the Madrid International Plan of Action"); an item that names
+        # none ("la aplicación del Plan … y la aprobación del Plan …") is passed over
         found: list[tuple[Ref, tuple[tuple[str, str], ...]]] = []
         rest = phrase[lead:]
         while len(found) < 10:
             named_here = self._name(rest.strip(), "instrument_heads", "instrument_name_end")
-            if named_here is None:
-                break
-            name, _, rest = named_here
-            if len(name.split()) > 40 or (fold(name) in kinds and not name[:1].isupper()):  # "the report"
-                break
-            known = lookup_name(name)
-            if known is not None and known.kind == "instrument":
-                found.append((ref_for_entry(known), ()))
+            if named_here is not None:
+                name, head_text, rest = named_here
+                if len(name.split()) > 40 or (fold(name) in kinds and not name[:1].isupper()):  # "the report"
+                    break
+                if kinds[fold(head_text)] != "named":
+                    break  # reports and decisions are known by their symbols, not by a name
+                found.append(self._named_instrument(name, head_text))
             else:
-                found.append((Ref(key=f"instrument/{slug(name).lower()[:90]}", cls="Instrument", label=name,
-                                  lang=self.lang), ()))
+                skip = self.grammar.pattern("next_item").search(rest)
+                if skip is None:
+                    break
+                rest = rest[skip.start():]
             joined = self.grammar.pattern("coordination").match(rest)
             if joined is None:
                 break
-            rest = rest[joined.end():]
+            rest = rest[joined.end():].lstrip()
+            article = self.grammar.pattern("determiners").match(rest)
+            rest = rest[article.end():] if article else rest
+            lead_words = self.grammar.pattern("object_lead").match(rest)
+            rest = rest[lead_words.end():] if lead_words else rest
         return found
