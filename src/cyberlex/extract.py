@@ -430,7 +430,8 @@ class _Extractor:
         """What the paragraphs say is established or endorsed, by whom (cyberlex.relations)."""
         antecedents = report_antecedents(self.text, self.lang_code, [paragraph for _, paragraph in clauses])
         for clause, paragraph in clauses:
-            annexes = [r for r in self.out.records if r.key.startswith(owner.key + "/annex")]
+            annexes = [s.obj for s in self.out.statements
+                       if s.subject == owner and s.predicate == "hasAnnex" and isinstance(s.obj, Ref)]
             for relation in find_relations(self.text, self.lang_code, paragraph, owner, antecedents, annexes):
                 subject = clause if relation.subject == owner else relation.subject
                 for prop, name in relation.labels:
@@ -465,6 +466,10 @@ class _Extractor:
             kind = next((cls for word, cls in kinds.items() if re.search(rf"\b{word}\b", title)), "Document")
             suffix = "annex" if len(self.seg.annexes) == 1 else f"annex/{number}"
             ref = Ref(key=f"{record.key}/{suffix}", cls=kind)
+            known = lookup_name(title) if title else None
+            if known is not None and known.kind == "instrument" and record.identifier in (
+                    known.extra.get("adopted_by"), known.extra.get("endorsed_by")):
+                ref = ref_for_entry(known)  # the gazetteer knows the annexed instrument ("Kyoto Declaration")
             heading = Span(annex.start + lines[0].start(), annex.start + lines[0].end())
             self.out.records.append(ref)
             self._say(record, "hasAnnex", ref, heading)

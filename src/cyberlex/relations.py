@@ -221,15 +221,20 @@ class _Finder:
                 if len(gap) <= NEAR and ";" not in gap:
                     return before[-1].ref
             return None
+        if trigger.subject == "cited_in":  # "the adoption, by its resolution 70/175 of 17 December 2015, of …"
+            inside = [c for c in self.in_text if match.start() <= c.span.start < match.end()]
+            return inside[0].ref if inside else None
         after = [c for c in self.in_text if c.span.start >= match.start()]
         if after and after[0].span.start - match.end() <= 40:
             return after[0].ref
         # "… endorsed by the General Assembly,5" with footnote 5 "See resolution 59/220"
+        # (the first footnote of the clause, before any other instrument is named)
         for marker, where in sorted(self.par.footnote_markers.items(), key=lambda item: item[1].start):
-            if 0 <= where.start - match.end() <= 40:
+            between = self.text[match.end():where.start]
+            if where.start >= match.end() and len(between) <= 200 and ";" not in between and not any(
+                    match.end() <= c.span.start < where.start for c in self.in_text):
                 noted = [c for c in self.par.citations if c.in_footnote == marker and c.ref.cls == "Resolution"]
-                if noted:
-                    return noted[0].ref
+                return noted[0].ref if noted else None
         return None
 
     # -- what is acted on ---------------------------------------------------------------------
