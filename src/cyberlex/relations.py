@@ -224,7 +224,9 @@ class _Finder:
         if trigger.subject == "cited_in":  # "the adoption, by its resolution 70/175 of 17 December 2015, of …"
             inside = [c for c in self.in_text if match.start() <= c.span.start < match.end()]
             return inside[0].ref if inside else None
-        after = [c for c in self.in_text if c.span.start >= match.start()]
+        # the actor of a passive is a resolution or decision, not a document or an instrument named by name
+        after = [c for c in self.in_text if c.span.start >= match.start() and c.ref.cls != "Document"
+                 and not c.ref.key.startswith("instrument/")]
         if after and after[0].span.start - match.end() <= 40:
             return after[0].ref
         # "… endorsed by the General Assembly,5" with footnote 5 "See resolution 59/220"
@@ -252,16 +254,23 @@ class _Finder:
         stop = self.grammar.pattern("object_end").search(self.text, offset, end)
         return Span(offset, stop.start() if stop else end)
 
-    def _spans_before(self, match: re.Match[str]) -> list[Span]:
+    def _spans_before(self, match: re.Match[str], across_commas: bool = False) -> list[Span]:
         """The noun phrases that may end where the trigger starts, nearest first: from each determiner
-        back to the clause's start ("the Panel of Experts on Yemen", then "the efforts of the Panel …")."""
+        back to the clause's start ("the Panel of Experts on Yemen", then "the efforts of the Panel …").
+        With `across_commas`, then the phrases before the clause's last comma, from the clause's start
+        ("the Declaration of Principles and the Plan of Action adopted by …, held in …,4 and endorsed by")."""
         start = self.par.span.start
         window_start = max(start, match.start() - 300)
         window = self.text[window_start:match.start()]
-        boundary = max(window.rfind(","), window.rfind(";"), window.rfind(":")) + 1
-        found = [Span(window_start + d.start(), match.start())
-                 for d in self.grammar.pattern("determiners").finditer(window, boundary)]
-        return list(reversed(found)) or [Span(window_start + boundary, match.start())]
+        window_start += window.rfind(";") + 1
+        window = window[window.rfind(";") + 1:]
+        boundary = max(window.rfind(","), window.rfind(":")) + 1
+        determiners = list(self.grammar.pattern("determiners").finditer(window))
+        found = [Span(window_start + d.start(), match.start()) for d in reversed(determiners) if d.start() >= boundary]
+        found = found or [Span(window_start + boundary, match.start())]
+        if across_commas:
+            found += [Span(window_start + d.start(), match.start()) for d in determiners if d.start() < boundary]
+        return found
 
     def _relations(self, trigger: _Trigger, match: re.Match[str]) -> list[Relation]:
         subject = self._subject(trigger, match)
@@ -269,7 +278,7 @@ class _Finder:
             return []
         found: list[Relation] = []
         if trigger.object == "before" and not ("object" in match.re.groupindex and match.group("object")):
-            for candidate in self._spans_before(match):
+            for candidate in self._spans_before(match, across_commas=trigger.relation == "endorse"):
                 found = self._relations_on(trigger, match, subject, candidate)
                 if found:
                     break
