@@ -182,9 +182,9 @@ def test_every_language_with_a_phrase_table_has_a_relation_grammar_with_the_same
     from cyberlex.knowledge import languages
 
     english = set(grammars()["en"].table)
-    for code in ("fr", "es", "de"):
+    for code in ("fr", "es", "de", "da"):
         assert code in languages() and code in grammars()
-        missing = english - set(grammars()[code].table) - {"head_final"}
+        missing = english - set(grammars()[code].table) - {"head_final", "compound_heads"}
         assert not missing, f"{code}: {sorted(missing)}"
 
 
@@ -215,3 +215,15 @@ def test_relations_dev_gold_one_node_per_body(dev_scores: dict[str, Any]) -> Non
     # is one node: only the annexed declaration titled as its resolution is counted twice
     extra = [m for m in dev_scores["misses"] if m.startswith("[one-node-per-entity]")]
     assert len(extra) <= 1, json.dumps(extra, indent=1)
+
+
+def test_danish_grammar_on_a_paragraph() -> None:
+    from cyberlex.models import Span
+    from cyberlex.relations import Citation, Paragraph, find_relations
+
+    text = "3. beslutter at nedsætte en arbejdsgruppe om beskyttelse af undersøiske kabler;"
+    document = Ref(key="A-RES-90-20", cls="Resolution", identifier="A/RES/90/20")
+    found = find_relations(text, "da", Paragraph(Span(0, len(text)), list[Citation]()), document)
+    assert [(r.subject.key, r.predicate, r.obj.key) for r in found] == [
+        ("A-RES-90-20", "establishes", "body/a-res-90-20/working-group")]
+    assert ("altLabel", "arbejdsgruppe om beskyttelse af undersøiske kabler") in found[0].labels

@@ -315,7 +315,7 @@ class _Finder:
         if trigger.relation == "establish":
             # "the Panel … established pursuant to resolution 2140 (2014)": the whole phrase is a name too
             called = None
-            if trigger.subject == "cited_after":
+            if trigger.subject == "cited_after" and trigger.object == "before":
                 cited = next(c for c in self.in_text if c.span.start >= match.start())
                 called = Span(span.start, cited.span.end)
                 evidence = Span(evidence.start, max(evidence.end, cited.span.end))
@@ -382,7 +382,7 @@ class _Finder:
             short = acronym.group(1).strip()
             labels.append(("notation" if short.isupper() else "altLabel", short))
         key = f"body/{slug(symbol).lower()}/{kind}"
-        return Ref(key=key, cls="Body"), tuple(dict.fromkeys(labels))
+        return Ref(key=key, cls="Body"), tuple(dict.fromkeys((p, n) for p, n in labels if n.strip()))
 
     def _named_instrument(self, name: str, head: str) -> tuple[Ref, tuple[tuple[str, str], ...]]:
         """The instrument a name names: the gazetteer's, else one keyed by the name as written, with its
