@@ -163,8 +163,8 @@ def test_query_ask_and_construct() -> None:
     graph = run("query", "CONSTRUCT { ?i clx:establishes ?b } WHERE { ?i clx:establishes ?b }", "--data", data)
     assert graph.exit_code == 0
     assert "@prefix clx: <https://w3id.org/cyberlex/ontology#> ." in graph.output
-    assert ("<https://w3id.org/cyberlex/id/A-RES-99-150> clx:establishes "
-            "<https://w3id.org/cyberlex/id/body/expert-group-on-online-fraud> .") in graph.output
+    assert ("<https://w3id.org/cyberlex/id/A-RES-99-150/op/2> clx:establishes "
+            "<https://w3id.org/cyberlex/id/body/a-res-99-150/expert-group> .") in graph.output
     described = run("query", "DESCRIBE <https://w3id.org/cyberlex/id/A-RES-99-150>", "--data", data)
     assert "International cooperation against online fraud" in described.output
     refused = run("query", "CONSTRUCT WHERE { ?s a clx:Body }", "--data", data, "--format", "csv")

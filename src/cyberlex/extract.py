@@ -437,7 +437,6 @@ class _Extractor:
                 for prop, name in relation.labels:
                     self._say(relation.obj, prop, name, relation.span, lang=self.lang_code)
                 self._say(subject, relation.predicate, relation.obj, relation.span)
-                self._mention(relation.obj, relation.span)
 
     def _references(self, span: Span) -> list[tuple[Span, Ref]]:
         """Every instrument the span names: symbols, resolution numbers, named instruments."""

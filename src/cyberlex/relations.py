@@ -184,6 +184,12 @@ def _antecedent(antecedents: dict[str, set[Ref]], key: str) -> Ref | None:
     return None
 
 
+def _trimmed(text: str, span: Span) -> Span:
+    """A span without the punctuation and footnote marker it ends on ("… against Cybercrime,1")."""
+    tail = re.search(r"(?:,\d{1,3}|(?<=[^\W\d])\d{1,3})?[\s,.;:]*$", text[span.start:span.end])
+    return Span(span.start, span.start + tail.start()) if tail and tail.start() > 0 else span
+
+
 class _Finder:
     def __init__(self, text: str, grammar: Grammar, paragraph: Paragraph, document: Ref,
                  antecedents: dict[str, set[Ref]], annexes: list[Ref]) -> None:
@@ -311,7 +317,7 @@ class _Finder:
                       span: Span | None) -> list[Relation]:
         if span is None or span.end <= span.start:
             return []
-        evidence = Span(min(match.start(), span.start), max(match.end(), span.end))
+        evidence = _trimmed(self.text, Span(min(match.start(), span.start), max(match.end(), span.end)))
         if trigger.relation == "establish":
             # "the Panel … established pursuant to resolution 2140 (2014)": the whole phrase is a name too
             called = None
