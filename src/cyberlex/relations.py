@@ -272,7 +272,15 @@ class _Finder:
         window = window[window.rfind(";") + 1:]
         boundary = max(window.rfind(","), window.rfind(":")) + 1
         determiners = list(self.grammar.pattern("determiners").finditer(window))
-        found = [Span(window_start + d.start(), match.start()) for d in reversed(determiners) if d.start() >= boundary]
+        inside = [d for d in determiners if d.start() >= boundary]
+        found: list[Span] = []
+        for d in reversed(inside):
+            # an earlier phrase only where the later one is its complement ("the efforts of the Panel …"),
+            # not where it is another ("the Mission … and the sanctions regime established by")
+            if found and not re.search(self.grammar.table["complement"] + r"\s*$",
+                                       window[d.start():found[-1].start - window_start], re.IGNORECASE):
+                break
+            found.append(Span(window_start + d.start(), match.start()))
         found = found or [Span(window_start + boundary, match.start())]
         if across_commas:
             found += [Span(window_start + d.start(), match.start()) for d in determiners if d.start() < boundary]
