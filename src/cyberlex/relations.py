@@ -17,6 +17,7 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from functools import cache
+from itertools import pairwise
 from typing import Any
 
 from cyberlex.models import Ref, Span
@@ -398,6 +399,38 @@ class _Finder:
         key = f"body/{slug(symbol).lower()}/{kind}"
         return Ref(key=key, cls="Body"), tuple(dict.fromkeys((p, n) for p, n in labels if n.strip()))
 
+    def _named_instruments(self, rest: str, first_named: bool = True) -> list[tuple[Ref, tuple[tuple[str, str], ...]]]:
+        """Instruments a phrase names one after the other, the gazetteer's or named as written."""
+        _, kinds = _heads(self.lang, "instrument_heads")
+        # instruments the text names but the gazetteer may not know, one or several joined by "and"
+        # ("the Political Declaration1 and the Madrid International Plan of Action"); an item that names
+        # none ("la aplicación del Plan … y la aprobación del Plan …") is passed over
+        found: list[tuple[Ref, tuple[tuple[str, str], ...]]] = []
+        while len(found) < 10:
+            named_here = self._name(rest.strip(), "instrument_heads", "instrument_name_end") if first_named else None
+            first_named = True
+            if named_here is not None:
+                name, head_text, rest = named_here
+                if len(name.split()) > 40 or (fold(name) in kinds and not name[:1].isupper()):  # "the report"
+                    break
+                if kinds[fold(head_text)] != "named":
+                    break  # reports and decisions are known by their symbols, not by a name
+                found.append(self._named_instrument(name, head_text))
+            else:
+                skip = self.grammar.pattern("next_item").search(rest)
+                if skip is None:
+                    break
+                rest = rest[skip.start():]
+            joined = self.grammar.pattern("coordination").match(rest)
+            if joined is None:
+                break
+            rest = rest[joined.end():].lstrip()
+            article = self.grammar.pattern("determiners").match(rest)
+            rest = rest[article.end():] if article else rest
+            lead_words = self.grammar.pattern("object_lead").match(rest)
+            rest = rest[lead_words.end():] if lead_words else rest
+        return found
+
     def _named_instrument(self, name: str, head: str) -> tuple[Ref, tuple[tuple[str, str], ...]]:
         """The instrument a name names: the gazetteer's, else one keyed by the name as written, with its
         multi-word kind as a short name ("Action Plan on women’s full, equal … participation" → "Action Plan")."""
@@ -431,8 +464,7 @@ class _Finder:
         cited = sorted((c for c in self.in_text if span.start <= c.span.start < span.end), key=lambda c: c.span.start)
         named = [c for c in cited if c.ref.key.startswith("instrument/")]
         # a symbol or named instrument right at the start of the phrase is the object itself
-        if cited and cited[0].span.start - span.start - lead <= 60 and not heads.search(
-                phrase, lead, cited[0].span.start - span.start):
+        if cited and cited[0].span.start - span.start - lead <= 3:
             first = cited[0]
             return [(first.ref, ())]
         head = heads.search(phrase, lead, min(len(phrase), lead + 120))
@@ -440,9 +472,17 @@ class _Finder:
             return []
         kind = kinds[fold(head.group())]
         # "Commission on Crime Prevention and Criminal Justice resolution 26/3": a body may name a decision
+        # Words before the head are its modifiers ("the consensus final report", "the CARICOM regional
+        # roadmap", "Commission on Crime Prevention and Criminal Justice resolution 26/3"), not a common noun
+        # whose complement it is in ("recent accessions to the 1954 Convention", "the inclusion of … in the …")
         before_head = phrase[lead:head.start()].split()
-        if len(before_head) > 5 and (kind != "decision" or len(before_head) > 12 or not all(
-                word[0].isupper() or len(word) <= 3 for word in before_head)):
+        governed = any(word.isalpha() and word.islower() and self.grammar.pattern("complement").fullmatch(following)
+                       for word, following in pairwise(before_head))
+        if governed and kind == "named":
+            # "la aplicación del Plan … y la aprobación del Plan …": the first is passed over, not the others
+            skip = self.grammar.pattern("next_item").search(phrase, lead)
+            return self._named_instruments(phrase[skip.start():], first_named=False) if skip else []
+        if len(before_head) > 12 or governed or (len(before_head) > 5 and kind != "decision"):
             return []
         markers = [m for m, where in self.par.footnote_markers.items() if span.start <= where.start <= span.end + 2]
         noted = [c for c in self.par.citations if c.in_footnote in markers]
@@ -466,31 +506,4 @@ class _Finder:
             return [(named[0].ref, ())]
         if noted and all(c.ref.cls != "Resolution" for c in noted):
             return [(noted[0].ref, ())]
-        # instruments the text names but the gazetteer may not know, one or several joined by "and"
-        # ("the Political Declaration1 and the Madrid International Plan of Action"); an item that names
-        # none ("la aplicación del Plan … y la aprobación del Plan …") is passed over
-        found: list[tuple[Ref, tuple[tuple[str, str], ...]]] = []
-        rest = phrase[lead:]
-        while len(found) < 10:
-            named_here = self._name(rest.strip(), "instrument_heads", "instrument_name_end")
-            if named_here is not None:
-                name, head_text, rest = named_here
-                if len(name.split()) > 40 or (fold(name) in kinds and not name[:1].isupper()):  # "the report"
-                    break
-                if kinds[fold(head_text)] != "named":
-                    break  # reports and decisions are known by their symbols, not by a name
-                found.append(self._named_instrument(name, head_text))
-            else:
-                skip = self.grammar.pattern("next_item").search(rest)
-                if skip is None:
-                    break
-                rest = rest[skip.start():]
-            joined = self.grammar.pattern("coordination").match(rest)
-            if joined is None:
-                break
-            rest = rest[joined.end():].lstrip()
-            article = self.grammar.pattern("determiners").match(rest)
-            rest = rest[article.end():] if article else rest
-            lead_words = self.grammar.pattern("object_lead").match(rest)
-            rest = rest[lead_words.end():] if lead_words else rest
-        return found
+        return self._named_instruments(phrase[lead:])
