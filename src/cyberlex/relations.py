@@ -344,7 +344,8 @@ class _Finder:
             if annexed:
                 return [Relation(subject, "endorses", self.annexes[0],
                                  Span(match.start(), match.end() + annexed.end()))]
-        return [Relation(subject, "endorses", obj, evidence, labels) for obj, labels in self._instruments(span)]
+        return [Relation(subject, "endorses", obj, evidence, labels)
+                for obj, labels in self._instruments(span, subject)]
 
     def _name(self, phrase: str, table: str, end_pattern: str = "name_end") -> tuple[str, str, str] | None:
         """The name a phrase starts with, its head noun and the rest of the phrase: the head is the last
@@ -399,7 +400,8 @@ class _Finder:
         key = f"body/{slug(symbol).lower()}/{kind}"
         return Ref(key=key, cls="Body"), tuple(dict.fromkeys((p, n) for p, n in labels if n.strip()))
 
-    def _named_instruments(self, rest: str, first_named: bool = True) -> list[tuple[Ref, tuple[tuple[str, str], ...]]]:
+    def _named_instruments(self, rest: str, subject: Ref,
+                           first_named: bool = True) -> list[tuple[Ref, tuple[tuple[str, str], ...]]]:
         """Instruments a phrase names one after the other, the gazetteer's or named as written."""
         _, kinds = _heads(self.lang, "instrument_heads")
         # instruments the text names but the gazetteer may not know, one or several joined by "and"
@@ -415,7 +417,7 @@ class _Finder:
                     break
                 if kinds[fold(head_text)] != "named":
                     break  # reports and decisions are known by their symbols, not by a name
-                found.append(self._named_instrument(name, head_text))
+                found.append(self._named_instrument(name, head_text, subject))
             else:
                 skip = self.grammar.pattern("next_item").search(rest)
                 if skip is None:
@@ -431,13 +433,17 @@ class _Finder:
             rest = rest[lead_words.end():] if lead_words else rest
         return found
 
-    def _named_instrument(self, name: str, head: str) -> tuple[Ref, tuple[tuple[str, str], ...]]:
+    def _named_instrument(self, name: str, head: str, subject: Ref) -> tuple[Ref, tuple[tuple[str, str], ...]]:
         """The instrument a name names: the gazetteer's, else one keyed by the name as written, with its
         multi-word kind as a short name ("Action Plan on women’s full, equal … participation" → "Action Plan")."""
         known = lookup_name(name)
         if known is not None and known.kind == "instrument":
             return ref_for_entry(known), ()
-        ref = Ref(key=f"instrument/{slug(name).lower()[:90]}", cls="Instrument", label=name, lang=self.lang)
+        _, kinds = _heads(self.lang, "instrument_heads")
+        # a name that is a bare kind ("the Agreement", "the Political Declaration") is told apart by the
+        # instrument that endorses it, as a body is by the instrument that establishes it
+        owner = f"{slug(subject.identifier or subject.key).lower()}/" if fold(name) in kinds else ""
+        ref = Ref(key=f"instrument/{owner}{slug(name).lower()[:90]}", cls="Instrument", label=name, lang=self.lang)
         if len(head.split()) > 1 and name.lower().startswith(head.lower()) and name != head:
             return ref, (("altLabel", " ".join(head.split())),)
         return ref, ()
@@ -456,7 +462,7 @@ class _Finder:
             return None
         return entry
 
-    def _instruments(self, span: Span) -> list[tuple[Ref, tuple[tuple[str, str], ...]]]:
+    def _instruments(self, span: Span, subject: Ref) -> list[tuple[Ref, tuple[tuple[str, str], ...]]]:
         phrase = self.text[span.start:span.end]
         heads, kinds = _heads(self.lang, "instrument_heads")
         article = self.grammar.pattern("determiners").match(phrase.lstrip())
@@ -471,17 +477,34 @@ class _Finder:
         if head is None:
             return []
         kind = kinds[fold(head.group())]
-        # "Commission on Crime Prevention and Criminal Justice resolution 26/3": a body may name a decision
+        modifier = self.grammar.table.get("modifier_participle")
+        if kind == "decision" and modifier:
+            # "des mit Resolution 2554 (2020) erbetenen Berichts": the resolution is in a participle before
+            # the noun that heads the phrase
+            after = [c for c in cited if c.span.start - span.start >= head.end()]
+            participle = re.match(modifier, phrase[after[0].span.end - span.start:], re.IGNORECASE) if after else None
+            later = heads.search(phrase, after[0].span.end - span.start + participle.end()) if participle else None
+            if later is not None:
+                head, kind = later, kinds[fold(later.group())]
         # Words before the head are its modifiers ("the consensus final report", "the CARICOM regional
         # roadmap", "Commission on Crime Prevention and Criminal Justice resolution 26/3"), not a common noun
         # whose complement it is in ("recent accessions to the 1954 Convention", "the inclusion of … in the …")
         before_head = phrase[lead:head.start()].split()
-        governed = any(word.isalpha() and word.islower() and self.grammar.pattern("complement").fullmatch(following)
+        # (German capitalises every noun: "der Arbeit der … Sachverständigengruppe")
+        nouns_capitalised = self.grammar.table.get("capitalised_nouns", False)
+        governed = any(word.isalpha() and (word.islower() or nouns_capitalised)
+                       and self.grammar.pattern("complement").fullmatch(following)
                        for word, following in pairwise(before_head))
         if governed and kind == "named":
             # "la aplicación del Plan … y la aprobación del Plan …": the first is passed over, not the others
             skip = self.grammar.pattern("next_item").search(phrase, lead)
-            return self._named_instruments(phrase[skip.start():], first_named=False) if skip else []
+            if skip is None:
+                return []
+            following = phrase[skip.end():]
+            article = self.grammar.pattern("determiners").match(following)
+            if not self.grammar.pattern("object_lead").match(following[article.end() if article else 0:]):
+                return []  # the next item is in the same complement ("… de seguir aplicando la X y el Y")
+            return self._named_instruments(phrase[skip.start():], subject, first_named=False)
         if len(before_head) > 12 or governed or (len(before_head) > 5 and kind != "decision"):
             return []
         markers = [m for m, where in self.par.footnote_markers.items() if span.start <= where.start <= span.end + 2]
@@ -506,4 +529,4 @@ class _Finder:
             return [(named[0].ref, ())]
         if noted and all(c.ref.cls != "Resolution" for c in noted):
             return [(noted[0].ref, ())]
-        return self._named_instruments(phrase[lead:])
+        return self._named_instruments(phrase[lead:], subject)
