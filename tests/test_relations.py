@@ -227,3 +227,16 @@ def test_danish_grammar_on_a_paragraph() -> None:
     assert [(r.subject.key, r.predicate, r.obj.key) for r in found] == [
         ("A-RES-90-20", "establishes", "body/a-res-90-20/working-group")]
     assert ("altLabel", "arbejdsgruppe om beskyttelse af undersøiske kabler") in found[0].labels
+
+
+def test_the_conventions_conference_is_the_gazetteers_when_the_annex_is_the_known_convention(
+        run_pipeline: Pipeline) -> None:
+    # the drafting of resolution 79/243 and of article 57 of the Convention annexed to it (written anew here)
+    text = resolution("A/RES/79/243", "General Assembly", [], [
+        "Adopts the United Nations Convention against Cybercrime annexed to the present resolution;"],
+        annex="United Nations Convention against Cybercrime\n\nArticle 57\n\n1. A Conference of the States "
+              "Parties to the Convention is hereby established to improve the capacity of and cooperation "
+              "between States Parties.")
+    extraction = run_pipeline(text)[2]
+    assert facts(extraction, "endorses") == {("A-RES-79-243", "instrument/uncc")}
+    assert facts(extraction, "establishes") == {("instrument/uncc", "body/cosp-uncc")}

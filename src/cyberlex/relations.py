@@ -449,7 +449,7 @@ class _Finder:
         return ref, ()
 
     def _known_body(self, subject: Ref, name: str, kind: str) -> Any:
-        by_instrument = _established_by().get(subject.identifier or "", [])
+        by_instrument = _established_by().get(subject.identifier or subject.key.removeprefix("instrument/"), [])
         if len(by_instrument) == 1:
             return gazetteer()[by_instrument[0]]
         _, kinds = _heads(self.lang, "body_kinds")
