@@ -240,3 +240,19 @@ def test_the_conventions_conference_is_the_gazetteers_when_the_annex_is_the_know
     extraction = run_pipeline(text)[2]
     assert facts(extraction, "endorses") == {("A-RES-79-243", "instrument/uncc")}
     assert facts(extraction, "establishes") == {("instrument/uncc", "body/cosp-uncc")}
+
+
+@pytest.mark.parametrize(("symbol", "operative", "predicate", "expected"), [
+    ("A/RES/75/240", "Decides to convene, starting in 2021, a new open-ended working group on security of and in "
+     "the use of information and communications technologies 2021–2025, to act on a consensus basis;",
+     "establishes", ("A-RES-75-240", "body/oewg-2021-2025")),
+    ("A/RES/74/247", "Decides to establish an open-ended ad hoc intergovernmental committee of experts, "
+     "representative of all regions, to elaborate a comprehensive international convention;",
+     "establishes", ("A-RES-74-247", "body/adhoc-committee-cybercrime")),
+    ("A/RES/79/237", "Decides to endorse the report of the open-ended working group contained in document "
+     "A/79/214;", "endorses", ("A-RES-79-237", "A-79-214")),
+])
+def test_the_drafting_of_the_cyber_resolutions(run_pipeline: Pipeline, symbol: str, operative: str,
+                                               predicate: str, expected: tuple[str, str]) -> None:
+    text = resolution(symbol, "General Assembly", ["Recalling its resolution 73/27,"], [operative])
+    assert facts(run_pipeline(text)[2], predicate) == {expected}
