@@ -138,6 +138,36 @@ def test_symbol_of_undocs_links() -> None:
     assert symbol_of("https://www.un.org/en/") is None
 
 
+@pytest.mark.parametrize(("href", "symbol"), [
+    ("https://undocs.org/sp/A/RES/70/1", "A/RES/70/1"),  # the Spanish version
+    ("https://undocs.org/ot/S/RES/2341(2017)", "S/RES/2341 (2017)"),  # "other": the German version
+    ("https://undocs.org/fr/A/RES/ES-10/15", "A/RES/ES-10/15"),
+    ("https://docs.un.org/en/A/79/214", "A/79/214"),  # the address of the 2025 files
+    ("https://undocs.org//sp/A/RES/2200 (XXI)", "A/RES/2200 (XXI)"),
+    ("https://undocs.org/en/A/RES/57/283B", "A/RES/57/283"),  # part B of the resolution: the resolution
+    ("https://undocs.org/en/A/RES/59/126a-b", "A/RES/59/126"),
+    ("https://undocs.org/en/A/59/19/Rev.1(SUPP)", "A/59/19/Rev.1"),  # the supplement carrying the document
+    ("https://undocs.org/en/A/56/12/Add.1(supp)", "A/56/12/Add.1"),
+    ("https://undocs.org/en/A/hrc/RES/48/11", "A/HRC/RES/48/11"),  # series letters typed in lower case
+    ("https://undocs.org/en/S/Agenda/8979", "S/Agenda/8979"),
+    ("https://undocs.org/en/A/76/6(Sect.26)", "A/76/6 (Sect. 26)"),
+    ("https://undocs.org/en/NPT/CONF.2000/28(PartsIandII)", "NPT/CONF.2000/28 (PartsIandII)"),
+    ("https://www.un.org/Depts/german/menschenrechte/aemr.pdf", None),
+])
+def test_links_in_every_language_folder_name_one_document(href: str, symbol: str | None) -> None:
+    assert symbol_of(href) == symbol
+
+
+def test_a_german_link_cites_the_document_not_a_german_copy(tmp_path: Path) -> None:
+    german = AKN.replace("https://undocs.org/en/A/RES/65/230", "https://undocs.org/ot/A/RES/65/230").replace(
+        "https://undocs.org/en/A/70/174", "https://docs.un.org/sp/A/70/174(supp)")
+    _, _, extraction = run(write(tmp_path, german))
+    cites = {(s.subject.key, s.obj.key) for s in extraction.statements if s.predicate == "cites"}
+    assert ("A-RES-99-7/pre/1", "A-RES-65-230") in cites
+    assert ("A-RES-99-7/pre/2", "A-70-174") in cites
+    assert not any(obj.startswith(("ot-", "sp-")) for _, obj in cites)
+
+
 # -- structure from the markup ------------------------------------------------------------------
 
 def test_segments_come_from_the_markup(tmp_path: Path) -> None:
