@@ -344,6 +344,26 @@ def test_a_single_unnumbered_german_operative_paragraph(segment_text: Segmenter)
         ("preambular", 1, "mit Bedauern"), ("preambular", 2, "in Anbetracht"), ("operative", 1, "beschließt")]
 
 
+def test_french_openings_are_kept_whole(segment_text: Segmenter) -> None:
+    text = "\n\n".join([
+        "L’Assemblée générale,",
+        "Se déclarant vivement préoccupée par les conséquences de la crise pour les pays en développement,",
+        "Notant avec une vive préoccupation que les objectifs convenus ne sont pas encore atteints,",
+        "Prenant acte du rapport du Secrétaire général sur l’application de la résolution 75/1,",
+        "1. Prie instamment les États Membres d’appliquer la présente résolution ;",
+        "2. Se déclare profondément préoccupée par la situation humanitaire ;",
+        "3. Rend hommage au Secrétaire général pour son action.",
+    ]) + "\n"
+    assert summary(segment_text(text, "doc.fr.txt")) == [
+        ("preambular", 1, "Se déclarant vivement préoccupée"),
+        ("preambular", 2, "Notant avec une vive préoccupation"),
+        ("preambular", 3, "Prenant acte"),
+        ("operative", 1, "Prie instamment"),
+        ("operative", 2, "Se déclare profondément préoccupée"),
+        ("operative", 3, "Rend hommage"),
+    ]
+
+
 # -- documents without an enacting formula ------------------------------------------------------------
 
 def test_text_without_enacting_formula_has_no_paragraphs(segment_text: Segmenter) -> None:

@@ -309,7 +309,7 @@ def opening_phrase(text: str, lang: Language, kind: str) -> str | None:
     table = lang.get("preambular_phrases" if kind == "preambular" else "operative_phrases", [])
     found = [p for p in table if words.startswith(p) and not words[len(p):len(p) + 1].isalpha()]
     if kind == "preambular":
-        found += [m.group() for m in (p.match(words) for p in lang.patterns("opening_patterns")) if m]
+        found += [" ".join(m.group().split()) for m in (p.match(words) for p in lang.patterns("opening_patterns")) if m]
     phrase = max(found, key=len, default=None)
     if phrase is None and kind == "preambular" and (head := _phrase_head(words, lang)):
         return prefix + head  # "erneut seine Bereitschaft bekundend": "erneut bekundend"
