@@ -12,7 +12,8 @@ reader records what the markup says outright and text extraction would have to g
   ``paragraph`` per operative paragraph (its printed number in ``num``, sub-paragraphs nested),
   ``conclusions`` (meeting line and date), ``attachments`` (annexes, each a ``doc name="annex"``);
 - ``authorialNote`` footnotes, with their markers;
-- ``a href`` links to other documents (``https://undocs.org/<symbol>``), which become citations;
+- ``a href`` links to other documents (``https://undocs.org/<symbol>``, ``https://docs.un.org/<symbol>``,
+  in any language folder: ``en/``, ``sp/``, ``ot/``…; mappings/symbols.toml ``[links]``), which become citations;
 - the FRBR identification (work, expression and manifestation IRIs, adoption date, author), the
   ``classification`` keywords with their UNBIS, EuroVoc and SDG IRIs, and the recorded vote.
 
