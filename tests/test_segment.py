@@ -364,6 +364,28 @@ def test_french_openings_are_kept_whole(segment_text: Segmenter) -> None:
     ]
 
 
+def test_pdf_wrapped_heading_before_the_operative_part(segment_text: Segmenter) -> None:
+    """A heading right before operative paragraph 1 belongs to no paragraph, in wrapped text too."""
+    text = pdf_layout(
+        " The Security Council ,",
+        " Recalling its previous resolutions on the situation in the",
+        "region,",
+        " Acting under Chapter VII of the Charter of the United Nations,",
+        "Measures",
+        " 1. Decides to renew the measures imposed by resolution",
+        "9998 (2043);",
+        " 2. Decides to remain seized of the matter.",
+    )
+    segments = segment_text(text)
+    assert summary(segments) == [
+        ("preambular", 1, "Recalling"),
+        ("preambular", 2, "Acting"),
+        ("operative", 1, "Decides"),
+        ("operative", 2, "Decides"),
+    ]
+    assert "Measures" not in paragraph_text(segments, 1)
+
+
 # -- documents without an enacting formula ------------------------------------------------------------
 
 def test_text_without_enacting_formula_has_no_paragraphs(segment_text: Segmenter) -> None:
