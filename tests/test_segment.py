@@ -330,7 +330,7 @@ def test_german_openings(segment_text: Segmenter) -> None:
         ("operative", 1, "beschließt"),
         ("operative", 2, "stellt fest"),
         ("operative", 4, "ersucht"),  # numbered as printed: 3 is missing
-        ("operative", 5, "bekundet"),  # the paragraph opens with its item a)
+        ("operative", 5, "bekundet seine Besorgnis"),  # the paragraph opens with its item a)
         ("operative", 6, "beschließt"),
     ]
     assert paragraph_text(segments, 9) == "tätig werdend nach Kapitel VII der Charta der Vereinten Nationen,"
