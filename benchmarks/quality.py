@@ -2,26 +2,18 @@
 
     python benchmarks/quality.py [--json FILE]
 
-Builds the seeds and the UN texts of each language (English, French, Spanish, German) and scores them
-against their gold, printing a Markdown table. The UN gold is made from the Akoma Ntoso markup by
-../shared/eval/akn2gold.py, and two things in it are artefacts of that conversion, not of the documents;
-they are corrected on a copy of the gold (the shared corpus is never changed):
-
-- citations of the Spanish and German versions keep the language folder of their undocs.org link
-  ("sp/A/RES/60/1", "ot/A/RES/60/7"), which akn2gold strips only for the six UN languages;
-- a section heading inside the operative part ("I", "Measures", "Benennungskriterien") is marked up as a
-  paragraph, so the gold counts it and its later ordinals run ahead of the printed numbers. cyberlex
-  numbers clauses as printed ("28. Reaffirms" is operative paragraph 28, which is what a reservation on
-  "operative paragraph 28" means), so clauses are also scored on the files whose gold numbers their
-  paragraphs as the document prints them ("printed" below).
-tests/test_corpus.py asserts the thresholds on these figures.
+Builds the seeds and the UN texts of each language (English, French, Spanish, German) and the Akoma Ntoso
+XML files of the UN corpus, and scores them against their gold as it is, on every file, printing a Markdown
+table. The UN gold is made from the Akoma Ntoso markup by ../shared/eval/akn2gold.py; the files are linked
+into a folder per language, never copied or changed. The gold of an XML file names its text rendering
+("file": "….txt"), so the XML files are scored against a copy that names the .xml file instead, with
+nothing else changed. tests/test_corpus.py and tests/test_read_akn.py assert the thresholds on these figures.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import re
 import subprocess
 import sys
 import tempfile
@@ -33,7 +25,6 @@ from cyberlex.build import build
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 LANGUAGES = ("en", "fr", "es", "de")
-LANGUAGE_FOLDER = re.compile(r"^[a-z]{2}/(?=[A-Z])")
 
 
 def evaluate(graph: Path, gold: Path, out: Path, shared: Path = SHARED) -> dict[str, Any]:
@@ -52,54 +43,39 @@ def f1_by_category(scores: dict[str, Any]) -> dict[str, float]:
     return {row["category"]: row["f1"] for row in scores["rows"]}
 
 
-def printed_operative_count(text: str) -> int:
-    """How many operative paragraphs the document numbers 1, 2, 3… (a run of "N. " at line starts)."""
-    count = 0
-    for match in re.finditer(r"^\s*(\d{1,3})\.\s", text, re.MULTILINE):
-        if int(match.group(1)) == count + 1:
-            count += 1
-    return count
-
-
-def corrected_gold(gold_file: Path) -> dict[str, Any]:
-    """A gold file with the undocs.org language folder taken off its citations."""
-    gold = json.loads(gold_file.read_text(encoding="utf-8"))
-    for record in gold["records"]:
-        for key in ("cites", "optional_cites"):
-            record[key] = [LANGUAGE_FOLDER.sub("", cited) for cited in record.get(key, [])]
-    return gold
-
-
-def score_language(language: str, root: Path, shared: Path = SHARED) -> tuple[dict[str, Any], dict[str, Any], int]:
-    """Build the UN texts of one language and score them: on every file, on the files whose gold numbers
-    paragraphs as printed; and how many files those are."""
+def score_language(language: str, root: Path, shared: Path = SHARED) -> dict[str, Any]:
+    """Build the UN texts of one language and score them on every file."""
     corpus = shared / "corpus" / "un"
     texts = sorted((corpus / "text").glob(f"*.{language}.txt"))
-    inputs = root / "text"
-    inputs.mkdir(parents=True)
+    inputs, gold = root / "text", root / "gold"
+    for folder in (inputs, gold):
+        folder.mkdir(parents=True)
     for text in texts:  # linked, not copied: the corpus stays where it is
         (inputs / text.name).symlink_to(text)
+        (gold / f"{text.stem}.json").symlink_to(corpus / "gold" / f"{text.stem}.json")
+    (gold / "entities.json").symlink_to(corpus / "gold" / "entities.json")
     result = build([inputs], root / "out", run_validation=False)
     if result.failures:
         raise RuntimeError(f"{language}: {result.failures}")
-    entities = json.loads((corpus / "gold" / "entities.json").read_text(encoding="utf-8"))
-    entities = {**entities, **{LANGUAGE_FOLDER.sub("", k): v for k, v in entities.items()}}
-    scores, printed_files = [], 0
-    for name in ("all", "printed"):
-        gold = root / f"gold-{name}"
-        gold.mkdir()
-        (gold / "entities.json").write_text(json.dumps(entities), encoding="utf-8")
-        for text in texts:
-            record = corrected_gold(corpus / "gold" / f"{text.name.removesuffix('.txt')}.json")
-            as_printed = printed_operative_count(text.read_text(encoding="utf-8")) == len(
-                record["records"][0]["operative"])
-            if name == "all" or as_printed:
-                printed_files += name == "printed"
-                (gold / f"{text.stem}.json").write_text(json.dumps(record), encoding="utf-8")
-        scored = root / f"scores-{name}"
-        scored.mkdir()
-        scores.append(evaluate(root / "out" / "graph.ttl", gold, scored, shared))
-    return scores[0], scores[1], printed_files
+    return evaluate(root / "out" / "graph.ttl", gold, root, shared)
+
+
+def score_xml(root: Path, shared: Path = SHARED) -> dict[str, Any]:
+    """Build the Akoma Ntoso XML files of the UN corpus and score them on every file."""
+    corpus = shared / "corpus" / "un"
+    inputs, gold_dir = root / "xml", root / "gold"
+    for folder in (inputs, gold_dir):
+        folder.mkdir(parents=True)
+    for xml in sorted((corpus / "xml").glob("*.xml")):
+        (inputs / xml.name).symlink_to(xml)
+        gold = json.loads((corpus / "gold" / f"{xml.stem}.json").read_text(encoding="utf-8"))
+        (gold_dir / f"{xml.stem}.json").write_text(json.dumps({**gold, "file": xml.name}, ensure_ascii=False),
+                                                   encoding="utf-8")
+    (gold_dir / "entities.json").symlink_to(corpus / "gold" / "entities.json")
+    result = build([inputs], root / "out", run_validation=False)
+    if result.failures:
+        raise RuntimeError(f"xml: {result.failures}")
+    return evaluate(root / "out" / "graph.ttl", gold_dir, root, shared)
 
 
 def main() -> int:
@@ -116,16 +92,20 @@ def main() -> int:
         seed_scores = evaluate(seeds / "graph.ttl", SHARED / "eval" / "gold" / "seeds", seeds)
         figures["seeds"] = {**f1_by_category(seed_scores), "macro": round(seed_scores["macro_f1"], 3)}
         print("| seeds | " + " | ".join(f"{c} {f:.3f}" for c, f in figures["seeds"].items()) + " |")
-        print("\n| UN texts | files | records | metadata | cites | clauses (all) | clauses (printed: files) |")
-        print("| --- | --- | --- | --- | --- | --- | --- |")
-        for language in LANGUAGES:
-            every, printed, printed_files = score_language(language, Path(tmp) / language)
-            f1, f1_printed = f1_by_category(every), f1_by_category(printed)
-            figures[language] = {**f1, "clauses_printed": f1_printed["clauses"], "printed_files": printed_files,
-                                 "files": len(list((SHARED / "corpus" / "un" / "text").glob(f"*.{language}.txt")))}
-            row = figures[language]
-            print(f"| {language} | {row['files']} | {f1['records']:.3f} | {f1['metadata']:.3f} | {f1['cites']:.3f} "
-                  f"| {f1['clauses']:.3f} | {f1_printed['clauses']:.3f} ({printed_files}) |")
+        print("\n| UN corpus | files | records | metadata | clauses | cites |")
+        print("| --- | --- | --- | --- | --- | --- |")
+        corpus = SHARED / "corpus" / "un"
+        for language in (*LANGUAGES, "xml"):
+            if language == "xml":
+                scores, files = score_xml(Path(tmp) / language), len(list((corpus / "xml").glob("*.xml")))
+            else:
+                scores = score_language(language, Path(tmp) / language)
+                files = len(list((corpus / "text").glob(f"*.{language}.txt")))
+            f1 = f1_by_category(scores)
+            figures[language] = {**f1, "files": files}
+            name = "Akoma Ntoso XML" if language == "xml" else f"texts, {language}"
+            print(f"| {name} | {files} | {f1['records']:.3f} | {f1['metadata']:.3f} | {f1['clauses']:.3f} "
+                  f"| {f1['cites']:.3f} |")
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2), encoding="utf-8")
     return 0

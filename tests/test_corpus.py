@@ -19,7 +19,7 @@ pytestmark = pytest.mark.corpus
 
 SEEDS_MACRO_F1 = 0.95
 SEEDS_CATEGORY_F1 = 0.85
-UN_THRESHOLDS = {"records": 0.97, "metadata": 0.97, "clauses": 0.97, "cites": 0.93}
+UN_THRESHOLDS = {"records": 0.97, "metadata": 0.97, "clauses": 0.97, "cites": 0.95}
 
 
 def evaluate(shared: Path, repo: Path, graph: Path, gold: Path, out: Path) -> dict[str, Any]:
@@ -51,41 +51,23 @@ def test_seeds_every_category(seed_scores: dict[str, Any]) -> None:
     assert not low, "\n".join(f"{c}: {f}\n{misses(seed_scores, c)}" for c, f in low.items())
 
 
-# -- the English UN resolutions (General Assembly 76, Security Council 2021-2022) ----------------------------
+# -- the UN resolutions (General Assembly 76, Security Council 2021-2022) in English, French, Spanish, German ----
 
-# The UN gold's conversion artefacts (language folders in citations, headings counted as paragraphs) are
-# corrected on a copy of it, as benchmarks/quality.py explains; clauses are scored on the files whose gold
-# numbers paragraphs as printed, with a floor on all files.
-# clauses F1 on all files of a language when the floors were set (0.873, 0.968, 0.988, 0.795), less a margin
-CLAUSE_FLOORS = {"en": 0.86, "fr": 0.95, "es": 0.97, "de": 0.77}
-
-
+# Scored on every file against the gold as it is (benchmarks/quality.py). Measured when the thresholds were
+# set: clauses 0.993 (en), 0.999 (fr), 0.999 (es), 0.980 (de); cites 0.976, 0.978, 0.982, 0.992.
 @pytest.fixture(scope="module", params=quality.LANGUAGES)
 def un_language(request: pytest.FixtureRequest, shared: Path,
-                tmp_path_factory: pytest.TempPathFactory) -> tuple[str, dict[str, Any], dict[str, Any]]:
-    """Scores of one language's files: on all of them, and on those whose gold numbers as printed."""
+                tmp_path_factory: pytest.TempPathFactory) -> tuple[str, dict[str, Any]]:
+    """Scores of one language's files."""
     language = request.param
-    every_file, printed, _ = quality.score_language(language, tmp_path_factory.mktemp(f"un-{language}"), shared)
-    return language, every_file, printed
+    return language, quality.score_language(language, tmp_path_factory.mktemp(f"un-{language}"), shared)
 
 
-@pytest.mark.parametrize("category", ["records", "metadata", "cites"])
-def test_un(un_language: tuple[str, dict[str, Any], dict[str, Any]], category: str) -> None:
-    language, every_file, _ = un_language
-    f1 = quality.f1_by_category(every_file)[category]
-    assert f1 >= UN_THRESHOLDS[category], f"{language} {category} F1 {f1}\n" + misses(every_file, category)
-
-
-def test_un_clauses_where_the_gold_numbers_as_printed(un_language: tuple[str, dict[str, Any], dict[str, Any]]) -> None:
-    language, _, printed = un_language
-    f1 = quality.f1_by_category(printed)["clauses"]
-    assert f1 >= UN_THRESHOLDS["clauses"], f"{language} clauses F1 {f1}\n" + misses(printed, "clauses")
-
-
-def test_un_clauses_all_files(un_language: tuple[str, dict[str, Any], dict[str, Any]]) -> None:
-    language, every_file, _ = un_language
-    f1 = quality.f1_by_category(every_file)["clauses"]
-    assert f1 >= CLAUSE_FLOORS[language], f"{language} clauses F1 {f1}\n" + misses(every_file, "clauses")
+@pytest.mark.parametrize("category", sorted(UN_THRESHOLDS))
+def test_un(un_language: tuple[str, dict[str, Any]], category: str) -> None:
+    language, scores = un_language
+    f1 = quality.f1_by_category(scores)[category]
+    assert f1 >= UN_THRESHOLDS[category], f"{language} {category} F1 {f1}\n" + misses(scores, category)
 
 
 def test_un_texts_validate(shared: Path, tmp_path: Path) -> None:

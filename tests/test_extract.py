@@ -101,6 +101,11 @@ def assert_spans_are_sound(source: SourceText, extraction: Extraction) -> None:
     ("Recalling Human Rights Council resolution 43/1 of 19 June 2020,", ["A/HRC/RES/43/1"]),
     ("Recalling Economic and Social Council resolution 2013/40 of 25 July 2013,", ["E/RES/2013/40"]),
     ("Recalling its resolution 51/45 M of 10 December 1996,", ["A/RES/51/45"]),
+    # the body named between the word and the numbers, in a series the General Assembly's form does not take
+    ("Recalling the resolutions of the Human Rights Council 27/13 of 25 September 2014 and 30/4 of 1 October 2015,",
+     ["A/HRC/RES/27/13", "A/HRC/RES/30/4"]),
+    # another body's resolution: the Assembly's regular sessions number "session/number" from the 31st on
+    ("Acting in line with United Nations Environment Assembly resolution 4/1 of 15 March 2019,", []),
     ("Taking note of the report of the Secretary-General (A/70/174),", ["A/70/174"]),
     ("Noting the report of the Commission on its twenty-second session (E/2013/30),", ["E/2013/30"]),
     ("Noting the draft study on cybercrime (UNODC/CCPCJ/EG.4/2011/3),", ["UNODC/CCPCJ/EG.4/2011/3"]),

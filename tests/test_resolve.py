@@ -98,9 +98,19 @@ def test_match_resolution_number_reads_at_the_position() -> None:
 
 
 def test_without_a_body_a_number_is_read_by_its_form() -> None:
-    found = match_resolution_number("22/8", 0, None)
+    found = match_resolution_number("42/8", 0, None)
     assert found is not None
-    assert found[1] == "A/RES/22/8"  # the General Assembly's form; the body must be named to read it otherwise
+    assert found[1] == "A/RES/42/8"  # the General Assembly's form; the body must be named to read it otherwise
+
+
+@pytest.mark.parametrize("written", ["22/8", "4/1", "14/221", "30/4"])
+def test_no_general_assembly_resolution_before_its_thirty_first_session_has_the_form_session_number(
+        written: str) -> None:
+    """Until 1975 the Assembly numbered "1514 (XV)": "resolution 4/1" is another body's (UNEA, the Council)."""
+    assert match_resolution_number(written, 0, None) is None
+    assert match_resolution_number(written, 0, "unga") is None
+    found = match_resolution_number(written, 0, "hrc")
+    assert found is not None and found[1] == f"A/HRC/RES/{written}"
 
 
 # -- find_symbols ----------------------------------------------------------------------------------

@@ -272,6 +272,120 @@ def test_pdf_wrapped_line_starting_with_united_nations(segment_text: Segmenter) 
     ]
 
 
+# -- German: lower-case openings, prepositional phrases, participles after their object --------------------
+
+# Laid out as the corpus texts are, one paragraph per line (no line-wrapping to tell paragraphs apart).
+GERMAN = "\n\n".join([
+    "Resolution 9999 (2044)",
+    "Der Sicherheitsrat,",
+    "unter nachdrücklichem Hinweis auf seine früheren Resolutionen und die Erklärungen seiner "
+    "Präsidentschaft zur Lage in der Region,",
+    "mit Anerkennung Kenntnis nehmend von dem Bericht des Generalsekretärs über die Durchführung "
+    "der Resolution 9998 (2043),",
+    "in Anerkennung der Arbeit der Sachverständigengruppe und der Unterstützung, die die "
+    "Mitgliedstaaten ihr gewährt haben,",
+    "den Parteien eindringlich nahelegend, die Gespräche fortzusetzen und die vereinbarten "
+    "Maßnahmen ohne Verzögerung umzusetzen,",
+    "die Angriffe vom 1. Mai 2044, die in der Region verübt wurden, auf das Schärfste verurteilend "
+    "und den Opfern sein Beileid bekundend,",
+    "alle Staaten daran erinnernd, dass sie verpflichtet sind, die Maßnahmen umzusetzen, die mit "
+    "dieser Resolution verhängt werden,",
+    "erneut seine Bereitschaft bekundend, die Maßnahmen im Lichte der Fortschritte vor Ort zu "
+    "überprüfen und gegebenenfalls anzupassen,",
+    "sich der Auswirkungen bewusst, die Naturkatastrophen und Klimaänderungen auf die Stabilität "
+    "der Region haben können,",
+    "in dieser Hinsicht betonend, wie wichtig unabhängige, auf Tatsachen gestützte Bewertungen der "
+    "Lage in der Region sind,",
+    "tätig werdend nach Kapitel VII der Charta der Vereinten Nationen,",
+    "*",
+    "Maßnahmen",
+    "1. beschließt, die mit Ziffer 1 der Resolution 9998 (2043) verhängten Maßnahmen bis zum 1. Mai "
+    "2045 zu verlängern;",
+    "2. stellt fest, dass die Lage in der Region nach wie vor eine Bedrohung des Weltfriedens und "
+    "der internationalen Sicherheit darstellt;",
+    "4. ersucht den Generalsekretär, dem Rat bis zum 1. Februar 2045 über die Durchführung dieser "
+    "Resolution Bericht zu erstatten;",
+    "5. a) bekundet seine Besorgnis über die anhaltende Gewalt gegen Zivilpersonen in der Region "
+    "und über die humanitäre Lage;",
+    "b) fordert die Parteien auf, die Waffenruhe einzuhalten und humanitären Zugang zu gewähren, wo "
+    "immer er benötigt wird;",
+    "6. beschließt, mit der Angelegenheit aktiv befasst zu bleiben.",
+]) + "\n"
+
+
+def test_german_openings(segment_text: Segmenter) -> None:
+    segments = segment_text(GERMAN, "doc.de.txt")
+    assert summary(segments) == [
+        ("preambular", 1, "unter nachdrücklichem Hinweis"),
+        ("preambular", 2, "mit Anerkennung Kenntnis nehmend"),
+        ("preambular", 3, "in Anerkennung"),
+        ("preambular", 4, "eindringlich nahelegend"),  # the participle after its object, with its adverb
+        ("preambular", 5, "auf das Schärfste verurteilend"),
+        ("preambular", 6, "daran erinnernd"),
+        ("preambular", 7, "erneut bekundend"),
+        ("preambular", 8, "bewusst"),
+        ("preambular", 9, "betonend"),  # "in dieser Hinsicht" is an aside, not the phrase
+        ("preambular", 10, "tätig werdend"),
+        # the "*" and the heading "Maßnahmen" are neither paragraphs nor the end of the text
+        ("operative", 1, "beschließt"),
+        ("operative", 2, "stellt fest"),
+        ("operative", 4, "ersucht"),  # numbered as printed: 3 is missing
+        ("operative", 5, "bekundet seine Besorgnis"),  # the paragraph opens with its item a)
+        ("operative", 6, "beschließt"),
+    ]
+    assert paragraph_text(segments, 9) == "tätig werdend nach Kapitel VII der Charta der Vereinten Nationen,"
+
+
+def test_a_single_unnumbered_german_operative_paragraph(segment_text: Segmenter) -> None:
+    text = ("Der Sicherheitsrat,\n\nmit Bedauern über den Tod eines Richters,\n\n"
+            "in Anbetracht dessen, dass die Wahl vom Rat festgesetzt wird,\n\n"
+            "beschließt, dass die Wahl am 5. November 2044 stattfindet.\n")
+    assert summary(segment_text(text, "doc.de.txt")) == [
+        ("preambular", 1, "mit Bedauern"), ("preambular", 2, "in Anbetracht"), ("operative", 1, "beschließt")]
+
+
+def test_french_openings_are_kept_whole(segment_text: Segmenter) -> None:
+    text = "\n\n".join([
+        "L’Assemblée générale,",
+        "Se déclarant vivement préoccupée par les conséquences de la crise pour les pays en développement,",
+        "Notant avec une vive préoccupation que les objectifs convenus ne sont pas encore atteints,",
+        "Prenant acte du rapport du Secrétaire général sur l’application de la résolution 75/1,",
+        "1. Prie instamment les États Membres d’appliquer la présente résolution ;",
+        "2. Se déclare profondément préoccupée par la situation humanitaire ;",
+        "3. Rend hommage au Secrétaire général pour son action.",
+    ]) + "\n"
+    assert summary(segment_text(text, "doc.fr.txt")) == [
+        ("preambular", 1, "Se déclarant vivement préoccupée"),
+        ("preambular", 2, "Notant avec une vive préoccupation"),
+        ("preambular", 3, "Prenant acte"),
+        ("operative", 1, "Prie instamment"),
+        ("operative", 2, "Se déclare profondément préoccupée"),
+        ("operative", 3, "Rend hommage"),
+    ]
+
+
+def test_pdf_wrapped_heading_before_the_operative_part(segment_text: Segmenter) -> None:
+    """A heading right before operative paragraph 1 belongs to no paragraph, in wrapped text too."""
+    text = pdf_layout(
+        " The Security Council ,",
+        " Recalling its previous resolutions on the situation in the",
+        "region,",
+        " Acting under Chapter VII of the Charter of the United Nations,",
+        "Measures",
+        " 1. Decides to renew the measures imposed by resolution",
+        "9998 (2043);",
+        " 2. Decides to remain seized of the matter.",
+    )
+    segments = segment_text(text)
+    assert summary(segments) == [
+        ("preambular", 1, "Recalling"),
+        ("preambular", 2, "Acting"),
+        ("operative", 1, "Decides"),
+        ("operative", 2, "Decides"),
+    ]
+    assert "Measures" not in paragraph_text(segments, 1)
+
+
 # -- documents without an enacting formula ------------------------------------------------------------
 
 def test_text_without_enacting_formula_has_no_paragraphs(segment_text: Segmenter) -> None:

@@ -335,11 +335,12 @@ class _Extractor:
             position = match.end()
             # "resolutions concerning Sudan, in particular 1591 (2005), …": the list may start a few words on
             gap = re.match(r"[^\d;.]{0,60}?(?=\d|ES-|S-)", flat[position:span.end])
-            if gap and gap.end() and match_resolution_number(flat, position + gap.end(), body):
+            if gap and gap.end():
                 # "resoluciones del Consejo de Derechos Humanos 23/13": the body named in the gap
                 named = [e for _, e in find_names(flat, position, position + gap.end()) if has_series(e.key)]
-                body = named[-1].key if named else body
-                position += gap.end()
+                if match_resolution_number(flat, position + gap.end(), named[-1].key if named else body):
+                    body = named[-1].key if named else body
+                    position += gap.end()
             items: list[int] = []
             while position < span.end:
                 number = match_resolution_number(flat, position, body)

@@ -12,7 +12,8 @@ reader records what the markup says outright and text extraction would have to g
   ``paragraph`` per operative paragraph (its printed number in ``num``, sub-paragraphs nested),
   ``conclusions`` (meeting line and date), ``attachments`` (annexes, each a ``doc name="annex"``);
 - ``authorialNote`` footnotes, with their markers;
-- ``a href`` links to other documents (``https://undocs.org/<symbol>``), which become citations;
+- ``a href`` links to other documents (``https://undocs.org/<symbol>``, ``https://docs.un.org/<symbol>``,
+  in any language folder: ``en/``, ``sp/``, ``ot/``…; mappings/symbols.toml ``[links]``), which become citations;
 - the FRBR identification (work, expression and manifestation IRIs, adoption date, author), the
   ``classification`` keywords with their UNBIS, EuroVoc and SDG IRIs, and the recorded vote.
 
@@ -24,13 +25,13 @@ entity-expansion ("billion laughs") and external-entity attacks are made.
 from __future__ import annotations
 
 import re
-import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from lxml import etree
 
 from cyberlex.models import Footnote, Given, GivenValue, Keyword, Link, Paragraph, Span, Vote
+from cyberlex.resolve import symbol_of_link
 
 AKN_NS = "http://docs.oasis-open.org/legaldocml/ns/akn/3.0"
 A = "{" + AKN_NS + "}"
@@ -41,7 +42,6 @@ LANGUAGES = {"eng": "en", "fra": "fr", "spa": "es", "deu": "de", "ger": "de", "r
 BLOCKS = {"p", "num", "heading", "subheading", "docTitle", "crossHeading"}
 NUMBERED = {"paragraph", "subparagraph", "point", "item", "article", "section"}
 PARTS = ("coverPage", "preface", "preamble", "mainBody", "conclusions")
-UNDOCS = re.compile(r"https?://(?:www\.)?undocs\.org/(?:(?:en|fr|es|ru|ar|zh|de)/)?(?P<symbol>.+)$", re.I)
 # Private-use characters mark where a link opens and closes while whitespace is collapsed.
 OPEN, CLOSE, EOL = "\ue000", "\ue001", "\x00"
 DOCTYPE = re.compile(rb"<!DOCTYPE|<!ENTITY", re.I)
@@ -276,14 +276,9 @@ class AknDocument:
 
 
 def symbol_of(href: str) -> str | None:
-    """The document symbol a link to undocs.org points to: 'https://undocs.org/en/S/RES/242(1967)' ->
-    'S/RES/242 (1967)'."""
-    match = UNDOCS.match(href.strip())
-    if not match:
-        return None
-    symbol = urllib.parse.unquote(match.group("symbol")).strip().strip("/")
-    symbol = re.sub(r"\s*\(\s*", " (", symbol)
-    return symbol or None
+    """The document symbol a link to undocs.org or docs.un.org points to, in any language folder:
+    'https://undocs.org/en/S/RES/242(1967)' -> 'S/RES/242 (1967)' (mappings/symbols.toml [links])."""
+    return symbol_of_link(href)
 
 
 def read_akn(data: bytes) -> AknDocument:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+import urllib.parse
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
@@ -42,8 +43,8 @@ def normalise_symbol(raw: str) -> str:
     symbol = " ".join(raw.split()).rstrip(".,;:")
     symbol = re.sub(r"\s*\(\s*", " (", symbol)
     symbol = re.sub(r"\s+\)", ")", symbol)
-    return re.sub(r"\(\s*(Sect|Vol|Part)\.?\s*", lambda m: f"({m.group(1)}. " if m.group(1) != "Part" else "(Part ",
-                  symbol)
+    return re.sub(r"\(\s*(Sect|Vol|Part)(?![a-z])\.?\s*",  # "(Sect.26)", but not "(PartsIandII)"
+                  lambda m: f"({m.group(1)}. " if m.group(1) != "Part" else "(Part ", symbol)
 
 
 def instrument_for_symbol(symbol: str) -> Ref:
@@ -115,6 +116,47 @@ def find_symbols(text: str, start: int = 0, end: int | None = None) -> Iterator[
         if not must.search(first):
             continue
         yield Span(match.start(), match.start() + len(first)), normalise_symbol(first)
+
+
+@dataclass(frozen=True)
+class LinkGrammar:
+    """How a link to a UN document names it (mappings/symbols.toml [links])."""
+
+    address: re.Pattern[str]
+    strip: tuple[re.Pattern[str], ...]
+    rewrite: tuple[tuple[re.Pattern[str], str], ...]
+
+
+@cache
+def link_grammar() -> LinkGrammar:
+    """The link grammar, compiled: a known host, then any of the known language folders, then the symbol."""
+    links = symbols()["links"]
+    hosts = "|".join(re.escape(h) for h in links["hosts"])
+    folders = "|".join(re.escape(f) for f in links["language_folders"])
+    address = re.compile(rf"https?://(?:{hosts})/+(?:(?:{folders})/+)?(?P<symbol>.+)$", re.I)
+    return LinkGrammar(address, tuple(re.compile(p) for p in links.get("strip", [])),
+                       tuple((re.compile(r["pattern"]), r["symbol"]) for r in links.get("rewrite", [])))
+
+
+def symbol_of_link(href: str) -> str | None:
+    """The symbol of the document a link points to, whatever the language folder:
+    'https://undocs.org/ot/S/RES/242(1967)' -> 'S/RES/242 (1967)', 'https://docs.un.org/en/A/RES/57/283B' ->
+    'A/RES/57/283'; None for a link to anything else."""
+    grammar = link_grammar()
+    match = grammar.address.match(href.strip())
+    if not match:
+        return None
+    symbol = urllib.parse.unquote(match.group("symbol")).strip().strip("/")
+    for pattern in grammar.strip:
+        symbol = pattern.sub("", symbol)
+    digit = re.search(r"\d", symbol)
+    series, rest = (symbol[: digit.start()], symbol[digit.start():]) if digit else (symbol, "")
+    symbol = re.sub(r"(?<![^/])[a-z]+(?=/)", lambda m: m.group().upper(), series) + rest
+    for pattern, form in grammar.rewrite:
+        if found := pattern.match(symbol):
+            symbol = form.format(**found.groupdict())
+    symbol = normalise_symbol(symbol)
+    return symbol or None
 
 
 def eu_document_symbol(match: re.Match[str]) -> str:

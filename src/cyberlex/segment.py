@@ -15,6 +15,8 @@ from cyberlex.knowledge import Language, languages
 from cyberlex.models import Footnote, Paragraph, Segments, SourceText, Span
 from cyberlex.resolve import is_known_body
 
+# How many printed numbers may be missing between two operative paragraphs ("44.", then "46.").
+SKIPPED_NUMBERS = 1
 # "1. Decides"; a lower-case l or capital I for 1 is a common misprint of the first number.
 OPERATIVE_START = re.compile(r"^\s*\**\s*(?P<number>\d{1,3}|l|I)\s*\.\s+(?=\S)")
 # A participle, alone or after an adverb: "Recalling", "Deeply concerned", "Firmly believing".
@@ -84,8 +86,11 @@ def segment(source: SourceText) -> Segments:
                         body_span)
 
     meeting_index = _first_match(lines, lang, "meeting_line", enacting_index + 1, end_of_body)
-    # notes after the paragraphs (a reservation, a lone "*" separator) close the resolution's text
-    notes_index = _first_match(lines, lang, "closing_notes", enacting_index + 1, end_of_body)
+    # notes after the paragraphs (a reservation, a lone "*" separator) close the resolution's text; before
+    # the first operative paragraph a lone "*" only separates the preamble from it
+    first_operative = next((i for i in range(enacting_index + 1, end_of_body) if _numbered_one(lines[i].text)),
+                           enacting_index + 1)
+    notes_index = _first_match(lines, lang, "closing_notes", first_operative, end_of_body)
     stop = min(i for i in (meeting_index, notes_index, end_of_body) if i is not None)
     paragraphs = _paragraphs(lines, enacting_index + 1, stop, footnote_lines, lang)
     _attach_footnotes(text, paragraphs, footnotes)
@@ -185,6 +190,28 @@ def _is_start(text: str, lang: Language) -> bool:
     return bool(OPERATIVE_START.match(text) or lang.match("participle", MARKUP.sub("", text)))
 
 
+def _numbered_one(text: str) -> bool:
+    """Whether the line opens operative paragraph 1."""
+    match = OPERATIVE_START.match(text)
+    return match is not None and match.group("number") in ("1", "l", "I")
+
+
+# A line that ends without punctuation, as a heading does ("Measures", "Mandate of UNMISS", "*").
+UNPUNCTUATED = re.compile(r"(?:[^\W\d_]|\))[\s*]*$|^[\s*]+$")
+
+
+def _is_heading(index: int, lines: list[_Line], stop: int, skip: set[int], previous: str, one_per_line: bool) -> bool:
+    """A heading or separator between the preamble and the operative part: a line without final
+    punctuation after a complete preambular paragraph, in a text laid out one paragraph per line or right
+    before operative paragraph 1. It is neither a paragraph nor part of the one before it."""
+    if not (previous and ENDS_PREAMBULAR.search(previous) and UNPUNCTUATED.search(lines[index].text)):
+        return False
+    if len(lines[index].text.split()) > 25:
+        return False
+    following = next((lines[i].text for i in range(index + 1, stop) if i not in skip and lines[i].text.strip()), "")
+    return one_per_line or _numbered_one(following)
+
+
 def _paragraphs(lines: list[_Line], first: int, stop: int, skip: set[int], lang: Language) -> list[Paragraph]:
     paragraphs: list[Paragraph] = []
     last_text = ""
@@ -203,8 +230,9 @@ def _paragraphs(lines: list[_Line], first: int, stop: int, skip: set[int], lang:
         operative = OPERATIVE_START.match(line.text)
         number = operative.group("number") if operative else ""
         ordinal = 1 if number in ("l", "I") else int(number) if number.isdigit() else 0
-        if operative and ordinal == operative_count + 1:
-            operative_count += 1
+        # paragraphs are numbered as printed, and a printed number may be skipped ("44.", "46.")
+        if operative and operative_count < ordinal <= operative_count + 1 + SKIPPED_NUMBERS:
+            operative_count = ordinal
             paragraphs.append(Paragraph("operative", operative_count, Span(line.start, line.end),
                                         opening_phrase(line.text[operative.end():], lang, "operative")))
         elif operative_count == 0 and _starts_unnumbered_operative(line.text, last_text, lang, index, stop, lines):
@@ -212,6 +240,9 @@ def _paragraphs(lines: list[_Line], first: int, stop: int, skip: set[int], lang:
             start = line.start + len(line.text) - len(line.text.lstrip())
             paragraphs.append(Paragraph("operative", operative_count, Span(start, line.end),
                                         opening_phrase(line.text.lstrip(), lang, "operative")))
+        elif operative_count == 0 and paragraphs and _is_heading(index, lines, stop, skip, last_text, one_per_line) \
+                and not _starts_preambular(line.text, last_text, lang, False):
+            continue
         elif operative_count == 0 and _starts_preambular(line.text, last_text, lang, one_per_line):
             preambular_count += 1
             start = line.start + len(line.text) - len(line.text.lstrip())
@@ -231,8 +262,7 @@ def _starts_unnumbered_operative(text: str, previous: str, lang: Language, index
     words = MARKUP.sub("", text)
     if (previous and not ENDS_PREAMBULAR.search(previous)) or ENDS_PREAMBULAR.search(text) or SUB_ITEM.match(text):
         return False
-    if not (lang.match("operative_verb", words)
-            or any(words.startswith(p + " ") for p in lang.get("operative_phrases", []))):
+    if not (lang.match("operative_verb", words) or _opens_with(words, lang.get("operative_phrases", []))):
         return False
     later = [line.text for line in lines[index + 1:stop] if line.text.strip()]
     return not any(OPERATIVE_START.match(t) for t in later)
@@ -251,26 +281,38 @@ def _starts_preambular(text: str, previous: str, lang: Language, one_per_line: b
         return False
     if not words[:1].isalpha():
         return False
-    if any(words.startswith(p + " ") or words == p or words.startswith(p + "*") or words.startswith(p + ",")
-           for p in lang.get("preambular_phrases", [])):
+    if _opens_with(words, lang.get("preambular_phrases", [])) or lang.match("opening_patterns", words):
         return True
     return bool(lang.match("participle", words)) or (one_per_line and bool(previous))
 
 
+def _opens_with(words: str, phrases: list[str]) -> bool:
+    """Whether the text opens with one of the phrases, as whole words ("Decides," but not "Decidesx")."""
+    return any(words.startswith(p) and not words[len(p):len(p) + 1].isalnum() for p in phrases)
+
+
 def opening_phrase(text: str, lang: Language, kind: str) -> str | None:
-    """The opening words of a paragraph as written: the italic span, else the longest known phrase."""
+    """The opening words of a paragraph as written: the italic span, else the longest known phrase or
+    opening pattern at its start, else (where the language puts the participle after its object: "den
+    Parteien nahelegend") the phrase head further on, else its first word."""
     italic = re.match(r"\s*\*(?P<phrase>[^*\n]{1,80})\*", text)
     if italic:
         return " ".join(italic.group("phrase").split())
     words = MARKUP.sub("", text)
+    if kind == "operative":  # "11. (a) Expresses …": the paragraph opens with its first item
+        words = SUB_ITEM.sub("", words, count=1)
     prefix = ""
     for candidate in sorted(lang.get("phrase_prefixes", []), key=len, reverse=True):
         if words.startswith(candidate + " "):
             prefix, words = candidate + " ", words[len(candidate) + 1:]
             break
     table = lang.get("preambular_phrases" if kind == "preambular" else "operative_phrases", [])
-    phrase = next((p for p in sorted(table, key=len, reverse=True)
-                   if words.startswith(p) and not words[len(p):len(p) + 1].isalpha()), None)
+    found = [p for p in table if words.startswith(p) and not words[len(p):len(p) + 1].isalpha()]
+    if kind == "preambular":
+        found += [" ".join(m.group().split()) for m in (p.match(words) for p in lang.patterns("opening_patterns")) if m]
+    phrase = max(found, key=len, default=None)
+    if phrase is None and kind == "preambular" and (head := _phrase_head(words, lang)):
+        return prefix + head  # "erneut seine Bereitschaft bekundend": "erneut bekundend"
     if phrase is None:
         first = re.match(r"[^\W\d_][\w'’-]*", words)
         if first is None:
@@ -282,6 +324,16 @@ def opening_phrase(text: str, lang: Language, kind: str) -> str | None:
             phrase += " " + modifier
             break
     return (prefix + phrase).strip()
+
+
+def _phrase_head(words: str, lang: Language) -> str | None:
+    """The phrase head of a paragraph that opens with its object ("den Parteien nahelegend", "die
+    Ermordung … auf das Schärfste verurteilend"): the first head in the opening words, with the modifiers
+    right before it, if the language has such heads (phrase_heads) and the paragraph has not yet ended."""
+    window = words[: lang.get("phrase_head_window", 0)]
+    window = re.split(r"[;:]|,\s+(?:dass|wie|ob)\b", window)[0]
+    head = lang.search("phrase_heads", window) if lang.get("phrase_heads") else None
+    return " ".join(head.group().split()) if head else None
 
 
 def marker_pattern(marker: str) -> re.Pattern[str]:
