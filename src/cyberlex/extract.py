@@ -341,6 +341,10 @@ class _Extractor:
                 if match_resolution_number(flat, position + gap.end(), named[-1].key if named else body):
                     body = named[-1].key if named else body
                     position += gap.end()
+            if body is None and match_resolution_number(flat, position, None) is None:
+                # "resolution 8/10 of 20 December 2019 of the Conference of the States Parties …": a number
+                # that no default series reads is read in the series of the body named after it
+                body = self._body_after(flat, position, span, date_of)
             items: list[int] = []
             while position < span.end:
                 number = match_resolution_number(flat, position, body)
@@ -394,6 +398,21 @@ class _Extractor:
             if number is not None:
                 found.append((Span(dated.start(), dated.end()), instrument_for_symbol(number[1])))
         return found
+
+    def _body_after(self, flat: str, position: int, span: Span, date_of: re.Pattern[str]) -> str | None:
+        """The body with a numbering of its own named right after a resolution number and its date."""
+        number = re.match(r"\d{1,2}/\d{1,3}", flat[position:span.end])
+        if number is None:
+            return None
+        end = position + number.end()
+        dated = date_of.match(flat, end, span.end)
+        after = self.lang.pattern("qualifier_after", 0).match(flat, dated.end() if dated else end, span.end)
+        if after is None:
+            return None
+        following = next(find_names(flat, after.end(), min(span.end, after.end() + 200)), None)
+        if following is not None and following[0].start == after.end() and has_series(following[1].key):
+            return following[1].key
+        return None
 
     def _qualifier(self, before: str, its: re.Pattern[str]) -> str | None:
         """Whose resolution: the body named just before the word, or the enacting body after 'its'."""
