@@ -131,6 +131,7 @@ def release(paths: tuple[Path, ...], out_dir: Path, base: str, previous: Path | 
     """Build PATHS and write a versioned release: dumps in four formats, ontology, shapes, DCAT and VoID
     description, release notes, ontology documentation and the linked-data pages."""
     from cyberlex.describe import LICENCES
+    from cyberlex.pages import UnsafePagePath
     from cyberlex.release import ReleaseError
     from cyberlex.release import release as run_release
 
@@ -142,9 +143,13 @@ def release(paths: tuple[Path, ...], out_dir: Path, base: str, previous: Path | 
                                  site_url=site_url, with_site=not no_site, progress=lambda _path: bar.update(1))
     except ReleaseError as exc:
         raise click.UsageError(str(exc)) from None
+    except UnsafePagePath as exc:  # nothing was written outside --out, and --out is left as it was
+        raise InputError(f"release refused: {exc}") from None
     built = result.build
     for failure in built.failures:
         click.echo(f"cyberlex: {failure.path}: {failure.reason}", err=True)
+    for warning in built.warnings:
+        click.echo(f"cyberlex: {warning.path}: warning: {warning.reason}", err=True)
     click.echo(f"release {result.version} in {result.out}")
     click.echo(f"documents: {built.documents} read, {len(built.failures)} failed")
     click.echo(f"triples: {built.counts.get('triples', 0)}")
