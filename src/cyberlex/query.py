@@ -20,9 +20,14 @@ import io
 import json
 import re
 import threading
+import urllib.error
+import urllib.parse
+import urllib.request
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from http.client import HTTPMessage
 from pathlib import Path
+from typing import IO
 
 from pyoxigraph import (
     BlankNode,
@@ -291,11 +296,54 @@ class Credentials:
         return {}
 
 
+def origin(url: str) -> tuple[str, str, int | None]:
+    """The origin of a URL (scheme, host, port with the scheme's default filled in), as browsers, curl
+    and requests compare them before sending credentials on."""
+    parts = urllib.parse.urlsplit(url)
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    return scheme, (parts.hostname or "").lower(), port or {"http": 80, "https": 443}.get(scheme)
+
+
+# Headers that carry credentials: never sent on to another origin.
+CREDENTIAL_HEADERS = ("Authorization", "Cookie")
+
+
+class SameOriginCredentialsRedirect(urllib.request.HTTPRedirectHandler):
+    """Follows redirects as urllib does, but drops the Authorization (basic, bearer) and Cookie headers
+    when the redirect leads to another origin (scheme, host or port differ), as curl and requests do.
+    Digest credentials are answered only for the endpoint's own URL (see endpoint_opener)."""
+
+    def redirect_request(self, req: urllib.request.Request, fp: IO[bytes], code: int, msg: str,
+                         headers: HTTPMessage, newurl: str) -> urllib.request.Request | None:
+        """The request urllib would make for the redirect, without credentials if it changes origin."""
+        new = super().redirect_request(req, fp, code, msg, headers, newurl)
+        if new is not None and origin(new.full_url) != origin(req.full_url):
+            for name in CREDENTIAL_HEADERS:
+                new.remove_header(name)
+        return new
+
+
+def endpoint_opener(endpoint: str, credentials: Credentials) -> urllib.request.OpenerDirector:
+    """The URL opener for an endpoint: redirects drop credentials across origins; digest credentials
+    are registered for the endpoint's URL only, so a server elsewhere never gets an answer to its
+    challenge."""
+    handlers: list[urllib.request.BaseHandler] = [SameOriginCredentialsRedirect()]
+    if credentials.digest and credentials.user is not None:
+        manager = urllib.request.HTTPPasswordMgrWithDefaultRealm()
+        manager.add_password(None, endpoint, credentials.user, credentials.password or "")
+        handlers.append(urllib.request.HTTPDigestAuthHandler(manager))
+    return urllib.request.build_opener(*handlers)
+
+
 def run_remote(endpoint: str, query: str, timeout: float | None = 60.0,
                credentials: Credentials | None = None) -> Result:
     """Run a query on a SPARQL 1.1 Protocol endpoint through SPARQLWrapper (POST, URL-encoded),
     asking for SPARQL JSON results (SELECT, ASK) or N-Triples (CONSTRUCT, DESCRIBE)."""
-    from SPARQLWrapper import DIGEST, JSON, POST, SPARQLWrapper
+    from SPARQLWrapper import JSON, POST, SPARQLWrapper
 
     prepared, _added = with_known_prefixes(query)
     try:
@@ -312,16 +360,13 @@ def run_remote(endpoint: str, query: str, timeout: float | None = 60.0,
     credentials = credentials or Credentials()
     for name, value in credentials.headers().items():
         sparql.addCustomHttpHeader(name, value)
-    if credentials.user is not None and credentials.digest:
-        sparql.setHTTPAuth(DIGEST)
-        sparql.setCredentials(credentials.user, credentials.password or "")
     form = form or _form_of(sparql.queryType)
     if form == "construct":
         sparql.addCustomHttpHeader("Accept", "application/n-triples, text/turtle;q=0.9")
     else:
         sparql.setReturnFormat(JSON)
         sparql.addCustomHttpHeader("Accept", "application/sparql-results+json")
-    body, content_type = _send(sparql, endpoint, timeout, local_error)
+    body, content_type = _send(sparql, endpoint_opener(endpoint, credentials), endpoint, timeout, local_error)
     return _parse_response(body, content_type, form, endpoint)
 
 
@@ -330,19 +375,35 @@ def _form_of(query_type: str | None) -> str:
     return {"ASK": "ask", "CONSTRUCT": "construct", "DESCRIBE": "construct"}.get(kind, "select")
 
 
-def _send(sparql: object, endpoint: str, timeout: float | None,
+def _open(sparql: object, opener: urllib.request.OpenerDirector, timeout: float | None) -> tuple[bytes, str]:
+    """SPARQLWrapper's request, sent with our opener (SPARQLWrapper's own urlopen would follow redirects
+    with the credentials, and installs a process-wide opener for digest); HTTP errors raised as
+    SPARQLWrapper raises them."""
+    from SPARQLWrapper import SPARQLExceptions
+
+    request = sparql._createRequest()  # type: ignore[attr-defined]
+    try:
+        with opener.open(request, timeout=timeout) as response:
+            return response.read(), response.headers.get("Content-Type", "") or ""
+    except urllib.error.HTTPError as exc:
+        kinds = {400: SPARQLExceptions.QueryBadFormed, 401: SPARQLExceptions.Unauthorized,
+                 404: SPARQLExceptions.EndPointNotFound, 414: SPARQLExceptions.URITooLong,
+                 500: SPARQLExceptions.EndPointInternalError}
+        if exc.code in kinds:
+            raise kinds[exc.code](exc.read()) from exc
+        raise
+
+
+def _send(sparql: object, opener: urllib.request.OpenerDirector, endpoint: str, timeout: float | None,
           local_error: QueryError | None) -> tuple[bytes, str]:
     """The endpoint's answer (body, content type), or the error as one line: a malformed query as
     Oxigraph's own syntax error when it has one (line and column), else as the endpoint says it."""
     import socket
-    import urllib.error
 
     from SPARQLWrapper import SPARQLExceptions
 
     try:
-        result = sparql.query()  # type: ignore[attr-defined]
-        response = result.response
-        return response.read(), response.headers.get("Content-Type", "") or ""
+        return _open(sparql, opener, timeout)
     except SPARQLExceptions.QueryBadFormed as exc:
         if local_error is not None:
             raise local_error from exc
