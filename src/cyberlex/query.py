@@ -23,11 +23,11 @@ import threading
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from http.client import HTTPMessage
 from pathlib import Path
-from typing import IO
+from typing import IO, TypeVar
 
 from pyoxigraph import (
     BlankNode,
@@ -51,6 +51,7 @@ XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 
 Term = NamedNode | BlankNode | Literal | Triple
+T = TypeVar("T")
 
 SELECT_FORMATS = ("table", "csv", "tsv", "json")
 GRAPH_FORMATS = ("turtle",)
@@ -75,6 +76,107 @@ class EndpointError(Exception):
 
 class QueryTimeout(EndpointError):
     """The query did not finish in the time allowed."""
+
+
+class QueryRefused(QueryError):
+    """The query is past a limit (size, nesting depth) or uses what is not allowed (SERVICE). One line;
+    kind: 'size', 'depth' or 'service'."""
+
+    def __init__(self, message: str, kind: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+
+
+# -- limits -------------------------------------------------------------------------------------
+# Oxigraph parses and evaluates a query by recursion: 3,000 nested { } (12 kB) overflow the stack of
+# a Python thread or of the server's threads, and the process dies (SIGSEGV, SIGABRT) without a word.
+# So a query is measured before it reaches the engine, and the engine runs on a large stack.
+
+DEFAULT_MAX_QUERY_BYTES = 256 * 1024
+DEFAULT_MAX_QUERY_DEPTH = 100
+# The stack of the thread that parses and evaluates a query in-process (and of the Oxigraph server's
+# threads, through RUST_MIN_STACK): address space reserved, used only as deep as the query needs.
+# Measured: at the default limits the worst query found needs about 100 MiB (a 256 kB chain of
+# `1+1+…`); a default 8 MiB thread dies at 20 kB of it.
+ENGINE_STACK_BYTES = 512 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class QueryLimits:
+    """What a query may be: at most max_bytes (UTF-8) long, brackets nested at most max_depth deep,
+    and with SERVICE only when allow_service."""
+
+    max_bytes: int = DEFAULT_MAX_QUERY_BYTES
+    max_depth: int = DEFAULT_MAX_QUERY_DEPTH
+    allow_service: bool = True
+
+
+_BRACKETS = re.compile(r"[{}()\[\]]")
+_SERVICE = re.compile(r"(?<![\w?$:])SERVICE(?![\w:.-])", re.IGNORECASE)
+
+
+def nesting_depth(query: str) -> int:
+    """How deep { }, ( ) and [ ] nest in a query: outside strings, IRIs and comments, or in the raw
+    text, whichever is deeper (so that what looks like a string or an IRI here but is not one to the
+    parser hides nothing)."""
+
+    def deepest(text: str) -> int:
+        depth = most = 0
+        for match in _BRACKETS.finditer(text):
+            if match.group() in "{([":
+                depth += 1
+                most = max(most, depth)
+            else:
+                depth = max(depth - 1, 0)
+        return most
+
+    return max(deepest(_OPAQUE.sub(" ", query)), deepest(query))
+
+
+def uses_service(query: str) -> bool:
+    """Whether a query (or update) has the SERVICE keyword, outside strings, IRIs and comments."""
+    return _SERVICE.search(_OPAQUE.sub(" ", query)) is not None
+
+
+def check_limits(query: str, limits: QueryLimits, service_hint: str = "") -> None:
+    """Raise QueryRefused, with the limit and its option, when a query is past the limits."""
+    size = len(query.encode("utf-8", "surrogatepass"))
+    if size > limits.max_bytes:
+        raise QueryRefused(f"query refused: it is {size} bytes long, more than the limit of {limits.max_bytes} "
+                           f"(--max-query-bytes)", "size")
+    depth = nesting_depth(query)
+    if depth > limits.max_depth:
+        raise QueryRefused(f"query refused: its brackets {{ }} ( ) [ ] nest {depth} deep, more than the limit of "
+                           f"{limits.max_depth} (--max-query-depth)", "depth")
+    if not limits.allow_service and uses_service(query):
+        raise QueryRefused(f"query refused: SERVICE (a query sent on to another endpoint) is not allowed here"
+                           f"{service_hint}", "service")
+
+
+def on_large_stack(work: Callable[[], T], timeout: float | None = None) -> T:
+    """Run work() in a thread with ENGINE_STACK_BYTES of stack and return what it returns (or raise what
+    it raises); with a timeout (seconds), raise QueryTimeout when it has not finished by then (the thread
+    is left to end with the process)."""
+    outcome: list[T | BaseException] = []
+
+    def run() -> None:
+        try:
+            outcome.append(work())
+        except BaseException as exc:
+            outcome.append(exc)
+
+    previous = threading.stack_size(ENGINE_STACK_BYTES)
+    try:
+        worker = threading.Thread(target=run, name="cyberlex-query", daemon=True)
+        worker.start()
+    finally:
+        threading.stack_size(previous)
+    worker.join(timeout)
+    if not outcome:
+        raise QueryTimeout(f"the query did not finish within {timeout:g} s (timeout)")
+    if isinstance(outcome[0], BaseException):
+        raise outcome[0]
+    return outcome[0]
 
 
 # -- results ------------------------------------------------------------------------------------
@@ -237,10 +339,11 @@ def load_store(path: Path, union_default: bool = True) -> Store:
     return store
 
 
-def run_local(store: Store, query: str, timeout: float | None = None) -> Result:
-    """Run a query on a store (the default graph: the union, for a store from load_store). With a
-    timeout (seconds), a query that has not finished by then raises QueryTimeout (its thread is left
-    to end with the process)."""
+def run_local(store: Store, query: str, timeout: float | None = None, limits: QueryLimits | None = None) -> Result:
+    """Run a query on a store (the default graph: the union, for a store from load_store), after checking
+    it against the limits (QueryRefused), on a thread with a large stack. With a timeout (seconds), a
+    query that has not finished by then raises QueryTimeout (its thread is left to end with the process)."""
+    check_limits(query, limits or QueryLimits())
     prepared, added = with_known_prefixes(query)
 
     def evaluate() -> Result:
@@ -253,24 +356,7 @@ def run_local(store: Store, query: str, timeout: float | None = None) -> Result:
         except OSError as exc:  # evaluation error (e.g. SERVICE unreachable)
             raise QueryError(f"the query failed: {' '.join(str(exc).split())}") from exc
 
-    if timeout is None:
-        return evaluate()
-    outcome: list[Result | BaseException] = []
-
-    def work() -> None:
-        try:
-            outcome.append(evaluate())
-        except BaseException as exc:
-            outcome.append(exc)
-
-    worker = threading.Thread(target=work, name="cyberlex-query", daemon=True)
-    worker.start()
-    worker.join(timeout)
-    if not outcome:
-        raise QueryTimeout(f"the query did not finish within {timeout:g} s (timeout)")
-    if isinstance(outcome[0], BaseException):
-        raise outcome[0]
-    return outcome[0]
+    return on_large_stack(evaluate, timeout)
 
 
 # -- remote -------------------------------------------------------------------------------------
@@ -340,14 +426,16 @@ def endpoint_opener(endpoint: str, credentials: Credentials) -> urllib.request.O
 
 
 def run_remote(endpoint: str, query: str, timeout: float | None = 60.0,
-               credentials: Credentials | None = None) -> Result:
+               credentials: Credentials | None = None, limits: QueryLimits | None = None) -> Result:
     """Run a query on a SPARQL 1.1 Protocol endpoint through SPARQLWrapper (POST, URL-encoded),
-    asking for SPARQL JSON results (SELECT, ASK) or N-Triples (CONSTRUCT, DESCRIBE)."""
+    asking for SPARQL JSON results (SELECT, ASK) or N-Triples (CONSTRUCT, DESCRIBE). The query is
+    checked against the limits first (QueryRefused), since its form is found by parsing it here."""
     from SPARQLWrapper import JSON, POST, SPARQLWrapper
 
+    check_limits(query, limits or QueryLimits())
     prepared, _added = with_known_prefixes(query)
     try:
-        form = check_syntax(query)
+        form = on_large_stack(lambda: check_syntax(query))
         local_error: QueryError | None = None
     except QueryError as exc:  # let the endpoint decide: it may accept extensions Oxigraph does not
         form, local_error = None, exc
