@@ -37,7 +37,7 @@ from cyberlex.query import QueryLimits, QueryRefused, check_limits
 
 # Hop-by-hop headers (RFC 9110, 7.6.1): not passed on.
 HOP_BY_HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer", "trailers",
-              "transfer-encoding", "upgrade", "proxy-connection"}
+              "transfer-encoding", "upgrade", "proxy-connection", "expect"}
 QUERY_MEDIA = {"application/sparql-query", "application/sparql-update"}
 FORM_MEDIA = "application/x-www-form-urlencoded"
 SPARQL_PATHS = ("/query", "/update")

@@ -168,7 +168,12 @@ def on_large_stack(work: Callable[[], T], timeout: float | None = None) -> T:
     previous = threading.stack_size(ENGINE_STACK_BYTES)
     try:
         worker = threading.Thread(target=run, name="cyberlex-query", daemon=True)
-        worker.start()
+        try:
+            worker.start()
+        except RuntimeError:  # no room for that stack (a ulimit -v): the default one, and the limits alone
+            threading.stack_size(previous)
+            worker = threading.Thread(target=run, name="cyberlex-query", daemon=True)
+            worker.start()
     finally:
         threading.stack_size(previous)
     worker.join(timeout)
@@ -435,10 +440,12 @@ def run_remote(endpoint: str, query: str, timeout: float | None = 60.0,
     check_limits(query, limits or QueryLimits())
     prepared, _added = with_known_prefixes(query)
     try:
-        form = on_large_stack(lambda: check_syntax(query))
+        form = on_large_stack(lambda: check_syntax(query), timeout)
         local_error: QueryError | None = None
     except QueryError as exc:  # let the endpoint decide: it may accept extensions Oxigraph does not
         form, local_error = None, exc
+    except QueryTimeout:  # too slow to parse here: the endpoint decides (and its own time limit applies)
+        form, local_error = None, None
     sparql = SPARQLWrapper(endpoint)
     sparql.setQuery(prepared)
     sparql.setMethod(POST)
