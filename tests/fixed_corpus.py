@@ -12,8 +12,12 @@ import atexit
 import csv
 import functools
 import io
+import os
 import shutil
+import subprocess
+import sys
 import tempfile
+import time
 from pathlib import Path
 
 from cyberlex.build import build_store, collect_inputs
@@ -47,6 +51,24 @@ def fixed_graph() -> Path:
     assert result.failures == [], result.failures
     write_graph(result.store, folder)
     return folder
+
+
+def start_serve(*args: str) -> tuple[subprocess.Popen[str], str]:
+    """`cyberlex serve --data <fixed graph> --port 0 ARGS` in a process of its own, and its query endpoint
+    once it says it ("" if it did not within 60 s). The caller stops the process."""
+    command = [sys.executable, "-c", "from cyberlex.cli import main; main()", "serve", "--data",
+               str(fixed_graph()), "--port", "0", *args]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    assert process.stdout is not None
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if not line:
+            break
+        if line.startswith("SPARQL query endpoint: "):
+            return process, line.split(": ", 1)[1].strip()
+    return process, ""
 
 
 def csv_rows(text: str) -> list[list[str]]:

@@ -6,12 +6,8 @@ from __future__ import annotations
 
 import http.server
 import json
-import os
 import signal
-import subprocess
-import sys
 import threading
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -25,7 +21,14 @@ from cyberlex.cli import EXIT_ENDPOINT, EXIT_NOT_VERIFIED, main
 from cyberlex.publish import graph_url, graphs_to_send, query_endpoint_for
 from cyberlex.query import Credentials, load_store
 from cyberlex.serve import OxigraphServer, oxigraph_binary
-from fixed_corpus import competency_queries, csv_rows, describe_difference, expected_rows, fixed_graph
+from fixed_corpus import (
+    competency_queries,
+    csv_rows,
+    describe_difference,
+    expected_rows,
+    fixed_graph,
+    start_serve,
+)
 
 
 def run(*args: str) -> Result:
@@ -200,20 +203,8 @@ def test_bearer_token_and_basic_auth_are_sent(recording_store: str) -> None:
 # -- cyberlex serve, as a person runs it --------------------------------------------------------
 
 def test_cyberlex_serve_answers_and_stops_on_sigterm() -> None:
-    command = [sys.executable, "-c", "from cyberlex.cli import main; main()", "serve", "--data",
-               str(fixed_graph()), "--port", "0"]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                               env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    process, endpoint = start_serve()
     try:
-        assert process.stdout is not None
-        endpoint = ""
-        deadline = time.monotonic() + 60
-        while not endpoint and time.monotonic() < deadline:
-            line = process.stdout.readline()
-            if not line:
-                break
-            if line.startswith("SPARQL query endpoint: "):
-                endpoint = line.split(": ", 1)[1].strip()
         assert endpoint.startswith("http://127.0.0.1:"), process.stderr.read() if process.stderr else ""
         url = endpoint + "?" + urllib.parse.urlencode({"query": "SELECT (COUNT(*) AS ?n) WHERE { ?s a clx:Body }"
                                                        .replace("clx:", "<https://w3id.org/cyberlex/ontology#>")

@@ -131,6 +131,7 @@ def release(paths: tuple[Path, ...], out_dir: Path, base: str, previous: Path | 
     """Build PATHS and write a versioned release: dumps in four formats, ontology, shapes, DCAT and VoID
     description, release notes, ontology documentation and the linked-data pages."""
     from cyberlex.describe import LICENCES
+    from cyberlex.pages import UnsafePagePath
     from cyberlex.release import ReleaseError
     from cyberlex.release import release as run_release
 
@@ -142,9 +143,13 @@ def release(paths: tuple[Path, ...], out_dir: Path, base: str, previous: Path | 
                                  site_url=site_url, with_site=not no_site, progress=lambda _path: bar.update(1))
     except ReleaseError as exc:
         raise click.UsageError(str(exc)) from None
+    except UnsafePagePath as exc:  # nothing was written outside --out, and --out is left as it was
+        raise InputError(f"release refused: {exc}") from None
     built = result.build
     for failure in built.failures:
         click.echo(f"cyberlex: {failure.path}: {failure.reason}", err=True)
+    for warning in built.warnings:
+        click.echo(f"cyberlex: {warning.path}: warning: {warning.reason}", err=True)
     click.echo(f"release {result.version} in {result.out}")
     click.echo(f"documents: {built.documents} read, {len(built.failures)} failed")
     click.echo(f"triples: {built.counts.get('triples', 0)}")
@@ -164,7 +169,8 @@ def release(paths: tuple[Path, ...], out_dir: Path, base: str, previous: Path | 
 
 # -- SPARQL: query, serve, publish ------------------------------------------------------------------
 
-# 2 (usage) also covers a query that cannot be read or parsed; 4: an endpoint that cannot be reached,
+# 2 (usage) also covers a query that cannot be read or parsed, or that is past the query limits
+# (--max-query-bytes, --max-query-depth); 4: an endpoint that cannot be reached,
 # refuses the request or does not answer in time (and a query that times out in-process);
 # 5: `publish` sent the graph but the endpoint does not hold what was sent.
 EXIT_ENDPOINT = 4
@@ -213,6 +219,20 @@ def make_credentials(user: str | None, password: str | None, digest: bool, token
     return Credentials(user=user, password=password, token=token, digest=digest)
 
 
+def query_limit_options(command: Callable[..., None]) -> Callable[..., None]:
+    """--max-query-bytes and --max-query-depth, for commands that run or serve queries."""
+    from cyberlex.query import DEFAULT_MAX_QUERY_BYTES, DEFAULT_MAX_QUERY_DEPTH
+
+    for option in reversed([
+        click.option("--max-query-bytes", type=click.IntRange(min=1), default=DEFAULT_MAX_QUERY_BYTES,
+                     show_default=True, help="Refuse a query longer than this (bytes of UTF-8)."),
+        click.option("--max-query-depth", type=click.IntRange(min=1), default=DEFAULT_MAX_QUERY_DEPTH,
+                     show_default=True, help="Refuse a query whose brackets { } ( ) [ ] nest deeper than this."),
+    ]):
+        command = option(command)
+    return command
+
+
 @main.command()
 @click.argument("query_text", metavar="QUERY")
 @click.option("--data", type=click.Path(path_type=Path), default=Path("out"), show_default=True,
@@ -226,18 +246,23 @@ def make_credentials(user: str | None, password: str | None, digest: bool, token
               help="Seconds to wait for the answer (in-process and remote).")
 @click.option("--max-width", type=int, default=60, show_default=True,
               help="Cut table cells longer than this (0: never).")
+@query_limit_options
 @credential_options
 def query(query_text: str, data: Path, endpoint: str | None, fmt: str | None, timeout: float, max_width: int,
-          user: str | None, password: str | None, digest: bool, token: str | None) -> None:
+          max_query_bytes: int, max_query_depth: int, user: str | None, password: str | None, digest: bool,
+          token: str | None) -> None:
     """Run a SPARQL query (a .rq file or inline text) on the built graph or on an endpoint.
 
     In-process the query sees the union of the named graphs. Prefixes of cyberlex (clx:, dcterms:,
-    skos:, …) that the query uses without declaring are declared for it.
+    skos:, …) that the query uses without declaring are declared for it. A query past the limits
+    (--max-query-bytes, --max-query-depth) is refused before it is parsed (exit code 2).
     """
     from cyberlex.query import (
         EndpointError,
         GraphResult,
         QueryError,
+        QueryLimits,
+        check_limits,
         format_result,
         load_store,
         read_query,
@@ -245,13 +270,15 @@ def query(query_text: str, data: Path, endpoint: str | None, fmt: str | None, ti
         run_remote,
     )
 
+    limits = QueryLimits(max_bytes=max_query_bytes, max_depth=max_query_depth)
     try:
         text = read_query(query_text)
+        check_limits(text, limits)  # before the graph is loaded
         if endpoint is not None:
             result = run_remote(endpoint, text, timeout=timeout,
-                                credentials=make_credentials(user, password, digest, token))
+                                credentials=make_credentials(user, password, digest, token), limits=limits)
         else:
-            result = run_local(load_store(data), text, timeout=timeout)
+            result = run_local(load_store(data), text, timeout=timeout, limits=limits)
     except QueryError as exc:
         raise QueryUsageError(str(exc)) from None
     except EndpointError as exc:
@@ -272,19 +299,28 @@ def query(query_text: str, data: Path, endpoint: str | None, fmt: str | None, ti
               help="Accept SPARQL updates and Graph Store Protocol writes (default: read-only).")
 @click.option("--location", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Keep the server's store in this folder (default: a temporary folder, removed on stop).")
-@click.option("--query-timeout", type=float, default=None, help="Seconds a query may run on the server.")
+@click.option("--query-timeout", type=click.FloatRange(min=0, min_open=True), default=60.0, show_default=True,
+              help="Seconds a query or update may run on the server; past it, it is stopped (the server "
+                   "is restarted to stop it) and answered 504.")
+@query_limit_options
+@click.option("--allow-service", is_flag=True,
+              help="Run queries with SERVICE (sent on to any other endpoint); refused by default (403).")
 @click.option("--pages", "pages_port", type=int, default=None, metavar="PORT",
               help="Also serve the linked-data pages of the graph on this port (0: any free port): every IRI "
                    "answers with HTML, Turtle or JSON-LD by content negotiation.")
 def serve(data: Path, empty: bool, host: str, port: int, writable: bool, location: Path | None,
-          query_timeout: float | None, pages_port: int | None) -> None:
+          query_timeout: float, max_query_bytes: int, max_query_depth: int, allow_service: bool,
+          pages_port: int | None) -> None:
     """Serve the built graph as a SPARQL 1.1 endpoint (the Oxigraph server) until interrupted.
 
-    The default graph is the union of the named graphs. Stop with Ctrl-C (or SIGTERM).
+    The default graph is the union of the named graphs. Stop with Ctrl-C (or SIGTERM). The Oxigraph
+    server listens on a private loopback port behind a guard that refuses queries past the limits
+    (413 or 400) and SERVICE (403), stops queries past --query-timeout, and restarts the server if it
+    stops by itself (saying so on stderr).
     """
     import signal
 
-    from cyberlex.query import QueryError
+    from cyberlex.query import QueryError, QueryLimits
     from cyberlex.serve import OxigraphServer, ServerError
 
     def stop(_signum: int, _frame: object) -> None:
@@ -293,7 +329,8 @@ def serve(data: Path, empty: bool, host: str, port: int, writable: bool, locatio
     if pages_port is not None and empty:
         raise click.UsageError("--pages serves the pages of --data; it cannot be used with --empty")
     server = OxigraphServer(None if empty else data, host=host, port=port, writable=writable, location=location,
-                            timeout_s=query_timeout)
+                            timeout_s=query_timeout,
+                            limits=QueryLimits(max_query_bytes, max_query_depth, allow_service=allow_service))
     try:
         server.start()
     except QueryError as exc:
@@ -315,13 +352,16 @@ def serve(data: Path, empty: bool, host: str, port: int, writable: bool, locatio
             click.echo(f"linked-data pages: {pages_server.url} (IRIs under {pages_server.app.index.base})")
         mode = "read-write" if writable else "read-only"
         click.echo(f"serving {'an empty store' if empty else data} ({mode}), until Ctrl-C")
+        click.echo(f"limits: queries of at most {max_query_bytes} bytes, brackets nested at most {max_query_depth} "
+                   f"deep, {query_timeout:g} s each; SERVICE {'allowed' if allow_service else 'refused'}")
         click.echo(f"SPARQL query endpoint: {server.query_url}")
         if writable:
             click.echo(f"SPARQL update endpoint: {server.update_url}")
         click.echo(f"Graph Store Protocol: {server.store_url}")
         sys.stdout.flush()
         code = server.wait()
-        raise EndpointFailure(f"the oxigraph server stopped by itself (exit code {code})")
+        raise EndpointFailure(f"the oxigraph server stopped by itself and could not be kept running "
+                              f"(exit code {code})")
     except KeyboardInterrupt:
         click.echo("stopping the server", err=True)
     finally:

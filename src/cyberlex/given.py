@@ -14,6 +14,7 @@ import re
 
 from pyoxigraph import Literal, NamedNode, Quad
 
+from cyberlex.iri import iri_problem
 from cyberlex.map import Mapper, prefixes
 from cyberlex.models import ClauseRecord, Extraction, Given, Ref, Segments, SourceText, Span, Statement
 from cyberlex.read_akn import symbol_of
@@ -153,6 +154,10 @@ def given_quads(extraction: Extraction, mapper: Mapper) -> list[Quad]:
     record = mapper.iri(extraction.records[0].key)
     quads = []
     for iri in sorted({k.iri for k in given.keywords if k.iri and k.iri.startswith(("http://", "https://"))}):
+        problem = iri_problem(iri)  # a document's IRI becomes a node (and a page) only when it is sound
+        if problem is not None:
+            extraction.warnings.append(f"keyword IRI {iri!r} dropped: {problem}")
+            continue
         quads.append(Quad(record, NamedNode(DCTERMS + "subject"), NamedNode(iri), graph))
     if given.frbr.get("work") and "/0001-01-01/" not in given.frbr["work"]:
         quads.append(Quad(record, NamedNode(CLX + "frbrWork"), Literal(given.frbr["work"], datatype=XSD_ANY_URI),

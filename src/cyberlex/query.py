@@ -20,9 +20,14 @@ import io
 import json
 import re
 import threading
-from collections.abc import Iterable, Sequence
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from http.client import HTTPMessage
 from pathlib import Path
+from typing import IO, TypeVar
 
 from pyoxigraph import (
     BlankNode,
@@ -46,6 +51,7 @@ XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 
 Term = NamedNode | BlankNode | Literal | Triple
+T = TypeVar("T")
 
 SELECT_FORMATS = ("table", "csv", "tsv", "json")
 GRAPH_FORMATS = ("turtle",)
@@ -70,6 +76,112 @@ class EndpointError(Exception):
 
 class QueryTimeout(EndpointError):
     """The query did not finish in the time allowed."""
+
+
+class QueryRefused(QueryError):
+    """The query is past a limit (size, nesting depth) or uses what is not allowed (SERVICE). One line;
+    kind: 'size', 'depth' or 'service'."""
+
+    def __init__(self, message: str, kind: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+
+
+# -- limits -------------------------------------------------------------------------------------
+# Oxigraph parses and evaluates a query by recursion: 3,000 nested { } (12 kB) overflow the stack of
+# a Python thread or of the server's threads, and the process dies (SIGSEGV, SIGABRT) without a word.
+# So a query is measured before it reaches the engine, and the engine runs on a large stack.
+
+DEFAULT_MAX_QUERY_BYTES = 256 * 1024
+DEFAULT_MAX_QUERY_DEPTH = 100
+# The stack of the thread that parses and evaluates a query in-process (and of the Oxigraph server's
+# threads, through RUST_MIN_STACK): address space reserved, used only as deep as the query needs.
+# Measured: at the default limits the worst query found needs about 100 MiB (a 256 kB chain of
+# `1+1+…`); a default 8 MiB thread dies at 20 kB of it.
+ENGINE_STACK_BYTES = 512 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class QueryLimits:
+    """What a query may be: at most max_bytes (UTF-8) long, brackets nested at most max_depth deep,
+    and with SERVICE only when allow_service."""
+
+    max_bytes: int = DEFAULT_MAX_QUERY_BYTES
+    max_depth: int = DEFAULT_MAX_QUERY_DEPTH
+    allow_service: bool = True
+
+
+_BRACKETS = re.compile(r"[{}()\[\]]")
+_SERVICE = re.compile(r"(?<![\w?$:])SERVICE(?![\w:.-])", re.IGNORECASE)
+
+
+def nesting_depth(query: str) -> int:
+    """How deep { }, ( ) and [ ] nest in a query: outside strings, IRIs and comments, or in the raw
+    text, whichever is deeper (so that what looks like a string or an IRI here but is not one to the
+    parser hides nothing)."""
+
+    def deepest(text: str) -> int:
+        depth = most = 0
+        for match in _BRACKETS.finditer(text):
+            if match.group() in "{([":
+                depth += 1
+                most = max(most, depth)
+            else:
+                depth = max(depth - 1, 0)
+        return most
+
+    return max(deepest(_OPAQUE.sub(" ", query)), deepest(query))
+
+
+def uses_service(query: str) -> bool:
+    """Whether a query (or update) has the SERVICE keyword, outside strings, IRIs and comments."""
+    return _SERVICE.search(_OPAQUE.sub(" ", query)) is not None
+
+
+def check_limits(query: str, limits: QueryLimits, service_hint: str = "") -> None:
+    """Raise QueryRefused, with the limit and its option, when a query is past the limits."""
+    size = len(query.encode("utf-8", "surrogatepass"))
+    if size > limits.max_bytes:
+        raise QueryRefused(f"query refused: it is {size} bytes long, more than the limit of {limits.max_bytes} "
+                           f"(--max-query-bytes)", "size")
+    depth = nesting_depth(query)
+    if depth > limits.max_depth:
+        raise QueryRefused(f"query refused: its brackets {{ }} ( ) [ ] nest {depth} deep, more than the limit of "
+                           f"{limits.max_depth} (--max-query-depth)", "depth")
+    if not limits.allow_service and uses_service(query):
+        raise QueryRefused(f"query refused: SERVICE (a query sent on to another endpoint) is not allowed here"
+                           f"{service_hint}", "service")
+
+
+def on_large_stack(work: Callable[[], T], timeout: float | None = None) -> T:
+    """Run work() in a thread with ENGINE_STACK_BYTES of stack and return what it returns (or raise what
+    it raises); with a timeout (seconds), raise QueryTimeout when it has not finished by then (the thread
+    is left to end with the process)."""
+    outcome: list[T | BaseException] = []
+
+    def run() -> None:
+        try:
+            outcome.append(work())
+        except BaseException as exc:
+            outcome.append(exc)
+
+    previous = threading.stack_size(ENGINE_STACK_BYTES)
+    try:
+        worker = threading.Thread(target=run, name="cyberlex-query", daemon=True)
+        try:
+            worker.start()
+        except RuntimeError:  # no room for that stack (a ulimit -v): the default one, and the limits alone
+            threading.stack_size(previous)
+            worker = threading.Thread(target=run, name="cyberlex-query", daemon=True)
+            worker.start()
+    finally:
+        threading.stack_size(previous)
+    worker.join(timeout)
+    if not outcome:
+        raise QueryTimeout(f"the query did not finish within {timeout:g} s (timeout)")
+    if isinstance(outcome[0], BaseException):
+        raise outcome[0]
+    return outcome[0]
 
 
 # -- results ------------------------------------------------------------------------------------
@@ -232,10 +344,11 @@ def load_store(path: Path, union_default: bool = True) -> Store:
     return store
 
 
-def run_local(store: Store, query: str, timeout: float | None = None) -> Result:
-    """Run a query on a store (the default graph: the union, for a store from load_store). With a
-    timeout (seconds), a query that has not finished by then raises QueryTimeout (its thread is left
-    to end with the process)."""
+def run_local(store: Store, query: str, timeout: float | None = None, limits: QueryLimits | None = None) -> Result:
+    """Run a query on a store (the default graph: the union, for a store from load_store), after checking
+    it against the limits (QueryRefused), on a thread with a large stack. With a timeout (seconds), a
+    query that has not finished by then raises QueryTimeout (its thread is left to end with the process)."""
+    check_limits(query, limits or QueryLimits())
     prepared, added = with_known_prefixes(query)
 
     def evaluate() -> Result:
@@ -248,24 +361,7 @@ def run_local(store: Store, query: str, timeout: float | None = None) -> Result:
         except OSError as exc:  # evaluation error (e.g. SERVICE unreachable)
             raise QueryError(f"the query failed: {' '.join(str(exc).split())}") from exc
 
-    if timeout is None:
-        return evaluate()
-    outcome: list[Result | BaseException] = []
-
-    def work() -> None:
-        try:
-            outcome.append(evaluate())
-        except BaseException as exc:
-            outcome.append(exc)
-
-    worker = threading.Thread(target=work, name="cyberlex-query", daemon=True)
-    worker.start()
-    worker.join(timeout)
-    if not outcome:
-        raise QueryTimeout(f"the query did not finish within {timeout:g} s (timeout)")
-    if isinstance(outcome[0], BaseException):
-        raise outcome[0]
-    return outcome[0]
+    return on_large_stack(evaluate, timeout)
 
 
 # -- remote -------------------------------------------------------------------------------------
@@ -291,18 +387,65 @@ class Credentials:
         return {}
 
 
-def run_remote(endpoint: str, query: str, timeout: float | None = 60.0,
-               credentials: Credentials | None = None) -> Result:
-    """Run a query on a SPARQL 1.1 Protocol endpoint through SPARQLWrapper (POST, URL-encoded),
-    asking for SPARQL JSON results (SELECT, ASK) or N-Triples (CONSTRUCT, DESCRIBE)."""
-    from SPARQLWrapper import DIGEST, JSON, POST, SPARQLWrapper
+def origin(url: str) -> tuple[str, str, int | None]:
+    """The origin of a URL (scheme, host, port with the scheme's default filled in), as browsers, curl
+    and requests compare them before sending credentials on."""
+    parts = urllib.parse.urlsplit(url)
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    return scheme, (parts.hostname or "").lower(), port or {"http": 80, "https": 443}.get(scheme)
 
+
+# Headers that carry credentials: never sent on to another origin.
+CREDENTIAL_HEADERS = ("Authorization", "Cookie")
+
+
+class SameOriginCredentialsRedirect(urllib.request.HTTPRedirectHandler):
+    """Follows redirects as urllib does, but drops the Authorization (basic, bearer) and Cookie headers
+    when the redirect leads to another origin (scheme, host or port differ), as curl and requests do.
+    Digest credentials are answered only for the endpoint's own URL (see endpoint_opener)."""
+
+    def redirect_request(self, req: urllib.request.Request, fp: IO[bytes], code: int, msg: str,
+                         headers: HTTPMessage, newurl: str) -> urllib.request.Request | None:
+        """The request urllib would make for the redirect, without credentials if it changes origin."""
+        new = super().redirect_request(req, fp, code, msg, headers, newurl)
+        if new is not None and origin(new.full_url) != origin(req.full_url):
+            for name in CREDENTIAL_HEADERS:
+                new.remove_header(name)
+        return new
+
+
+def endpoint_opener(endpoint: str, credentials: Credentials) -> urllib.request.OpenerDirector:
+    """The URL opener for an endpoint: redirects drop credentials across origins; digest credentials
+    are registered for the endpoint's URL only, so a server elsewhere never gets an answer to its
+    challenge."""
+    handlers: list[urllib.request.BaseHandler] = [SameOriginCredentialsRedirect()]
+    if credentials.digest and credentials.user is not None:
+        manager = urllib.request.HTTPPasswordMgrWithDefaultRealm()
+        manager.add_password(None, endpoint, credentials.user, credentials.password or "")
+        handlers.append(urllib.request.HTTPDigestAuthHandler(manager))
+    return urllib.request.build_opener(*handlers)
+
+
+def run_remote(endpoint: str, query: str, timeout: float | None = 60.0,
+               credentials: Credentials | None = None, limits: QueryLimits | None = None) -> Result:
+    """Run a query on a SPARQL 1.1 Protocol endpoint through SPARQLWrapper (POST, URL-encoded),
+    asking for SPARQL JSON results (SELECT, ASK) or N-Triples (CONSTRUCT, DESCRIBE). The query is
+    checked against the limits first (QueryRefused), since its form is found by parsing it here."""
+    from SPARQLWrapper import JSON, POST, SPARQLWrapper
+
+    check_limits(query, limits or QueryLimits())
     prepared, _added = with_known_prefixes(query)
     try:
-        form = check_syntax(query)
+        form = on_large_stack(lambda: check_syntax(query), timeout)
         local_error: QueryError | None = None
     except QueryError as exc:  # let the endpoint decide: it may accept extensions Oxigraph does not
         form, local_error = None, exc
+    except QueryTimeout:  # too slow to parse here: the endpoint decides (and its own time limit applies)
+        form, local_error = None, None
     sparql = SPARQLWrapper(endpoint)
     sparql.setQuery(prepared)
     sparql.setMethod(POST)
@@ -312,16 +455,13 @@ def run_remote(endpoint: str, query: str, timeout: float | None = 60.0,
     credentials = credentials or Credentials()
     for name, value in credentials.headers().items():
         sparql.addCustomHttpHeader(name, value)
-    if credentials.user is not None and credentials.digest:
-        sparql.setHTTPAuth(DIGEST)
-        sparql.setCredentials(credentials.user, credentials.password or "")
     form = form or _form_of(sparql.queryType)
     if form == "construct":
         sparql.addCustomHttpHeader("Accept", "application/n-triples, text/turtle;q=0.9")
     else:
         sparql.setReturnFormat(JSON)
         sparql.addCustomHttpHeader("Accept", "application/sparql-results+json")
-    body, content_type = _send(sparql, endpoint, timeout, local_error)
+    body, content_type = _send(sparql, endpoint_opener(endpoint, credentials), endpoint, timeout, local_error)
     return _parse_response(body, content_type, form, endpoint)
 
 
@@ -330,19 +470,35 @@ def _form_of(query_type: str | None) -> str:
     return {"ASK": "ask", "CONSTRUCT": "construct", "DESCRIBE": "construct"}.get(kind, "select")
 
 
-def _send(sparql: object, endpoint: str, timeout: float | None,
+def _open(sparql: object, opener: urllib.request.OpenerDirector, timeout: float | None) -> tuple[bytes, str]:
+    """SPARQLWrapper's request, sent with our opener (SPARQLWrapper's own urlopen would follow redirects
+    with the credentials, and installs a process-wide opener for digest); HTTP errors raised as
+    SPARQLWrapper raises them."""
+    from SPARQLWrapper import SPARQLExceptions
+
+    request = sparql._createRequest()  # type: ignore[attr-defined]
+    try:
+        with opener.open(request, timeout=timeout) as response:
+            return response.read(), response.headers.get("Content-Type", "") or ""
+    except urllib.error.HTTPError as exc:
+        kinds = {400: SPARQLExceptions.QueryBadFormed, 401: SPARQLExceptions.Unauthorized,
+                 404: SPARQLExceptions.EndPointNotFound, 414: SPARQLExceptions.URITooLong,
+                 500: SPARQLExceptions.EndPointInternalError}
+        if exc.code in kinds:
+            raise kinds[exc.code](exc.read()) from exc
+        raise
+
+
+def _send(sparql: object, opener: urllib.request.OpenerDirector, endpoint: str, timeout: float | None,
           local_error: QueryError | None) -> tuple[bytes, str]:
     """The endpoint's answer (body, content type), or the error as one line: a malformed query as
     Oxigraph's own syntax error when it has one (line and column), else as the endpoint says it."""
     import socket
-    import urllib.error
 
     from SPARQLWrapper import SPARQLExceptions
 
     try:
-        result = sparql.query()  # type: ignore[attr-defined]
-        response = result.response
-        return response.read(), response.headers.get("Content-Type", "") or ""
+        return _open(sparql, opener, timeout)
     except SPARQLExceptions.QueryBadFormed as exc:
         if local_error is not None:
             raise local_error from exc

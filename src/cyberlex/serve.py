@@ -23,14 +23,17 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 
-from cyberlex.query import graph_file
+from cyberlex.guard import GuardConfig, GuardServer
+from cyberlex.query import ENGINE_STACK_BYTES, QueryLimits, graph_file
 
 
 class ServerError(Exception):
@@ -72,17 +75,31 @@ def free_port(host: str = "127.0.0.1") -> int:
         return int(probe.getsockname()[1])
 
 
+# A server that stops this many times within RESTART_WINDOW seconds is given up on.
+MAX_RESTARTS = 5
+RESTART_WINDOW = 60.0
+
+
 class OxigraphServer:
-    """An Oxigraph server process over a built graph (or an empty store), as a context manager.
+    """An Oxigraph server process over a built graph (or an empty store), behind the guard
+    (cyberlex.guard), as a context manager.
 
     data: a build folder (its graph.trig or graph.ttl) or an RDF file to load; None for an empty store.
     port: 0 picks a free port. writable: `serve` instead of `serve-read-only`. location: a store folder
-    to keep (by default a temporary one, removed on stop). timeout_s: Oxigraph's per-query timeout.
+    to keep (by default a temporary one, removed on stop). timeout_s: the time a query may run (the
+    guard stops it by restarting the server). limits: what the guard refuses (by default the query
+    limits of cyberlex.query, and SERVICE). notify: told, in one line, when the server is restarted
+    (default: stderr).
+
+    The Oxigraph server listens on a private port on 127.0.0.1; the guard listens on host:port. When
+    the server stops by itself (a crash), it is restarted on the same store; after MAX_RESTARTS within
+    RESTART_WINDOW seconds it is given up, and wait() returns.
     """
 
     def __init__(self, data: Path | None = None, host: str = "127.0.0.1", port: int = 0, writable: bool = False,
                  location: Path | None = None, timeout_s: float | None = None, startup_timeout: float = 60.0,
-                 log: Path | None = None) -> None:
+                 log: Path | None = None, limits: QueryLimits | None = None,
+                 notify: Callable[[str], None] | None = None) -> None:
         self.data = data
         self.host = host
         self.port = port
@@ -91,9 +108,22 @@ class OxigraphServer:
         self.timeout_s = timeout_s
         self.startup_timeout = startup_timeout
         self.log_path = log
+        self.limits = limits or QueryLimits(allow_service=False)
+        self.notify = notify or (lambda line: print(f"cyberlex: {line}", file=sys.stderr, flush=True))
         self.process: subprocess.Popen[bytes] | None = None
+        self.restarts = 0
         self._temporary: Path | None = None
         self._log_handle: object | None = None
+        self._command: list[str] = []
+        self._log_file: Path | None = None
+        self._backend_port = 0
+        self._guard: GuardServer | None = None
+        self._lock = threading.RLock()
+        self._stopping = threading.Event()
+        self._done = threading.Event()
+        self._exit_code = 0
+        self._restart_times: list[float] = []
+        self._supervisor: threading.Thread | None = None
 
     # -- addresses ---------------------------------------------------------------------------
     @property
@@ -136,28 +166,93 @@ class OxigraphServer:
                     self._load_union(binary, location, file)
             elif not self.writable and not (location / "CURRENT").exists():
                 self._initialise(binary, location)  # serve-read-only needs an existing store, even empty
-            chosen = self.port
-            for _attempt in range(1 if chosen else 3):  # a port picked free may be taken before it is bound
-                self.port = chosen or free_port(self.host)
-                command = [binary, "serve" if self.writable else "serve-read-only", "--location", str(location),
-                           "--bind", f"{'[' + self.host + ']' if ':' in self.host else self.host}:{self.port}"]
-                if self.writable:
-                    command.append("--union-default-graph")
-                if self.timeout_s is not None:
-                    command += ["--timeout-s", f"{self.timeout_s:g}"]
-                log = open(log_path, "ab")  # noqa: SIM115 (kept open for the child's lifetime)
-                self._log_handle = log
-                # its own session: a Ctrl-C on the terminal reaches cyberlex, which stops the server in order
-                self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
-                                                start_new_session=True,
-                                                preexec_fn=_die_with_parent if sys.platform == "linux" else None)
-                if self._wait_ready():
-                    return self
-                self._reap()
-            raise ServerError(f"the oxigraph server did not start: {_tail(log_path) or 'no message'}")
+            self._command = [binary, "serve" if self.writable else "serve-read-only", "--location", str(location)]
+            if self.writable:
+                self._command.append("--union-default-graph")
+            if self.timeout_s is not None:
+                self._command += ["--timeout-s", f"{self.timeout_s:g}"]
+            self._log_file = log_path
+            if not self._spawn():
+                raise ServerError(f"the oxigraph server did not start: {_tail(log_path) or 'no message'}")
+            try:
+                self._guard = GuardServer(self.host, self.port, GuardConfig(
+                    backend=self._backend, on_timeout=self._stop_late_queries, limits=self.limits,
+                    timeout_s=self.timeout_s)).start()
+            except OSError as exc:
+                raise ServerError(f"cannot listen on {self.host}:{self.port}: {exc.strerror or exc}") from exc
+            self.port = self._guard.port
+            self._supervisor = threading.Thread(target=self._supervise, name="cyberlex-supervisor", daemon=True)
+            self._supervisor.start()
+            return self
         except BaseException:
             self.stop()
             raise
+
+    def _spawn(self) -> bool:
+        """Start the Oxigraph server on a free loopback port and wait until it answers."""
+        assert self._log_file is not None
+        for _attempt in range(3):  # a port picked free may be taken before it is bound
+            self._backend_port = free_port("127.0.0.1")
+            command = [*self._command, "--bind", f"127.0.0.1:{self._backend_port}"]
+            log = open(self._log_file, "ab")  # noqa: SIM115 (kept open for the child's lifetime)
+            self._log_handle = log
+            # a large stack for the server's threads: its parser recurses (see cyberlex.query)
+            env = {**os.environ, "RUST_MIN_STACK": os.environ.get("RUST_MIN_STACK", str(ENGINE_STACK_BYTES))}
+            # its own session: a Ctrl-C on the terminal reaches cyberlex, which stops the server in order
+            self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log, stderr=log, env=env,
+                                            start_new_session=True,
+                                            preexec_fn=_die_with_parent if sys.platform == "linux" else None)
+            if self._wait_ready():
+                return True
+            self._reap()
+        return False
+
+    def _backend(self) -> tuple[str, int] | None:
+        """Where the guard sends requests; None while the server restarts."""
+        if not self._lock.acquire(timeout=0.5):
+            return None
+        try:
+            if self.process is None or self.process.poll() is not None:
+                return None
+            return "127.0.0.1", self._backend_port
+        finally:
+            self._lock.release()
+
+    def _restart(self, why: str) -> None:
+        """Stop the server if it still runs and start it again on the same store; after MAX_RESTARTS
+        within RESTART_WINDOW seconds, give up (wait() returns)."""
+        with self._lock:
+            if self._stopping.is_set():
+                return
+            code = self.process.poll() if self.process is not None else None
+            self._reap()
+            now = time.monotonic()
+            self._restart_times = [t for t in self._restart_times if now - t < RESTART_WINDOW] + [now]
+            if len(self._restart_times) > MAX_RESTARTS:
+                self.notify(f"{why}; it stopped {MAX_RESTARTS + 1} times within {RESTART_WINDOW:g} s: given up")
+                self._exit_code = code if code is not None else 1
+                self._done.set()
+                return
+            started = self._spawn()
+            self.restarts += 1
+            if started:
+                self.notify(f"{why}; restarted it (restart {self.restarts})")
+            else:
+                self.notify(f"{why}; it did not start again: {_tail(self._log_file) if self._log_file else ''}")
+                self._exit_code = code if code is not None else 1
+                self._done.set()
+
+    def _stop_late_queries(self, timeout_s: float) -> None:
+        self._restart(f"a query ran past the limit of {timeout_s:g} s (--query-timeout): the oxigraph server "
+                      f"was stopped to stop it")
+
+    def _supervise(self) -> None:
+        while not self._stopping.wait(0.2) and not self._done.is_set():
+            with self._lock:
+                process = self.process
+                code = process.poll() if process is not None else None
+            if code is not None and not self._stopping.is_set():
+                self._restart(f"the oxigraph server stopped by itself (exit code {code})")
 
     def _load(self, binary: str, location: Path, file: Path) -> None:
         done = subprocess.run([binary, "load", "--location", str(location), "--file", str(file)],
@@ -190,7 +285,7 @@ class OxigraphServer:
 
     def _wait_ready(self) -> bool:
         deadline = time.monotonic() + self.startup_timeout
-        probe = self.query_url + "?" + urllib.parse.urlencode({"query": "ASK {}"})
+        probe = f"http://127.0.0.1:{self._backend_port}/query?" + urllib.parse.urlencode({"query": "ASK {}"})
         while time.monotonic() < deadline:
             if self.process is None or self.process.poll() is not None:
                 return False
@@ -217,16 +312,26 @@ class OxigraphServer:
             self._log_handle = None
 
     def stop(self) -> None:
-        """Stop the server (SIGTERM, then SIGKILL after 10 s) and remove its temporary store."""
-        self._reap()
+        """Stop the guard and the server (SIGTERM, then SIGKILL after 10 s); remove its temporary store."""
+        self._stopping.set()
+        if self._guard is not None:
+            self._guard.stop()
+            self._guard = None
+        if self._supervisor is not None and self._supervisor is not threading.current_thread():
+            self._supervisor.join(5)
+        with self._lock:
+            self._reap()
         if self._temporary is not None:
             shutil.rmtree(self._temporary, ignore_errors=True)
             self._temporary = None
+        self._done.set()
 
     def wait(self) -> int:
-        """Block until the server process ends; its exit code."""
-        assert self.process is not None
-        return self.process.wait()
+        """Block until the server is given up (it kept stopping, or did not start again) or stopped; the
+        exit code of its last run."""
+        while not self._done.wait(0.5):  # a timed wait, so that signals (Ctrl-C, SIGTERM) get through
+            pass
+        return self._exit_code
 
     def __enter__(self) -> OxigraphServer:
         return self.start()
