@@ -175,6 +175,7 @@ def release(paths: tuple[Path, ...], out_dir: Path, base: str, previous: Path | 
 # 5: `publish` sent the graph but the endpoint does not hold what was sent.
 EXIT_ENDPOINT = 4
 EXIT_NOT_VERIFIED = 5
+EXIT_WRITE = 6  # an output could not be written (query results: a full disk, a closed output)
 
 
 class QueryUsageError(click.UsageError):
@@ -258,34 +259,48 @@ def query(query_text: str, data: Path, endpoint: str | None, fmt: str | None, ti
     (--max-query-bytes, --max-query-depth) is refused before it is parsed (exit code 2).
     """
     from cyberlex.query import (
+        Answer,
         EndpointError,
         GraphResult,
+        GuardedOutput,
+        OutputError,
         QueryError,
         QueryLimits,
         check_limits,
-        format_result,
         load_store,
         read_query,
-        run_local,
-        run_remote,
+        stream_local,
+        stream_remote,
+        write_result,
     )
 
     limits = QueryLimits(max_bytes=max_query_bytes, max_depth=max_query_depth)
+    out = GuardedOutput(sys.stdout)
+
+    def write(result: Answer) -> None:  # the rows are written as the engine or the endpoint gives them
+        if isinstance(result, GraphResult) and fmt not in (None, "table"):
+            raise QueryError(f"--format {fmt} is for SELECT and ASK; a CONSTRUCT or DESCRIBE gives Turtle")
+        write_result(result, out, fmt or "table", max_width)
+        out.flush()
+
     try:
         text = read_query(query_text)
         check_limits(text, limits)  # before the graph is loaded
         if endpoint is not None:
-            result = run_remote(endpoint, text, timeout=timeout,
-                                credentials=make_credentials(user, password, digest, token), limits=limits)
+            stream_remote(endpoint, text, write, timeout=timeout,
+                          credentials=make_credentials(user, password, digest, token), limits=limits)
         else:
-            result = run_local(load_store(data), text, timeout=timeout, limits=limits)
+            stream_local(load_store(data), text, write, timeout=timeout, limits=limits)
     except QueryError as exc:
         raise QueryUsageError(str(exc)) from None
     except EndpointError as exc:
         raise EndpointFailure(str(exc)) from None
-    if isinstance(result, GraphResult) and fmt not in (None, "table"):
-        raise QueryUsageError(f"--format {fmt} is for SELECT and ASK; a CONSTRUCT or DESCRIBE gives Turtle")
-    click.echo(format_result(result, fmt or "table", max_width), nl=False)
+    except OutputError as exc:
+        if isinstance(exc.__cause__, BrokenPipeError):  # `| head`: the reader has what it wanted
+            sys.stdout = None  # type: ignore[assignment]  # nothing more to flush at exit
+            sys.exit(0)
+        click.echo(f"cyberlex: could not write the results: {exc}", err=True)
+        sys.exit(EXIT_WRITE)
 
 
 @main.command()

@@ -23,11 +23,11 @@ import threading
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from http.client import HTTPMessage
 from pathlib import Path
-from typing import IO, TypeVar
+from typing import IO, Protocol, TypeVar
 
 from pyoxigraph import (
     BlankNode,
@@ -163,6 +163,7 @@ def on_large_stack(work: Callable[[], T], timeout: float | None = None) -> T:
         try:
             outcome.append(work())
         except BaseException as exc:
+            _clear_frames(exc)  # what the frames hold (a store's answer) must go on this thread
             outcome.append(exc)
 
     previous = threading.stack_size(ENGINE_STACK_BYTES)
@@ -182,6 +183,17 @@ def on_large_stack(work: Callable[[], T], timeout: float | None = None) -> T:
     if isinstance(outcome[0], BaseException):
         raise outcome[0]
     return outcome[0]
+
+
+def _clear_frames(exc: BaseException | None) -> None:
+    """Drop the local variables of the frames an exception (and its causes) went through: pyoxigraph's
+    query answers may only be freed on the thread that made them."""
+    import traceback
+
+    seen = 0
+    while exc is not None and seen < 20:
+        traceback.clear_frames(exc.__traceback__)  # type: ignore[arg-type]
+        exc, seen = exc.__cause__ or exc.__context__, seen + 1
 
 
 # -- results ------------------------------------------------------------------------------------
@@ -208,17 +220,50 @@ class GraphResult:
     triples: list[Triple] = field(default_factory=list)
 
 
+@dataclass
+class SelectStream:
+    """The answer to a SELECT as it is read: variable names and an iterator of rows, each row made
+    when it is asked for (the engine evaluates lazily, an endpoint's answer is parsed as it arrives),
+    so that a million rows are written without being held."""
+
+    variables: list[str]
+    rows: Iterator[list[Term | None]]
+
+
 Result = SelectResult | AskResult | GraphResult
+Answer = Result | SelectStream
 
 
 def from_oxigraph(answer: QuerySolutions | QueryBoolean | QueryTriples) -> Result:
     """A pyoxigraph answer (from a store or parsed from an endpoint's response) as a Result."""
-    if isinstance(answer, QueryBoolean):
-        return AskResult(bool(answer))
-    if isinstance(answer, QuerySolutions):
-        variables = [v.value for v in answer.variables]
-        return SelectResult(variables, [[solution[v] for v in variables] for solution in answer])
-    return GraphResult(list(answer))
+    streamed = stream_oxigraph(answer)
+    if isinstance(streamed, SelectStream):
+        return SelectResult(streamed.variables, list(streamed.rows))
+    return streamed
+
+
+def stream_oxigraph(answer: QuerySolutions | QueryBoolean | QueryTriples, engine: bool = False) -> Answer:
+    """A pyoxigraph answer with a SELECT's rows left unread (a SelectStream). With engine (a store's
+    answer, evaluated as it is read), an evaluation error (SERVICE unreachable, …) is a QueryError."""
+    try:
+        if isinstance(answer, QueryBoolean):
+            return AskResult(bool(answer))
+        if isinstance(answer, QuerySolutions):
+            variables = [v.value for v in answer.variables]
+            rows = ([solution[v] for v in variables] for solution in answer)
+            return SelectStream(variables, _engine_rows(rows) if engine else rows)
+        return GraphResult(list(answer))
+    except OSError as exc:
+        if not engine:
+            raise
+        raise QueryError(f"the query failed: {' '.join(str(exc).split())}") from exc
+
+
+def _engine_rows(rows: Iterator[list[Term | None]]) -> Iterator[list[Term | None]]:
+    try:
+        yield from rows
+    except OSError as exc:  # raised by the engine while evaluating, not by whoever writes the rows
+        raise QueryError(f"the query failed: {' '.join(str(exc).split())}") from exc
 
 
 # -- reading queries ----------------------------------------------------------------------------
@@ -230,7 +275,11 @@ def read_query(argument: str) -> str:
     """The text of a query given as a file name or written inline."""
     looks_inline = bool(QUERY_START.match(argument)) or "{" in argument
     path = Path(argument) if "\n" not in argument and len(argument) < 4096 else None
-    if path is not None and path.is_file():
+    try:
+        is_file = path is not None and path.is_file()
+    except OSError:  # a name too long for a file (an inline query of a few kB): not a file
+        is_file = False
+    if path is not None and is_file:
         try:
             return path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
@@ -348,20 +397,32 @@ def run_local(store: Store, query: str, timeout: float | None = None, limits: Qu
     """Run a query on a store (the default graph: the union, for a store from load_store), after checking
     it against the limits (QueryRefused), on a thread with a large stack. With a timeout (seconds), a
     query that has not finished by then raises QueryTimeout (its thread is left to end with the process)."""
+    found: list[Result] = []
+
+    def keep(answer: Answer) -> None:
+        found.append(SelectResult(answer.variables, list(answer.rows)) if isinstance(answer, SelectStream)
+                     else answer)
+
+    stream_local(store, query, keep, timeout, limits)
+    return found[0]
+
+
+def stream_local(store: Store, query: str, write: Callable[[Answer], None], timeout: float | None = None,
+                 limits: QueryLimits | None = None) -> None:
+    """Run a query as run_local does and hand its answer to write() as it is evaluated: a SELECT as a
+    SelectStream whose rows the engine makes one by one while write() consumes them (so memory does not
+    grow with the number of rows). write() runs on the query's thread, within the timeout."""
     check_limits(query, limits or QueryLimits())
     prepared, added = with_known_prefixes(query)
 
-    def evaluate() -> Result:
+    def evaluate() -> None:
         try:
             answer = store.query(prepared)
         except SyntaxError as exc:
             raise QueryError(describe_syntax_error(str(exc), query, added)) from exc
-        try:
-            return from_oxigraph(answer)
-        except OSError as exc:  # evaluation error (e.g. SERVICE unreachable)
-            raise QueryError(f"the query failed: {' '.join(str(exc).split())}") from exc
+        write(stream_oxigraph(answer, engine=True))
 
-    return on_large_stack(evaluate, timeout)
+    on_large_stack(evaluate, timeout)
 
 
 # -- remote -------------------------------------------------------------------------------------
@@ -435,6 +496,21 @@ def run_remote(endpoint: str, query: str, timeout: float | None = 60.0,
     """Run a query on a SPARQL 1.1 Protocol endpoint through SPARQLWrapper (POST, URL-encoded),
     asking for SPARQL JSON results (SELECT, ASK) or N-Triples (CONSTRUCT, DESCRIBE). The query is
     checked against the limits first (QueryRefused), since its form is found by parsing it here."""
+    found: list[Result] = []
+
+    def keep(answer: Answer) -> None:
+        found.append(SelectResult(answer.variables, list(answer.rows)) if isinstance(answer, SelectStream)
+                     else answer)
+
+    stream_remote(endpoint, query, keep, timeout, credentials, limits)
+    return found[0]
+
+
+def stream_remote(endpoint: str, query: str, write: Callable[[Answer], None], timeout: float | None = 60.0,
+                  credentials: Credentials | None = None, limits: QueryLimits | None = None) -> None:
+    """Run a query as run_remote does and hand its answer to write() while the response arrives: a
+    SELECT's rows are parsed from the connection as write() consumes them, so the answer is never
+    held whole (the timeout applies to each read: an endpoint that stops sending is a QueryTimeout)."""
     from SPARQLWrapper import JSON, POST, SPARQLWrapper
 
     check_limits(query, limits or QueryLimits())
@@ -461,8 +537,12 @@ def run_remote(endpoint: str, query: str, timeout: float | None = 60.0,
     else:
         sparql.setReturnFormat(JSON)
         sparql.addCustomHttpHeader("Accept", "application/sparql-results+json")
-    body, content_type = _send(sparql, endpoint_opener(endpoint, credentials), endpoint, timeout, local_error)
-    return _parse_response(body, content_type, form, endpoint)
+    chosen = form
+
+    def answer(response: IO[bytes], content_type: str) -> None:
+        write(_parse_response(response, content_type, chosen, endpoint))
+
+    _send(sparql, endpoint_opener(endpoint, credentials), endpoint, timeout, local_error, answer)
 
 
 def _form_of(query_type: str | None) -> str:
@@ -470,16 +550,18 @@ def _form_of(query_type: str | None) -> str:
     return {"ASK": "ask", "CONSTRUCT": "construct", "DESCRIBE": "construct"}.get(kind, "select")
 
 
-def _open(sparql: object, opener: urllib.request.OpenerDirector, timeout: float | None) -> tuple[bytes, str]:
+def _open(sparql: object, opener: urllib.request.OpenerDirector, timeout: float | None,
+          answer: Callable[[IO[bytes], str], None]) -> None:
     """SPARQLWrapper's request, sent with our opener (SPARQLWrapper's own urlopen would follow redirects
-    with the credentials, and installs a process-wide opener for digest); HTTP errors raised as
-    SPARQLWrapper raises them."""
+    with the credentials, and installs a process-wide opener for digest), its response handed to
+    answer() with its content type while the connection is open; HTTP errors raised as SPARQLWrapper
+    raises them."""
     from SPARQLWrapper import SPARQLExceptions
 
     request = sparql._createRequest()  # type: ignore[attr-defined]
     try:
         with opener.open(request, timeout=timeout) as response:
-            return response.read(), response.headers.get("Content-Type", "") or ""
+            answer(response, response.headers.get("Content-Type", "") or "")
     except urllib.error.HTTPError as exc:
         kinds = {400: SPARQLExceptions.QueryBadFormed, 401: SPARQLExceptions.Unauthorized,
                  404: SPARQLExceptions.EndPointNotFound, 414: SPARQLExceptions.URITooLong,
@@ -490,15 +572,16 @@ def _open(sparql: object, opener: urllib.request.OpenerDirector, timeout: float 
 
 
 def _send(sparql: object, opener: urllib.request.OpenerDirector, endpoint: str, timeout: float | None,
-          local_error: QueryError | None) -> tuple[bytes, str]:
-    """The endpoint's answer (body, content type), or the error as one line: a malformed query as
-    Oxigraph's own syntax error when it has one (line and column), else as the endpoint says it."""
+          local_error: QueryError | None, answer: Callable[[IO[bytes], str], None]) -> None:
+    """Send the request and hand the endpoint's answer to answer(), or raise the error as one line: a
+    malformed query as Oxigraph's own syntax error when it has one (line and column), else as the
+    endpoint says it."""
     import socket
 
     from SPARQLWrapper import SPARQLExceptions
 
     try:
-        return _open(sparql, opener, timeout)
+        _open(sparql, opener, timeout, answer)
     except SPARQLExceptions.QueryBadFormed as exc:
         if local_error is not None:
             raise local_error from exc
@@ -540,7 +623,9 @@ def _server_message(exc: Exception) -> str:
     return text[:300]
 
 
-def _parse_response(body: bytes, content_type: str, form: str, endpoint: str) -> Result:
+def _parse_response(body: IO[bytes], content_type: str, form: str, endpoint: str) -> Answer:
+    """The answer read from the response: a CONSTRUCT's triples at once, a SELECT's rows as they are
+    asked for (a syntax error found on the way is an EndpointError too)."""
     mime = content_type.split(";")[0].strip().lower()
     try:
         if form == "construct":
@@ -553,10 +638,24 @@ def _parse_response(body: bytes, content_type: str, form: str, endpoint: str) ->
         results_format = {"application/sparql-results+xml": QueryResultsFormat.XML,
                           "text/csv": QueryResultsFormat.CSV,
                           "text/tab-separated-values": QueryResultsFormat.TSV}.get(mime, QueryResultsFormat.JSON)
-        return from_oxigraph(parse_query_results(body, format=results_format))
+        answer = stream_oxigraph(parse_query_results(body, format=results_format))
     except (SyntaxError, ValueError) as exc:
-        raise EndpointError(f"{endpoint}: the answer is not readable {mime or 'data'}: "
-                            f"{' '.join(str(exc).split())[:200]}") from exc
+        raise _unreadable(endpoint, mime, exc) from exc
+    if isinstance(answer, SelectStream):
+        answer.rows = _readable_rows(answer.rows, endpoint, mime)
+    return answer
+
+
+def _unreadable(endpoint: str, mime: str, exc: Exception) -> EndpointError:
+    return EndpointError(f"{endpoint}: the answer is not readable {mime or 'data'}: "
+                         f"{' '.join(str(exc).split())[:200]}")
+
+
+def _readable_rows(rows: Iterator[list[Term | None]], endpoint: str, mime: str) -> Iterator[list[Term | None]]:
+    try:
+        yield from rows
+    except (SyntaxError, ValueError) as exc:
+        raise _unreadable(endpoint, mime, exc) from exc
 
 
 # -- formatting ---------------------------------------------------------------------------------
@@ -619,48 +718,141 @@ def _json_term(term: Term) -> dict[str, object]:
     return out
 
 
-def to_csv(result: SelectResult, delimiter: str = ",") -> str:
-    """SPARQL 1.1 Query Results CSV (values only; lines end with CRLF as the format says)."""
-    out = io.StringIO()
+class TextOut(Protocol):
+    """Where results are written: anything with a write(str) (a text stream, a StringIO)."""
+
+    def write(self, text: str, /) -> object:
+        """Write some text."""
+
+
+class OutputError(Exception):
+    """The results could not be written (the disk is full, the pipe closed): not the query's fault."""
+
+
+class GuardedOutput:
+    """A text stream whose write errors are OutputError (not OSError), so that they are not taken for
+    an endpoint's or the engine's."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self.stream = stream
+
+    def write(self, text: str, /) -> object:
+        """Write to the stream; an OSError is raised as OutputError (BrokenPipeError kept as its cause)."""
+        try:
+            return self.stream.write(text)
+        except OSError as exc:
+            raise OutputError(str(exc)) from exc
+
+    def flush(self) -> None:
+        """Flush the stream (OutputError on failure)."""
+        try:
+            self.stream.flush()
+        except OSError as exc:
+            raise OutputError(str(exc)) from exc
+
+
+# A table's column widths are measured on its first rows; later rows keep those widths (a longer cell
+# pushes its line out), so that a table of any length is written without holding it.
+TABLE_LOOKAHEAD = 10_000
+
+Rows = SelectResult | SelectStream
+
+
+def _rows(result: Rows) -> Iterator[list[Term | None]]:
+    return iter(result.rows)
+
+
+def write_csv(result: Rows, out: TextOut, delimiter: str = ",") -> None:
+    """SPARQL 1.1 Query Results CSV (values only; lines end with CRLF as the format says), row by row."""
     writer = csv.writer(out, delimiter=delimiter, lineterminator="\r\n")
     writer.writerow(result.variables)
-    for row in result.rows:
+    for row in _rows(result):
         writer.writerow([cell(t) for t in row])
+
+
+def write_tsv(result: Rows, out: TextOut) -> None:
+    """SPARQL 1.1 Query Results TSV: `?var` headers, terms in Turtle/N-Triples syntax, row by row."""
+    out.write("\t".join(f"?{v}" for v in result.variables) + "\n")
+    for row in _rows(result):
+        out.write("\t".join("" if t is None else str(t) for t in row) + "\n")
+
+
+def write_json(result: Rows | AskResult, out: TextOut) -> None:
+    """SPARQL 1.1 Query Results JSON (as json.dumps(…, indent=1) writes it), binding by binding."""
+    if isinstance(result, AskResult):
+        out.write(json.dumps({"head": {}, "boolean": result.value}, ensure_ascii=False, indent=1) + "\n")
+        return
+    head, tail = json.dumps({"head": {"vars": result.variables}, "results": {"bindings": [0]}},
+                            ensure_ascii=False, indent=1).split("\n   0\n")
+    first = True
+    for row in _rows(result):
+        binding = {v: _json_term(t) for v, t in zip(result.variables, row, strict=True) if t is not None}
+        text = _json_binding(binding)
+        out.write(f"{head}\n   {text}" if first else f",\n   {text}")
+        first = False
+    out.write(f"{head.removesuffix('[')}[]{tail.removeprefix('  ]')}\n" if first else f"\n{tail}\n")
+
+
+def _json_binding(binding: dict[str, dict[str, object]]) -> str:
+    """json.dumps(binding, ensure_ascii=False, indent=1) at the depth of a binding in the results (its
+    lines after the first indented by three more spaces), made with the C string encoder when every
+    value is a string (json.dumps with an indent is pure Python, and 5 times slower)."""
+    if not binding or not all(isinstance(v, str) for term in binding.values() for v in term.values()):
+        return json.dumps(binding, ensure_ascii=False, indent=1).replace("\n", "\n   ")
+    dumps: Callable[[object], str] = json.encoder.encode_basestring  # type: ignore[attr-defined,assignment]
+    terms = (f'    {dumps(var)}: {{\n' + ",\n".join(f"     {dumps(k)}: {dumps(v)}" for k, v in term.items())
+             + "\n    }" for var, term in binding.items())
+    return "{\n" + ",\n".join(terms) + "\n   }"
+
+
+def write_table(result: Rows, out: TextOut, max_width: int = 60, lookahead: int = TABLE_LOOKAHEAD) -> None:
+    """An aligned text table for people: prefixed IRIs, text literals, long cells cut with '…'. The
+    widths are those of the first `lookahead` rows."""
+    names = prefixes()
+    header = result.variables
+    rows = _rows(result)
+    first = [[people_cell(t, names, max_width) for t in row] for _, row in zip(range(lookahead), rows, strict=False)]
+    widths = [max([len(h), *(len(row[i]) for row in first)]) for i, h in enumerate(header)]
+
+    def line(cells: Sequence[str]) -> str:
+        return "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip() + "\n"
+
+    out.write(line(header) + line(["-" * w for w in widths]))
+    for cells in first:
+        out.write(line(cells))
+    count = len(first)
+    for row in rows:
+        out.write(line([people_cell(t, names, max_width) for t in row]))
+        count += 1
+    out.write(f"({count} row{'s' if count != 1 else ''})\n")
+
+
+def to_csv(result: Rows, delimiter: str = ",") -> str:
+    """SPARQL 1.1 Query Results CSV as a string."""
+    out = io.StringIO()
+    write_csv(result, out, delimiter)
     return out.getvalue()
 
 
-def to_tsv(result: SelectResult) -> str:
-    """SPARQL 1.1 Query Results TSV: `?var` headers, terms in Turtle/N-Triples syntax."""
-    lines = ["\t".join(f"?{v}" for v in result.variables)]
-    lines += ["\t".join("" if t is None else str(t) for t in row) for row in result.rows]
-    return "\n".join(lines) + "\n"
+def to_tsv(result: Rows) -> str:
+    """SPARQL 1.1 Query Results TSV as a string."""
+    out = io.StringIO()
+    write_tsv(result, out)
+    return out.getvalue()
 
 
-def to_json(result: SelectResult | AskResult) -> str:
-    """SPARQL 1.1 Query Results JSON."""
-    if isinstance(result, AskResult):
-        data: dict[str, object] = {"head": {}, "boolean": result.value}
-    else:
-        bindings = [{v: _json_term(t) for v, t in zip(result.variables, row, strict=True) if t is not None}
-                    for row in result.rows]
-        data = {"head": {"vars": result.variables}, "results": {"bindings": bindings}}
-    return json.dumps(data, ensure_ascii=False, indent=1) + "\n"
+def to_json(result: Rows | AskResult) -> str:
+    """SPARQL 1.1 Query Results JSON as a string."""
+    out = io.StringIO()
+    write_json(result, out)
+    return out.getvalue()
 
 
-def to_table(result: SelectResult, max_width: int = 60) -> str:
-    """An aligned text table for people: prefixed IRIs, text literals, long cells cut with '…'."""
-    names = prefixes()
-    header = result.variables
-    body = [[people_cell(t, names, max_width) for t in row] for row in result.rows]
-    widths = [max([len(h), *(len(row[i]) for row in body)]) for i, h in enumerate(header)]
-
-    def line(cells: Sequence[str]) -> str:
-        return "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()
-
-    lines = [line(header), line(["-" * w for w in widths]), *(line(row) for row in body)]
-    count = len(result.rows)
-    lines.append(f"({count} row{'s' if count != 1 else ''})")
-    return "\n".join(lines) + "\n"
+def to_table(result: Rows, max_width: int = 60) -> str:
+    """The table for people as a string."""
+    out = io.StringIO()
+    write_table(result, out, max_width)
+    return out.getvalue()
 
 
 def to_turtle(triples: Iterable[Triple]) -> str:
@@ -671,21 +863,32 @@ def to_turtle(triples: Iterable[Triple]) -> str:
     return to_bytes(ordered, "turtle").decode("utf-8")
 
 
-def format_result(result: Result, fmt: str = "table", max_width: int = 60) -> str:
+def format_result(result: Answer, fmt: str = "table", max_width: int = 60) -> str:
     """A result as text in a format: table, csv, tsv, json (SELECT and ASK); graphs are Turtle."""
+    out = io.StringIO()
+    write_result(result, out, fmt, max_width)
+    return out.getvalue()
+
+
+def write_result(result: Answer, out: TextOut, fmt: str = "table", max_width: int = 60) -> None:
+    """Write a result in a format (table, csv, tsv, json for SELECT and ASK; graphs are Turtle): a
+    SELECT's rows as they come, so a SelectStream is never held whole (a CONSTRUCT's triples are, to
+    sort them)."""
     if isinstance(result, GraphResult):
-        return to_turtle(result.triples)
-    if isinstance(result, AskResult):
+        out.write(to_turtle(result.triples))
+    elif isinstance(result, AskResult):
         if fmt == "json":
-            return to_json(result)
-        if fmt in ("csv", "tsv"):
-            return f"boolean\r\n{str(result.value).lower()}\r\n" if fmt == "csv" else \
-                f"?boolean\n{str(result.value).lower()}\n"
-        return f"{'yes' if result.value else 'no'}\n"
-    if fmt == "csv":
-        return to_csv(result)
-    if fmt == "tsv":
-        return to_tsv(result)
-    if fmt == "json":
-        return to_json(result)
-    return to_table(result, max_width)
+            write_json(result, out)
+        elif fmt in ("csv", "tsv"):
+            out.write(f"boolean\r\n{str(result.value).lower()}\r\n" if fmt == "csv" else
+                      f"?boolean\n{str(result.value).lower()}\n")
+        else:
+            out.write(f"{'yes' if result.value else 'no'}\n")
+    elif fmt == "csv":
+        write_csv(result, out)
+    elif fmt == "tsv":
+        write_tsv(result, out)
+    elif fmt == "json":
+        write_json(result, out)
+    else:
+        write_table(result, out, max_width)
