@@ -31,8 +31,8 @@ import threading
 import urllib.parse
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from socketserver import ThreadingMixIn
 from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
@@ -768,11 +768,63 @@ class PagesApp:
         return [] if method == "HEAD" else [body]
 
 
-class _ThreadingServer(ThreadingMixIn, WSGIServer):
-    daemon_threads = True
+# Connections waiting to be accepted (the kernel's queue; it was 5, and 200 clients at once were dropped),
+# the threads that answer (a bounded pool, not a thread per connection), and the seconds a connection
+# may take to send its request or read the answer (no idle client holds a worker for long).
+PAGES_BACKLOG = 256
+PAGES_WORKERS = 32
+PAGES_TIMEOUT_S = 10.0
+
+
+class _PooledServer(WSGIServer):
+    """wsgiref's server with a listen backlog of PAGES_BACKLOG and PAGES_WORKERS threads: a connection is
+    accepted when a worker is free (until then it waits in the kernel's queue, not in memory)."""
+
+    request_queue_size = PAGES_BACKLOG
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._free = threading.BoundedSemaphore(PAGES_WORKERS)
+        self._pool = ThreadPoolExecutor(PAGES_WORKERS, thread_name_prefix="cyberlex-pages")
+
+    def verify_request(self, request: Any, client_address: Any) -> bool:
+        """Wait (in the accepting thread) for a free worker before taking the connection on."""
+        while not self._free.acquire(timeout=0.5):
+            if getattr(self, "_BaseServer__shutdown_request", False):  # shutdown() was called: stop waiting
+                return False
+        return True
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        """Answer the connection on a worker of the pool."""
+        try:
+            self._pool.submit(self._answer, request, client_address)
+        except RuntimeError:  # the pool is shut down: the server is stopping
+            self._free.release()
+            self.shutdown_request(request)
+
+    def _answer(self, request: Any, client_address: Any) -> None:
+        try:
+            self.finish_request(request, client_address)
+        except Exception:
+            self.handle_error(request, client_address)
+        finally:
+            self.shutdown_request(request)
+            self._free.release()
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that went away or timed out is no error of the server's; say nothing."""
+        if os.environ.get("CYBERLEX_PAGES_LOG"):
+            super().handle_error(request, client_address)
+
+    def server_close(self) -> None:
+        """Close the socket and let the workers end (each connection has its timeout)."""
+        super().server_close()
+        self._pool.shutdown(wait=False, cancel_futures=True)
 
 
 class _QuietHandler(WSGIRequestHandler):
+    timeout = PAGES_TIMEOUT_S  # a socket timeout for each read and write of the connection
+
     def log_message(self, format: str, *args: Any) -> None:
         if os.environ.get("CYBERLEX_PAGES_LOG"):
             super().log_message(format, *args)
@@ -783,7 +835,7 @@ class PagesServer:
 
     def __init__(self, index: Index, host: str = "127.0.0.1", port: int = 0) -> None:
         self.app = PagesApp(index)
-        self.server = make_server(host, port, self.app, server_class=_ThreadingServer, handler_class=_QuietHandler)
+        self.server = make_server(host, port, self.app, server_class=_PooledServer, handler_class=_QuietHandler)
         self.host = host
         self.port = int(self.server.server_port)
         self.thread = threading.Thread(target=self.server.serve_forever, name="cyberlex-pages", daemon=True)
