@@ -14,6 +14,7 @@ import functools
 import io
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -69,6 +70,17 @@ def start_serve(*args: str) -> tuple[subprocess.Popen[str], str]:
         if line.startswith("SPARQL query endpoint: "):
             return process, line.split(": ", 1)[1].strip()
     return process, ""
+
+
+def stop_process(process: subprocess.Popen[str]) -> None:
+    """Stop a `cyberlex serve` child as Ctrl-C would (SIGTERM), killing it if it has not ended in 30 s."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(10)
 
 
 def csv_rows(text: str) -> list[list[str]]:

@@ -399,11 +399,19 @@ def serve(data: Path, empty: bool, host: str, port: int, writable: bool, locatio
               help="Query endpoint used to verify the counts (default: guessed from --endpoint).")
 @click.option("--no-verify", is_flag=True, help="Do not count the triples after the push.")
 @click.option("--timeout", type=float, default=120.0, show_default=True, help="Seconds to wait for each request.")
+@click.option("--resume", is_flag=True,
+              help="Skip the graphs that already hold as many triples as would be sent (counted first), "
+                   "to finish a publish that was interrupted.")
 @credential_options
 def publish(endpoint: str, data: Path, graph_iri: str | None, replace: bool, query_endpoint: str | None,
-            no_verify: bool, timeout: float, user: str | None, password: str | None, digest: bool,
+            no_verify: bool, timeout: float, resume: bool, user: str | None, password: str | None, digest: bool,
             token: str | None) -> None:
-    """Push the graph to a Graph Store Protocol endpoint and verify the triple counts."""
+    """Push the graph to a Graph Store Protocol endpoint and verify the triple counts.
+
+    Each named graph is one request: if one fails, the graphs sent before it are new at the endpoint and
+    the others as they were; the error line says how far it got (exit code 4), and a rerun with
+    --resume sends only the graphs that do not yet hold what would be sent.
+    """
     from cyberlex.publish import VerificationError
     from cyberlex.publish import publish as run_publish
     from cyberlex.query import EndpointError, QueryError
@@ -411,7 +419,8 @@ def publish(endpoint: str, data: Path, graph_iri: str | None, replace: bool, que
     try:
         report = run_publish(data, endpoint, graph=graph_iri, replace=replace,
                              credentials=make_credentials(user, password, digest, token),
-                             query_endpoint=query_endpoint, timeout=timeout, verify=not no_verify)
+                             query_endpoint=query_endpoint, timeout=timeout, verify=not no_verify,
+                             resume=resume, progress=_publish_progress if sys.stderr.isatty() else None)
     except QueryError as exc:
         raise QueryUsageError(str(exc)) from None
     except EndpointError as exc:
@@ -419,9 +428,20 @@ def publish(endpoint: str, data: Path, graph_iri: str | None, replace: bool, que
     except VerificationError as exc:
         click.echo(f"cyberlex: {exc}", err=True)
         sys.exit(EXIT_NOT_VERIFIED)
+    finally:
+        if sys.stderr.isatty():
+            click.echo("", err=True)  # end the progress line
     verb = "replaced" if replace else "added to"
+    if report.skipped:
+        click.echo(f"skipped {len(report.skipped)} named graph{'s' if len(report.skipped) != 1 else ''} that "
+                   f"already hold what would be sent (--resume)")
     click.echo(f"{verb} {len(report.graphs)} named graph{'s' if len(report.graphs) != 1 else ''} at {endpoint} "
                f"({report.method}): {report.triples} triples")
     if not no_verify:
         click.echo(f"verified at {report.query_endpoint}: "
                    f"{sum(g.counted or 0 for g in report.graphs)} triples in those graphs")
+
+
+def _publish_progress(_graph: str, done: int, total: int) -> None:
+    """How many graphs were sent, on one line of the terminal that is rewritten."""
+    click.echo(f"\rcyberlex: publish: {done} of {total} graphs sent", err=True, nl=False)

@@ -30,6 +30,17 @@ class VerificationError(Exception):
     """The endpoint does not hold the triples that were sent. One line."""
 
 
+class PublishInterrupted(EndpointError):
+    """A request failed part way through: the endpoint holds the graphs sent before it (new), and the
+    others as they were (old). The message says how far it got; `report` holds the graphs sent and
+    `pending` the ones not sent (the first of them may or may not have arrived)."""
+
+    def __init__(self, message: str, report: PublishReport, pending: list[str]) -> None:
+        super().__init__(message)
+        self.report = report
+        self.pending = pending
+
+
 @dataclass
 class Published:
     """What was sent to one named graph and what the endpoint counted there afterwards."""
@@ -47,6 +58,7 @@ class PublishReport:
     query_endpoint: str
     method: str
     graphs: list[Published] = field(default_factory=list)
+    skipped: list[Published] = field(default_factory=list)  # --resume: already held what would be sent
 
     @property
     def triples(self) -> int:
@@ -137,21 +149,38 @@ def count_triples(query_url: str, graphs: list[str], credentials: Credentials,
 def publish(data: Path, endpoint: str, graph: str | None = None, replace: bool = False,
             credentials: Credentials | None = None, query_endpoint: str | None = None,
             timeout: float | None = 60.0, verify: bool = True,
-            progress: Callable[[str], None] | None = None) -> PublishReport:
+            progress: Callable[[str, int, int], None] | None = None, resume: bool = False) -> PublishReport:
     """Send the graph of a build folder (or an RDF file) to a Graph Store Protocol endpoint and
-    verify the triple counts. Raises EndpointError (HTTP trouble) or VerificationError."""
+    verify the triple counts. Raises EndpointError (HTTP trouble; PublishInterrupted when some graphs
+    were sent before it) or VerificationError.
+
+    Each graph is its own request, so a failure part way leaves the endpoint with the graphs sent so
+    far replaced and the others as they were: the PublishInterrupted says which. With resume, the
+    graphs that already hold as many triples as would be sent (counted on the query endpoint first)
+    are skipped, so a rerun after an interruption sends only the rest."""
     credentials = credentials or Credentials()
     store = load_store(data, union_default=False)
     graphs = graphs_to_send(store, graph)
     method = "PUT" if replace else "POST"
     report = PublishReport(endpoint, query_endpoint or query_endpoint_for(endpoint), method)
     opener = endpoint_opener(endpoint, credentials)
-    for name, triples in graphs.items():
+    if resume:
+        held = count_triples(report.query_endpoint, list(graphs), credentials, timeout)
+        for name in list(graphs):
+            if held.get(name) == len(graphs[name]):
+                report.skipped.append(Published(name, len(graphs.pop(name)), held[name]))
+    names = list(graphs)
+    for position, name in enumerate(names):
+        triples = graphs[name]
         body = to_bytes(triples, "turtle")
-        _send(opener, graph_url(endpoint, name), method, body, credentials, timeout, endpoint)
+        try:
+            _send(opener, graph_url(endpoint, name), method, body, credentials, timeout, endpoint)
+        except EndpointError as exc:
+            raise PublishInterrupted(_how_far(str(exc), report, names[position:], len(names)), report,
+                                     names[position:]) from exc
         report.graphs.append(Published(name, len(triples)))
-        if progress is not None:
-            progress(name)
+        if progress is not None:  # the graph, how many were sent, how many are to be
+            progress(name, position + 1, len(names))
     if verify:
         counts = count_triples(report.query_endpoint, [g.graph for g in report.graphs], credentials, timeout)
         wrong = []
@@ -165,3 +194,15 @@ def publish(data: Path, endpoint: str, graph: str | None = None, replace: bool =
                 f"{len(wrong)} of {len(report.graphs)} graphs differ after the push: <{first.graph}> has "
                 f"{first.counted} triples at {report.query_endpoint}, {first.sent} were sent")
     return report
+
+
+def _how_far(error: str, report: PublishReport, pending: list[str], total: int) -> str:
+    """The error, and how far the publication got: what was sent, what was not."""
+    verb = "replaced" if report.method == "PUT" else "added to"
+    done = len(report.graphs)
+    sent = f"{done} of {total} graphs {verb} ({report.method})" + (f", the last <{report.graphs[-1].graph}>"
+                                                                    if done else "")
+    skipped = f", {len(report.skipped)} already there (--resume)" if report.skipped else ""
+    return (f"{error}; publish stopped after {sent}{skipped}; not sent: {len(pending)} graph"
+            f"{'s' if len(pending) != 1 else ''} from <{pending[0]}> (which may or may not have arrived); the "
+            f"endpoint holds these as they were: rerun with --resume to send only what is missing")

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import http.client
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -22,7 +21,7 @@ from collections.abc import Iterator
 import pytest
 
 from cyberlex.pages import PAGES_BACKLOG, PAGES_TIMEOUT_S, PAGES_WORKERS, PagesServer, load_index
-from fixed_corpus import fixed_graph
+from fixed_corpus import fixed_graph, stop_process
 
 CLIENTS = 200
 
@@ -49,12 +48,7 @@ def pages() -> Iterator[tuple[str, int]]:
         assert parts.hostname is not None and parts.port is not None
         yield parts.hostname, parts.port
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(10)
+        stop_process(process)
 
 
 def ask(host: str, port: int, start: threading.Barrier, answers: list[int | str]) -> None:
