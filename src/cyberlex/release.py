@@ -28,7 +28,6 @@ import hashlib
 import os
 import re
 import shutil
-import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -37,7 +36,7 @@ from pathlib import Path
 
 from pyoxigraph import DefaultGraph, Literal, Quad, RdfFormat, Store, Triple, parse
 
-from cyberlex import __version__, describe, jsonld, ontodoc, pages
+from cyberlex import __version__, describe, jsonld, ontodoc, pages, scratch
 from cyberlex.build import BuildResult, build
 from cyberlex.map import DEFAULT_BASE, prefixes
 from cyberlex.resources import data_path
@@ -133,7 +132,8 @@ def release(paths: list[Path], out: Path, base: str = DEFAULT_BASE, previous: Pa
     old_lines, old_version, old_issued = _previous(previous)
     out = out.resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    _clean_abandoned(out)
+    work = scratch.make(f".{out.name}.", out.parent)
     try:
         result = _write(work, paths, base, old_lines, old_version, old_issued, endpoint, date, download_url,
                         licence, publisher, site_url, with_site, progress)
@@ -145,10 +145,21 @@ def release(paths: list[Path], out: Path, base: str = DEFAULT_BASE, previous: Pa
     return result
 
 
+def _clean_abandoned(out: Path) -> None:
+    """Remove the work folders a killed release left beside out (.NAME.*, see cyberlex.scratch); a previous
+    release set aside (.NAME.old.*/NAME) goes back into place if out is missing, since the release that
+    was to replace it never got there."""
+    for old in scratch.abandoned(f".{out.name}.old.", out.parent):
+        if not out.exists() and (old / out.name).is_dir():
+            os.replace(old / out.name, out)
+    scratch.clean(f".{out.name}.", out.parent)
+
+
 def _replace(work: Path, out: Path) -> None:
     """Rename the finished release into place; a folder already there is removed only afterwards."""
+    scratch.release_mark(work)
     if out.exists():
-        old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old.", dir=out.parent))
+        old = scratch.make(f".{out.name}.old.", out.parent)
         os.replace(out, old / out.name)
         os.replace(work, out)
         shutil.rmtree(old, ignore_errors=True)

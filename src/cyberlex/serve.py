@@ -22,7 +22,6 @@ import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import urllib.error
@@ -32,6 +31,7 @@ from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 
+from cyberlex import scratch
 from cyberlex.guard import GuardConfig, GuardServer
 from cyberlex.query import ENGINE_STACK_BYTES, QueryLimits, graph_file
 
@@ -77,6 +77,8 @@ def free_port(host: str = "127.0.0.1") -> int:
 
 # A server that stops this many times within RESTART_WINDOW seconds is given up on.
 MAX_RESTARTS = 5
+# The temporary store of a server without --location: <tmp>/cyberlex-oxigraph-*/store (cyberlex.scratch).
+TEMPORARY_PREFIX = "cyberlex-oxigraph-"
 RESTART_WINDOW = 60.0
 
 
@@ -151,8 +153,9 @@ class OxigraphServer:
     def start(self) -> OxigraphServer:
         """Load the data, start the server and wait until it answers queries."""
         binary = oxigraph_binary()
-        if self.location is None:
-            self._temporary = Path(tempfile.mkdtemp(prefix="cyberlex-oxigraph-"))
+        if self.location is None:  # a store of its own, removed on stop; those of killed servers before it
+            scratch.clean(TEMPORARY_PREFIX)
+            self._temporary = scratch.make(TEMPORARY_PREFIX)
             location = self._temporary / "store"
         else:
             location = self.location
