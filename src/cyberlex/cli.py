@@ -178,12 +178,18 @@ EXIT_NOT_VERIFIED = 5
 EXIT_WRITE = 6  # an output could not be written (query results: a full disk, a closed output)
 
 
+def _printable(text: str) -> str:
+    """A message as one line of stderr: control characters (a newline in a file name) escaped, so that no
+    file name can forge a line of its own."""
+    return "".join(ch if ch.isprintable() or ch == " " else ascii(ch)[1:-1] for ch in text)
+
+
 class QueryUsageError(click.UsageError):
     """A query that cannot be read or parsed: one line (no usage text), exit code 2."""
 
     def show(self, file: object = None) -> None:
         """One line on stderr, no usage text."""
-        click.echo(f"cyberlex: {self.format_message()}", err=True)
+        click.echo(f"cyberlex: {_printable(self.format_message())}", err=True)
 
 
 class EndpointFailure(click.ClickException):
@@ -193,7 +199,7 @@ class EndpointFailure(click.ClickException):
 
     def show(self, file: object = None) -> None:
         """One line on stderr, no usage text."""
-        click.echo(f"cyberlex: {self.format_message()}", err=True)
+        click.echo(f"cyberlex: {_printable(self.format_message())}", err=True)
 
 
 def credential_options(command: Callable[..., None]) -> Callable[..., None]:
@@ -299,7 +305,7 @@ def query(query_text: str, data: Path, endpoint: str | None, fmt: str | None, ti
         if isinstance(exc.__cause__, BrokenPipeError):  # `| head`: the reader has what it wanted
             sys.stdout = None  # type: ignore[assignment]  # nothing more to flush at exit
             sys.exit(0)
-        click.echo(f"cyberlex: could not write the results: {exc}", err=True)
+        click.echo(f"cyberlex: could not write the results: {_printable(str(exc))}", err=True)
         sys.exit(EXIT_WRITE)
 
 
@@ -426,7 +432,7 @@ def publish(endpoint: str, data: Path, graph_iri: str | None, replace: bool, que
     except EndpointError as exc:
         raise EndpointFailure(str(exc)) from None
     except VerificationError as exc:
-        click.echo(f"cyberlex: {exc}", err=True)
+        click.echo(f"cyberlex: {_printable(str(exc))}", err=True)
         sys.exit(EXIT_NOT_VERIFIED)
     finally:
         if sys.stderr.isatty():
