@@ -10,15 +10,16 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from cyberlex import __version__
+from cyberlex.exitcodes import ExitCode, epilog
 from cyberlex.map import DEFAULT_BASE
 
 if TYPE_CHECKING:
     from cyberlex.query import Credentials
 
-# Exit codes: 0 all built and valid; 1 the graph has SHACL violations; 2 usage error (click);
-# 3 some input files failed (the rest was built and written).
-EXIT_VIOLATIONS = 1
-EXIT_INPUT_FAILURES = 3
+# Exit codes: one table (cyberlex.exitcodes) for the code, `cyberlex --help` and the README.
+EXIT_VIOLATIONS = ExitCode.VIOLATIONS
+EXIT_INPUT_FAILURES = ExitCode.INPUT
+EXIT_CODES = epilog()
 
 
 class InputError(click.ClickException):
@@ -27,7 +28,7 @@ class InputError(click.ClickException):
     exit_code = EXIT_INPUT_FAILURES
 
 
-@click.group()
+@click.group(epilog=EXIT_CODES)
 @click.version_option(__version__, prog_name="cyberlex")
 def main() -> None:
     """cyberlex: a knowledge graph of international legal instruments on cybercrime."""
@@ -173,9 +174,9 @@ def release(paths: tuple[Path, ...], out_dir: Path, base: str, previous: Path | 
 # (--max-query-bytes, --max-query-depth); 4: an endpoint that cannot be reached,
 # refuses the request or does not answer in time (and a query that times out in-process);
 # 5: `publish` sent the graph but the endpoint does not hold what was sent.
-EXIT_ENDPOINT = 4
-EXIT_NOT_VERIFIED = 5
-EXIT_WRITE = 6  # an output could not be written (query results: a full disk, a closed output)
+EXIT_ENDPOINT = ExitCode.ENDPOINT
+EXIT_NOT_VERIFIED = ExitCode.NOT_VERIFIED
+EXIT_WRITE = ExitCode.WRITE  # an output could not be written (query results: a full disk, a closed output)
 
 
 def _printable(text: str) -> str:
@@ -240,7 +241,7 @@ def query_limit_options(command: Callable[..., None]) -> Callable[..., None]:
     return command
 
 
-@main.command()
+@main.command(epilog=EXIT_CODES)
 @click.argument("query_text", metavar="QUERY")
 @click.option("--data", type=click.Path(path_type=Path), default=Path("out"), show_default=True,
               help="Build folder (its graph.trig, else graph.ttl) or RDF file to query in-process.")
@@ -309,7 +310,7 @@ def query(query_text: str, data: Path, endpoint: str | None, fmt: str | None, ti
         sys.exit(EXIT_WRITE)
 
 
-@main.command()
+@main.command(epilog=EXIT_CODES)
 @click.option("--data", type=click.Path(path_type=Path), default=Path("out"), show_default=True,
               help="Build folder (its graph.trig, else graph.ttl) or RDF file to serve.")
 @click.option("--empty", is_flag=True, help="Serve an empty store (with --writable, to publish into).")
@@ -392,7 +393,7 @@ def serve(data: Path, empty: bool, host: str, port: int, writable: bool, locatio
         server.stop()
 
 
-@main.command()
+@main.command(epilog=EXIT_CODES)
 @click.option("--endpoint", required=True, metavar="URL",
               help="SPARQL 1.1 Graph Store Protocol endpoint (Oxigraph …/store, Fuseki …/ds/data, "
                    "Virtuoso …/sparql-graph-crud-auth).")
