@@ -406,28 +406,37 @@ def serve(data: Path, empty: bool, host: str, port: int, writable: bool, locatio
               help="Query endpoint used to verify the counts (default: guessed from --endpoint).")
 @click.option("--no-verify", is_flag=True, help="Do not count the triples after the push.")
 @click.option("--timeout", type=float, default=120.0, show_default=True, help="Seconds to wait for each request.")
+@click.option("--atomic", is_flag=True,
+              help="Send all the graphs as one SPARQL update (one transaction: all new or none) instead of one "
+                   "Graph Store Protocol request per graph.")
+@click.option("--update", "update_endpoint", default=None, metavar="URL",
+              help="SPARQL update endpoint for --atomic (default: guessed from --endpoint, e.g. …/store → …/update).")
 @click.option("--resume", is_flag=True,
               help="Skip the graphs that already hold as many triples as would be sent (counted first), "
                    "to finish a publish that was interrupted.")
 @credential_options
 def publish(endpoint: str, data: Path, graph_iri: str | None, replace: bool, query_endpoint: str | None,
-            no_verify: bool, timeout: float, resume: bool, user: str | None, password: str | None, digest: bool,
-            token: str | None) -> None:
+            no_verify: bool, timeout: float, atomic: bool, update_endpoint: str | None, resume: bool,
+            user: str | None, password: str | None, digest: bool, token: str | None) -> None:
     """Push the graph to a Graph Store Protocol endpoint and verify the triple counts.
 
     Each named graph is one request: if one fails, the graphs sent before it are new at the endpoint and
     the others as they were; the error line says how far it got (exit code 4), and a rerun with
-    --resume sends only the graphs that do not yet hold what would be sent.
+    --resume sends only the graphs that do not yet hold what would be sent. With --atomic, all the graphs
+    are one SPARQL update, one transaction where the store makes it one (Oxigraph, Fuseki).
     """
     from cyberlex.publish import VerificationError
     from cyberlex.publish import publish as run_publish
     from cyberlex.query import EndpointError, QueryError
 
+    if atomic and resume:
+        raise click.UsageError("--resume is for a publish one graph at a time; --atomic sends all or nothing")
     try:
         report = run_publish(data, endpoint, graph=graph_iri, replace=replace,
                              credentials=make_credentials(user, password, digest, token),
                              query_endpoint=query_endpoint, timeout=timeout, verify=not no_verify,
-                             resume=resume, progress=_publish_progress if sys.stderr.isatty() else None)
+                             resume=resume, atomic=atomic, update_endpoint=update_endpoint,
+                             progress=_publish_progress if sys.stderr.isatty() else None)
     except QueryError as exc:
         raise QueryUsageError(str(exc)) from None
     except EndpointError as exc:

@@ -95,9 +95,9 @@ def graphs_to_send(store: Store, graph: str | None = None) -> dict[str, list[Tri
 
 
 def _send(opener: urllib.request.OpenerDirector, url: str, method: str, body: bytes, credentials: Credentials,
-          timeout: float | None, endpoint: str) -> None:
+          timeout: float | None, endpoint: str, content_type: str = "text/turtle; charset=utf-8") -> None:
     request = urllib.request.Request(url, data=body, method=method)
-    request.add_header("Content-Type", "text/turtle; charset=utf-8")
+    request.add_header("Content-Type", content_type)
     for name, value in credentials.headers().items():
         request.add_header(name, value)
     try:
@@ -120,6 +120,32 @@ def _send(opener: urllib.request.OpenerDirector, url: str, method: str, body: by
         raise EndpointError(f"cannot reach {endpoint}: {' '.join(str(exc).split())}") from exc
     except ValueError as exc:
         raise EndpointError(f"{endpoint}: not a usable endpoint URL: {exc}") from exc
+
+
+def update_endpoint_for(store_url: str) -> str:
+    """The SPARQL update service that goes with a Graph Store Protocol URL, for the usual servers:
+    Oxigraph `…/store` → `…/update`, Fuseki `…/ds/data` → `…/ds/update`, Virtuoso → `…/sparql`."""
+    query = query_endpoint_for(store_url)
+    parts = urllib.parse.urlsplit(query)
+    for tail, replacement in (("/query", "/update"), ("/ds/sparql", "/ds/update")):
+        if parts.path.endswith(tail) and not query.endswith("/sparql-graph-crud"):
+            path = parts.path[: -len(tail)] + replacement
+            return urllib.parse.urlunsplit((parts.scheme, parts.netloc, path, "", ""))
+    return query
+
+
+def one_update(graphs: dict[str, list[Triple]], replace: bool) -> bytes:
+    """All the graphs as one SPARQL update (one transaction on Oxigraph, Fuseki and most stores): for each
+    graph, DROP SILENT GRAPH (when replacing) and INSERT DATA with its triples in N-Triples syntax."""
+    from pyoxigraph import RdfFormat, serialize
+
+    parts = []
+    for name, triples in graphs.items():
+        if replace:
+            parts.append(f"DROP SILENT GRAPH <{name}>".encode())
+        data = serialize(triples, format=RdfFormat.N_TRIPLES) or b""
+        parts.append(b"INSERT DATA { GRAPH <" + name.encode() + b"> {\n" + data + b"} }")
+    return b" ;\n".join(parts) + b"\n"
 
 
 def graph_url(store_url: str, graph: str) -> str:
@@ -149,7 +175,8 @@ def count_triples(query_url: str, graphs: list[str], credentials: Credentials,
 def publish(data: Path, endpoint: str, graph: str | None = None, replace: bool = False,
             credentials: Credentials | None = None, query_endpoint: str | None = None,
             timeout: float | None = 60.0, verify: bool = True,
-            progress: Callable[[str, int, int], None] | None = None, resume: bool = False) -> PublishReport:
+            progress: Callable[[str, int, int], None] | None = None, resume: bool = False,
+            atomic: bool = False, update_endpoint: str | None = None) -> PublishReport:
     """Send the graph of a build folder (or an RDF file) to a Graph Store Protocol endpoint and
     verify the triple counts. Raises EndpointError (HTTP trouble; PublishInterrupted when some graphs
     were sent before it) or VerificationError.
@@ -157,7 +184,9 @@ def publish(data: Path, endpoint: str, graph: str | None = None, replace: bool =
     Each graph is its own request, so a failure part way leaves the endpoint with the graphs sent so
     far replaced and the others as they were: the PublishInterrupted says which. With resume, the
     graphs that already hold as many triples as would be sent (counted on the query endpoint first)
-    are skipped, so a rerun after an interruption sends only the rest."""
+    are skipped, so a rerun after an interruption sends only the rest. With atomic, all the graphs go as one
+    SPARQL update to the update endpoint (given, or guessed from the store's URL): one transaction, so
+    the endpoint holds either every new graph or none of them (EndpointError)."""
     credentials = credentials or Credentials()
     store = load_store(data, union_default=False)
     graphs = graphs_to_send(store, graph)
@@ -170,6 +199,18 @@ def publish(data: Path, endpoint: str, graph: str | None = None, replace: bool =
             if held.get(name) == len(graphs[name]):
                 report.skipped.append(Published(name, len(graphs.pop(name)), held[name]))
     names = list(graphs)
+    if atomic and names:
+        target = update_endpoint or update_endpoint_for(endpoint)
+        report.method = "SPARQL update"
+        try:
+            _send(opener, target, "POST", one_update(graphs, replace), credentials, timeout, target,
+                  "application/sparql-update; charset=utf-8")
+        except EndpointError as exc:
+            raise EndpointError(f"{exc}; the {len(names)} graphs were sent as one update (one transaction): the "
+                                f"endpoint holds all of them new or none (if the connection was lost, rerun to "
+                                f"be sure)") from exc
+        report.graphs = [Published(name, len(graphs[name])) for name in names]
+        names = []
     for position, name in enumerate(names):
         triples = graphs[name]
         body = to_bytes(triples, "turtle")
