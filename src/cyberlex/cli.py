@@ -251,7 +251,7 @@ def query_limit_options(command: Callable[..., None]) -> Callable[..., None]:
               help="SELECT and ASK answers: a table for people (default), or SPARQL CSV, TSV or JSON results. "
                    "CONSTRUCT and DESCRIBE always give Turtle.")
 @click.option("--timeout", type=float, default=60.0, show_default=True,
-              help="Seconds to wait for the answer (in-process and remote).")
+              help="Seconds to wait for the answer (in-process: until every row is written; remote: for each read).")
 @click.option("--max-width", type=int, default=60, show_default=True,
               help="Cut table cells longer than this (0: never).")
 @query_limit_options
