@@ -98,3 +98,16 @@ def test_an_inline_query_of_a_few_kilobytes_is_not_taken_for_a_file_name(graph: 
     done = subprocess.run([sys.executable, "-c", "from cyberlex.cli import main; main()", "query", "--data",
                            str(graph), "--format", "csv", MANY.replace("400", "3")], capture_output=True, check=False)
     assert done.returncode == 0, done.stderr[-300:]  # was: OSError 'File name too long', a traceback
+
+
+def test_the_table_measures_its_widths_on_the_first_rows_and_writes_every_row() -> None:
+    import io
+
+    from pyoxigraph import Literal
+
+    from cyberlex.query import SelectStream, write_table
+
+    rows = iter([[Literal("a")], [Literal("bb")], [Literal("a much longer cell")]])
+    out = io.StringIO()
+    write_table(SelectStream(["x"], rows), out, lookahead=2)
+    assert out.getvalue().splitlines() == ["x", "--", "a", "bb", "a much longer cell", "(3 rows)"]
