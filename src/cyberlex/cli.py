@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 # Exit codes: one table (cyberlex.exitcodes) for the code, `cyberlex --help` and the README.
 EXIT_VIOLATIONS = ExitCode.VIOLATIONS
 EXIT_INPUT_FAILURES = ExitCode.INPUT
+EXIT_WRITE = ExitCode.WRITE
 EXIT_CODES = epilog()
 
 
@@ -26,6 +27,12 @@ class InputError(click.ClickException):
     """An input file that cannot be used: one line naming it, exit code 3."""
 
     exit_code = EXIT_INPUT_FAILURES
+
+
+def one_line(text: object) -> str:
+    """Text for a line of stderr: control characters (a newline in a file name or a message) escaped, so
+    that one file's failure is one line and no file name can forge another."""
+    return "".join(ch if ch.isprintable() or ch == " " else ascii(ch)[1:-1] for ch in str(text))
 
 
 @click.group(epilog=EXIT_CODES)
@@ -176,13 +183,6 @@ def release(paths: tuple[Path, ...], out_dir: Path, base: str, previous: Path | 
 # 5: `publish` sent the graph but the endpoint does not hold what was sent.
 EXIT_ENDPOINT = ExitCode.ENDPOINT
 EXIT_NOT_VERIFIED = ExitCode.NOT_VERIFIED
-EXIT_WRITE = ExitCode.WRITE  # an output could not be written (query results: a full disk, a closed output)
-
-
-def _printable(text: str) -> str:
-    """A message as one line of stderr: control characters (a newline in a file name) escaped, so that no
-    file name can forge a line of its own."""
-    return "".join(ch if ch.isprintable() or ch == " " else ascii(ch)[1:-1] for ch in text)
 
 
 class QueryUsageError(click.UsageError):
@@ -190,7 +190,7 @@ class QueryUsageError(click.UsageError):
 
     def show(self, file: object = None) -> None:
         """One line on stderr, no usage text."""
-        click.echo(f"cyberlex: {_printable(self.format_message())}", err=True)
+        click.echo(f"cyberlex: {one_line(self.format_message())}", err=True)
 
 
 class EndpointFailure(click.ClickException):
@@ -200,7 +200,7 @@ class EndpointFailure(click.ClickException):
 
     def show(self, file: object = None) -> None:
         """One line on stderr, no usage text."""
-        click.echo(f"cyberlex: {_printable(self.format_message())}", err=True)
+        click.echo(f"cyberlex: {one_line(self.format_message())}", err=True)
 
 
 def credential_options(command: Callable[..., None]) -> Callable[..., None]:
@@ -306,7 +306,7 @@ def query(query_text: str, data: Path, endpoint: str | None, fmt: str | None, ti
         if isinstance(exc.__cause__, BrokenPipeError):  # `| head`: the reader has what it wanted
             sys.stdout = None  # type: ignore[assignment]  # nothing more to flush at exit
             sys.exit(0)
-        click.echo(f"cyberlex: could not write the results: {_printable(str(exc))}", err=True)
+        click.echo(f"cyberlex: could not write the results: {one_line(exc)}", err=True)
         sys.exit(EXIT_WRITE)
 
 
@@ -442,7 +442,7 @@ def publish(endpoint: str, data: Path, graph_iri: str | None, replace: bool, que
     except EndpointError as exc:
         raise EndpointFailure(str(exc)) from None
     except VerificationError as exc:
-        click.echo(f"cyberlex: {_printable(str(exc))}", err=True)
+        click.echo(f"cyberlex: {one_line(exc)}", err=True)
         sys.exit(EXIT_NOT_VERIFIED)
     finally:
         if sys.stderr.isatty():
