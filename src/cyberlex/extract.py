@@ -442,8 +442,7 @@ class _Extractor:
                     sits[marker] = Span(where.start(), where.end())
                 if marker in notes:
                     citations += [Citation(w, ref, marker) for w, ref in self._references(notes[marker])]
-            found.append(RelationParagraph(span, citations, sits,
-                                           {m: notes[m] for m in paragraph.footnote_markers if m in notes}))
+            found.append(RelationParagraph(span, citations, sits))
         return found
 
     def _relations(self, owner: Ref, clauses: list[tuple[Ref, RelationParagraph]]) -> None:

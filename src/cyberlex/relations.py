@@ -26,10 +26,6 @@ from cyberlex.resources import data_path
 
 # How far (characters) a cited instrument may stand from the trigger that makes it the actor.
 NEAR = 160
-# What stands between the numbers of a list of resolutions: a date, a comma, a conjunction, a word
-# for "resolution" (any language: the words are short and the gap is bounded).
-LIST_GAP = re.compile(r"(?:\s+(?:of|du|de|del|vom)\s+\d{1,2}\.?\s+\w+\s+(?:de\s+)?\d{4})?\s*,?\s*(?:and|et|y|und)?\s*"
-                      r"(?:(?:resolutions?|résolutions?|resoluci(?:ón|ones)|Resolutionen?)\s+)?")
 
 
 @dataclass(frozen=True)
@@ -59,7 +55,6 @@ class Paragraph:
     span: Span
     citations: list[Citation]
     footnote_markers: dict[str, Span] = field(default_factory=dict)  # marker -> where it sits in the text
-    footnotes: dict[str, Span] = field(default_factory=dict)  # marker -> the footnote's text
 
 
 @dataclass(frozen=True)
@@ -316,7 +311,7 @@ class _Finder:
             if citation.span.start <= previous.span.end:
                 continue
             gap = self.text[previous.span.end:citation.span.start]
-            if not LIST_GAP.fullmatch(gap):
+            if not self.grammar.pattern("list_gap").fullmatch(gap):
                 break
             listed.append(citation.ref)
             previous = citation
