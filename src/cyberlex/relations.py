@@ -247,7 +247,7 @@ class _Finder:
             return Span(match.start("object"), match.end("object"))
         end = self.par.span.end
         if trigger.object == "before":
-            return self._spans_before(match)[0] if self._spans_before(match) else None
+            return self._spans_before(match)[0]
         tail = self.text[match.end():end]
         lead = self.grammar.pattern("object_lead").match(tail.lstrip(" ,"))
         offset = match.end() + (len(tail) - len(tail.lstrip(" ,")))
@@ -325,8 +325,8 @@ class _Finder:
         if trigger.relation == "establish":
             # "the Panel … established pursuant to resolution 2140 (2014)": the whole phrase is a name too
             called = None
-            if trigger.subject == "cited_after" and trigger.object == "before":
-                cited = next(c for c in self.in_text if c.span.start >= match.start())
+            cited = next((c for c in self.in_text if c.span.start >= match.start()), None)
+            if trigger.subject == "cited_after" and trigger.object == "before" and cited is not None:
                 called = Span(span.start, cited.span.end)
                 evidence = Span(evidence.start, max(evidence.end, cited.span.end))
             body = self._body(subject, span, called)
