@@ -81,19 +81,24 @@ class _FileOutcome:
 
 
 def _process(path: Path, base: str) -> _FileOutcome:
-    """Read, segment, extract and map one file."""
-    mapper = Mapper(base)
+    """Read, segment, extract and map one file; whatever goes wrong is that file's failure, with its reason."""
+    stage = "read"
     try:
         source = read(path)
-        extraction = merge_given(extract(segments_of(source) or segment(source)))
+        stage = "segmented"
+        segments = segments_of(source) or segment(source)
+        stage = "extracted"
+        extraction = merge_given(extract(segments))
+        if not extraction.records and not extraction.mentions:
+            return _FileOutcome(str(path), failure="no recognisable structure: no instrument, body or citation found")
+        stage = "mapped"
+        mapper = Mapper(base)
+        quads = [*mapper.map(extraction), *given_quads(extraction, mapper)]
+        data = serialize(quads, format=RdfFormat.N_QUADS) or b""
     except ReadError as exc:
         return _FileOutcome(str(path), failure=str(exc))
-    except RecursionError as exc:  # pathological input; report it like any other bad file
-        return _FileOutcome(str(path), failure=f"could not be segmented: {exc}")
-    if not extraction.records and not extraction.mentions:
-        return _FileOutcome(str(path), failure="no recognisable structure: no instrument, body or citation found")
-    quads = [*mapper.map(extraction), *given_quads(extraction, mapper)]
-    data = serialize(quads, format=RdfFormat.N_QUADS) or b""
+    except Exception as exc:  # a defect or a hostile file: this file fails, the others are built
+        return _FileOutcome(str(path), failure=f"could not be {stage}: {type(exc).__name__}: {exc}")
     return _FileOutcome(str(path), data, None, tuple(extraction.warnings))
 
 

@@ -27,6 +27,12 @@ class InputError(click.ClickException):
     exit_code = EXIT_INPUT_FAILURES
 
 
+def one_line(text: object) -> str:
+    """Text for a line of stderr: control characters (a newline in a file name or a message) escaped, so
+    that one file's failure is one line and no file name can forge another."""
+    return "".join(ch if ch.isprintable() or ch == " " else ascii(ch)[1:-1] for ch in str(text))
+
+
 @click.group()
 @click.version_option(__version__, prog_name="cyberlex")
 def main() -> None:
@@ -65,9 +71,9 @@ def build(paths: tuple[Path, ...], out_dir: Path, base: str, no_validate: bool) 
         result = run_build(inputs, out_dir, base=base, run_validation=not no_validate,
                            progress=lambda _path: bar.update(1))
     for failure in result.failures:
-        click.echo(f"cyberlex: {failure.path}: {failure.reason}", err=True)
+        click.echo(f"cyberlex: {one_line(failure.path)}: {one_line(failure.reason)}", err=True)
     for warning in result.warnings:
-        click.echo(f"cyberlex: {warning.path}: warning: {warning.reason}", err=True)
+        click.echo(f"cyberlex: {one_line(warning.path)}: warning: {one_line(warning.reason)}", err=True)
     counts = result.counts
     click.echo(f"documents: {result.documents} read, {len(result.failures)} failed")
     for name in ("instruments", "clauses", "citations", "bodies", "triples"):
@@ -144,7 +150,7 @@ def release(paths: tuple[Path, ...], out_dir: Path, base: str, previous: Path | 
         raise click.UsageError(str(exc)) from None
     built = result.build
     for failure in built.failures:
-        click.echo(f"cyberlex: {failure.path}: {failure.reason}", err=True)
+        click.echo(f"cyberlex: {one_line(failure.path)}: {one_line(failure.reason)}", err=True)
     click.echo(f"release {result.version} in {result.out}")
     click.echo(f"documents: {built.documents} read, {len(built.failures)} failed")
     click.echo(f"triples: {built.counts.get('triples', 0)}")

@@ -1,0 +1,72 @@
+"""One hostile file is that file's failure: one line with its name and reason; the rest is built."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from hostile_inputs import akn
+
+from cyberlex import build as build_module
+from cyberlex.build import build
+from cyberlex.cli import EXIT_INPUT_FAILURES, main
+
+
+@pytest.fixture
+def good_akn() -> str:
+    """A resolution that builds."""
+    return akn(7)
+
+
+def test_a_keyword_href_with_a_space_fails_that_file_only(tmp_path: Path, good_akn: str) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "good.xml").write_text(good_akn, encoding="utf-8")
+    (folder / "hostile.xml").write_text(akn(8, "http://metadata.un.org/thesaurus/10 07130"), encoding="utf-8")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["build", str(folder), "--out", str(out), "--no-validate"],
+                                catch_exceptions=False)
+    assert result.exit_code == EXIT_INPUT_FAILURES, result.output
+    errors = result.stderr.splitlines()
+    assert len(errors) == 1, errors
+    assert errors[0].startswith(f"cyberlex: {folder / 'hostile.xml'}: ")
+    assert "Traceback" not in result.output
+    assert "documents: 1 read, 1 failed" in result.stdout
+    assert "A-RES-99-7" in (out / "graph.trig").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("stage", ["read", "segment", "extract", "map"])
+def test_any_exception_in_a_stage_is_the_files_failure(tmp_path: Path, good_akn: str, stage: str,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.xml").write_text(good_akn, encoding="utf-8")
+    (folder / "b.xml").write_text(akn(8), encoding="utf-8")
+    names = {"read": "read", "segment": "segments_of", "extract": "extract", "map": "given_quads"}
+    real = getattr(build_module, names[stage])
+
+    def failing(first, *args):  # type: ignore[no-untyped-def]
+        text = str(first) if isinstance(first, Path) else str(getattr(first, "path", ""))
+        text += str(getattr(getattr(first, "source", None), "path", ""))
+        if "b.xml" in text:
+            raise KeyError("injected\nsecond line")
+        return real(first, *args)
+
+    monkeypatch.setattr(build_module, names[stage], failing)
+    result = build([folder], tmp_path / "out", run_validation=False, jobs=1)
+    assert result.documents == 1
+    assert [(Path(f.path).name, "KeyError" in f.reason) for f in result.failures] == [("b.xml", True)]
+    assert (tmp_path / "out" / "graph.trig").exists()
+
+
+def test_a_file_name_with_a_newline_cannot_forge_a_second_line(tmp_path: Path, good_akn: str) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "good.xml").write_text(good_akn, encoding="utf-8")
+    (folder / "x\ncyberlex: forged.txt: the file is empty").write_bytes(b"")
+    result = CliRunner().invoke(main, ["build", str(folder), "--out", str(tmp_path / "out"), "--no-validate"],
+                                catch_exceptions=False)
+    assert result.exit_code == EXIT_INPUT_FAILURES
+    assert len(result.stderr.splitlines()) == 1, result.stderr
+    assert "x\\ncyberlex: forged.txt" in result.stderr
