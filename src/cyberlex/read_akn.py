@@ -282,7 +282,7 @@ def symbol_of(href: str) -> str | None:
     if not match:
         return None
     symbol = urllib.parse.unquote(match.group("symbol")).strip().strip("/")
-    symbol = re.sub(r"\s*\(\s*", " (", symbol)
+    symbol = re.sub(r"(?<!\s)\s*\(\s*", " (", symbol)
     return symbol or None
 
 
@@ -442,7 +442,7 @@ def _number(paragraph: etree._Element) -> int | None:
     num = paragraph.find(A + "num")
     if num is None:
         return None
-    found = re.fullmatch(r"\s*(\d{1,3})\s*\.?\s*", "".join(num.itertext()))
+    found = re.fullmatch(r"\s*+(\d{1,3})\s*+\.?+\s*+", "".join(num.itertext()))
     return int(found.group(1)) if found else None
 
 

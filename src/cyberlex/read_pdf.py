@@ -181,7 +181,7 @@ def layout(pages: list[tuple[float, list[_Line]]]) -> str:
             body.append("")
     # a paragraph's wrapped lines are joined: one paragraph a line, as the text layout has it
     text = _join_hyphens("\n".join(body)).strip()
-    text = "\n\n".join(re.sub(r"\s*\n\s*", " ", block) for block in text.split("\n\n"))
+    text = "\n\n".join(re.sub(r"(?<!\s)\s*\n\s*", " ", block) for block in text.split("\n\n"))
     if notes:
         text += "\n\n" + FOOTNOTE_RULE + "\n" + _join_hyphens("\n".join(_footnote_lines(notes)))
     return re.sub(r"\n{3,}", "\n\n", text) + "\n"
