@@ -8,7 +8,10 @@ from __future__ import annotations
 import multiprocessing
 import os
 import re
-from collections.abc import Callable, Iterable
+import signal
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -80,21 +83,57 @@ class _FileOutcome:
     warnings: tuple[str, ...] = ()
 
 
-def _process(path: Path, base: str) -> _FileOutcome:
-    """Read, segment, extract and map one file; whatever goes wrong is that file's failure, with its reason."""
+# Seconds one file may take to be read, segmented, extracted and mapped (`cyberlex build --file-timeout`).
+DEFAULT_FILE_TIMEOUT = 60.0
+
+
+class _OutOfTime(BaseException):
+    """A file ran past its time budget (a BaseException, so that no `except Exception` inside a reader
+    swallows it)."""
+
+
+@contextmanager
+def _time_budget(seconds: float | None) -> Iterator[None]:
+    """Raise _OutOfTime in this process after `seconds` (a timer signal; the regular expression engine and
+    Python code are interrupted by it, a long call into C only when it returns). Only the main thread of a
+    process receives signals: elsewhere, and with no budget, there is no limit."""
+    if not seconds or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expire(_signum: int, _frame: object) -> None:
+        raise _OutOfTime
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _process(path: Path, base: str, timeout: float | None = DEFAULT_FILE_TIMEOUT) -> _FileOutcome:
+    """Read, segment, extract and map one file within its time budget; whatever goes wrong is that file's
+    failure, with its reason."""
     stage = "read"
     try:
-        source = read(path)
-        stage = "segmented"
-        segments = segments_of(source) or segment(source)
-        stage = "extracted"
-        extraction = merge_given(extract(segments))
-        if not extraction.records and not extraction.mentions:
-            return _FileOutcome(str(path), failure="no recognisable structure: no instrument, body or citation found")
-        stage = "mapped"
-        mapper = Mapper(base)
-        quads = [*mapper.map(extraction), *given_quads(extraction, mapper)]
-        data = serialize(quads, format=RdfFormat.N_QUADS) or b""
+        with _time_budget(timeout):
+            source = read(path)
+            stage = "segmented"
+            segments = segments_of(source) or segment(source)
+            stage = "extracted"
+            extraction = merge_given(extract(segments))
+            if not extraction.records and not extraction.mentions:
+                return _FileOutcome(str(path),
+                                    failure="no recognisable structure: no instrument, body or citation found")
+            stage = "mapped"
+            mapper = Mapper(base)
+            quads = [*mapper.map(extraction), *given_quads(extraction, mapper)]
+            data = serialize(quads, format=RdfFormat.N_QUADS) or b""
+    except _OutOfTime:
+        return _FileOutcome(str(path), failure=f"took longer than {timeout:g} s (--file-timeout) and was "
+                                               f"given up while being {stage}")
     except ReadError as exc:
         return _FileOutcome(str(path), failure=str(exc))
     except Exception as exc:  # a defect or a hostile file: this file fails, the others are built
@@ -102,7 +141,7 @@ def _process(path: Path, base: str) -> _FileOutcome:
     return _FileOutcome(str(path), data, None, tuple(extraction.warnings))
 
 
-def _process_for_pool(job: tuple[Path, str]) -> _FileOutcome:
+def _process_for_pool(job: tuple[Path, str, float | None]) -> _FileOutcome:
     return _process(*job)
 
 
@@ -111,16 +150,18 @@ PARALLEL_FROM = 40
 
 
 def build_store(files: list[Path], base: str = DEFAULT_BASE,
-                progress: Callable[[Path], None] | None = None, jobs: int | None = None) -> BuildResult:
+                progress: Callable[[Path], None] | None = None, jobs: int | None = None,
+                file_timeout: float | None = DEFAULT_FILE_TIMEOUT) -> BuildResult:
     """Read, segment, extract and map every file into one Oxigraph store.
 
     Files are processed by `jobs` processes (default: one per CPU) when there are many; the results
     are taken in the order of the files, so the output does not depend on the number of processes.
+    A file that takes longer than `file_timeout` seconds (None or 0: no limit) fails with that reason.
     """
     store = Store()
     result = BuildResult(store)
     jobs = jobs or os.cpu_count() or 1
-    work = [(path, base) for path in files]
+    work = [(path, base, file_timeout) for path in files]
     if jobs > 1 and len(files) >= PARALLEL_FROM:
         with multiprocessing.get_context("fork").Pool(jobs) as pool:
             outcomes: Iterable[_FileOutcome] = pool.imap(_process_for_pool, work, chunksize=4)
@@ -190,14 +231,15 @@ def _validate_inherited() -> tuple[int, str]:
 
 
 def build(paths: list[Path], out_dir: Path, base: str = DEFAULT_BASE, run_validation: bool = True,
-          progress: Callable[[Path], None] | None = None, jobs: int | None = None) -> BuildResult:
+          progress: Callable[[Path], None] | None = None, jobs: int | None = None,
+          file_timeout: float | None = DEFAULT_FILE_TIMEOUT) -> BuildResult:
     """The whole job: build the store, validate it, write graph.ttl, graph.trig and the report.
 
     Validation (pure Python in pyshacl) runs in a second process while this one serialises the
     graph, so the two take the time of the longer, not of both.
     """
     global _STORE_TO_VALIDATE
-    result = build_store(collect_inputs(paths), base, progress, jobs)
+    result = build_store(collect_inputs(paths), base, progress, jobs, file_timeout)
     extra: dict[str, bytes] = {}
     if run_validation and (jobs or os.cpu_count() or 1) > 1:
         _STORE_TO_VALIDATE = result.store

@@ -62,14 +62,16 @@ def _progress(count: int) -> Any:
               help="Folder for graph.ttl, graph.trig and validation.txt.")
 @click.option("--base", default=DEFAULT_BASE, show_default=True, help="Base IRI of the data.")
 @click.option("--no-validate", is_flag=True, help="Skip SHACL validation.")
-def build(paths: tuple[Path, ...], out_dir: Path, base: str, no_validate: bool) -> None:
+@click.option("--file-timeout", type=click.FloatRange(min=0), default=60.0, show_default=True, metavar="SECONDS",
+              help="Give up a file that takes longer than this to read, segment, extract and map (0: no limit).")
+def build(paths: tuple[Path, ...], out_dir: Path, base: str, no_validate: bool, file_timeout: float) -> None:
     """Build the graph from PATHS (files and folders; default: the bundled sample corpus)."""
     from cyberlex.build import build as run_build
 
     inputs, count = _inputs(paths)
     with _progress(count) as bar:
         result = run_build(inputs, out_dir, base=base, run_validation=not no_validate,
-                           progress=lambda _path: bar.update(1))
+                           progress=lambda _path: bar.update(1), file_timeout=file_timeout or None)
     for failure in result.failures:
         click.echo(f"cyberlex: {one_line(failure.path)}: {one_line(failure.reason)}", err=True)
     for warning in result.warnings:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -70,3 +71,45 @@ def test_a_file_name_with_a_newline_cannot_forge_a_second_line(tmp_path: Path, g
     assert result.exit_code == EXIT_INPUT_FAILURES
     assert len(result.stderr.splitlines()) == 1, result.stderr
     assert "x\\ncyberlex: forged.txt" in result.stderr
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_file_past_its_time_budget_fails_and_the_rest_is_built(tmp_path: Path, good_akn: str, jobs: int,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file whose extraction hangs (here a regular expression that backtracks exponentially) is given up
+    after --file-timeout, in this process and in the worker processes alike."""
+    import re
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.xml").write_text(good_akn, encoding="utf-8")
+    (folder / "b.xml").write_text(akn(8), encoding="utf-8")
+    real = build_module.extract
+
+    def hanging(segments):  # type: ignore[no-untyped-def]
+        if segments.source.file_name == "b.xml":
+            re.match(r"(a*)*b", "a" * 60)  # would run for years
+        return real(segments)
+
+    monkeypatch.setattr(build_module, "extract", hanging)
+    monkeypatch.setattr(build_module, "PARALLEL_FROM", 1)
+    started = time.monotonic()
+    result = build([folder], tmp_path / "out", run_validation=False, jobs=jobs, file_timeout=0.5)
+    assert time.monotonic() - started < 30
+    assert result.documents == 1
+    assert [(Path(f.path).name, f.reason) for f in result.failures] == [
+        ("b.xml", "took longer than 0.5 s (--file-timeout) and was given up while being extracted")]
+
+
+def test_file_timeout_on_the_command_line(tmp_path: Path, good_akn: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "b.xml").write_text(good_akn, encoding="utf-8")
+
+    def hanging(segments):  # type: ignore[no-untyped-def]
+        while True:
+            pass
+
+    monkeypatch.setattr(build_module, "extract", hanging)
+    result = CliRunner().invoke(main, ["build", str(tmp_path / "b.xml"), "--out", str(tmp_path / "out"),
+                                       "--no-validate", "--file-timeout", "0.3"], catch_exceptions=False)
+    assert "took longer than 0.3 s (--file-timeout)" in result.stderr
+    assert "--file-timeout" in CliRunner().invoke(main, ["build", "--help"]).output
