@@ -52,3 +52,62 @@ GOOD_KEYWORD = "http://metadata.un.org/thesaurus/1007130"
 def akn(ordinal: int, keyword: str = GOOD_KEYWORD) -> str:
     """An Akoma Ntoso resolution 99/<ordinal> with one subject keyword."""
     return AKN.format(number=f"99-{ordinal}", ordinal=ordinal, keyword=keyword)
+
+
+class Flate(bytes):
+    """A content stream already Flate-compressed."""
+
+
+def pdf(pages: list[bytes]) -> bytes:
+    """A PDF of pages with these content streams (Flate-compressed here unless they already are), in
+    Helvetica: built by the tests, so that no binary file sits in the repository."""
+    import zlib
+
+    objects: list[bytes] = [b"<< /Type /Catalog /Pages 2 0 R >>", b"",
+                            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
+    kids = []
+    for content in pages:
+        data = content if isinstance(content, Flate) else zlib.compress(content, 9)
+        objects.append(b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(data) + data + b"\nendstream")
+        objects.append(b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 3 0 R >> >>"
+                       b" /Contents %d 0 R >>" % len(objects))
+        kids.append(len(objects))
+    objects[1] = b"<< /Type /Pages /Kids [" + b" ".join(b"%d 0 R" % k for k in kids) + b"] /Count %d >>" % len(kids)
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
+def text_page(lines: list[str]) -> bytes:
+    """A page's content stream writing these lines in 11-point Helvetica, from the top of an A4 page."""
+    body = [b"BT /F1 11 Tf 72 770 Td 14 TL"]
+    for line in lines:
+        escaped = line.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+        body.append(b"(" + escaped.encode("latin-1") + b") Tj T*")
+    body.append(b"ET")
+    return b"\n".join(body)
+
+
+def flate_bomb(expanded: int) -> bytes:
+    """A PDF of one page whose content stream decompresses to `expanded` bytes (mostly spaces), compressed
+    a megabyte at a time so that the bomb never sits in memory here."""
+    import zlib
+
+    deflate = zlib.compressobj(9)
+    parts = [deflate.compress(text_page(["Recalling its resolution 65/230 of 21 December 2010,"]) + b"\n")]
+    chunk = b" " * (1024 * 1024)
+    parts += [deflate.compress(chunk) for _ in range(expanded // len(chunk))]
+    parts.append(deflate.flush())
+    return pdf([Flate(b"".join(parts))])
+
+
+def many_objects_page(count: int) -> bytes:
+    """A PDF of one page that draws `count` characters, one text operator each (a few kB compressed)."""
+    return pdf([b"BT /F1 1 Tf 10 10 Td " + b"(a) Tj " * count + b"ET"])
