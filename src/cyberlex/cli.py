@@ -15,10 +15,21 @@ from cyberlex.map import DEFAULT_BASE
 if TYPE_CHECKING:
     from cyberlex.query import Credentials
 
-# Exit codes: 0 all built and valid; 1 the graph has SHACL violations; 2 usage error (click);
-# 3 some input files failed (the rest was built and written).
+# Exit codes: one table for the README, `cyberlex --help` and the tests.
 EXIT_VIOLATIONS = 1
 EXIT_INPUT_FAILURES = 3
+EXIT_WRITE = 6
+EXIT_CODES = """\b
+Exit codes:
+  0  done: every input built, the graph valid
+  1  the graph has SHACL violations (it is written, with the report)
+  2  usage: a bad option, a missing path, a query that cannot be parsed
+  3  input: some files failed, each named on one line (the rest is built and
+     written); or nothing could be built, and the previous graph is kept
+  4  endpoint: unreachable, refused or timed out
+  5  publish: the endpoint does not hold what was sent
+  6  output: the graph could not be written (full disk, read-only folder);
+     the previous graph is kept"""
 
 
 class InputError(click.ClickException):
@@ -33,7 +44,7 @@ def one_line(text: object) -> str:
     return "".join(ch if ch.isprintable() or ch == " " else ascii(ch)[1:-1] for ch in str(text))
 
 
-@click.group()
+@click.group(epilog=EXIT_CODES)
 @click.version_option(__version__, prog_name="cyberlex")
 def main() -> None:
     """cyberlex: a knowledge graph of international legal instruments on cybercrime."""
@@ -56,7 +67,18 @@ def _progress(count: int) -> Any:
                              hidden=not (count > 20 and sys.stderr.isatty()))
 
 
-@main.command()
+def _report_failures(failures: list[Any]) -> None:
+    for failure in failures:
+        click.echo(f"cyberlex: {one_line(failure.path)}: {one_line(failure.reason)}", err=True)
+
+
+def _stop(message: str, code: int) -> None:
+    """One line on stderr, then exit with the code."""
+    click.echo(f"cyberlex: {one_line(message)}", err=True)
+    sys.exit(code)
+
+
+@main.command(epilog=EXIT_CODES)
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("out"), show_default=True,
               help="Folder for graph.ttl, graph.trig and validation.txt.")
@@ -64,16 +86,26 @@ def _progress(count: int) -> Any:
 @click.option("--no-validate", is_flag=True, help="Skip SHACL validation.")
 @click.option("--file-timeout", type=click.FloatRange(min=0), default=60.0, show_default=True, metavar="SECONDS",
               help="Give up a file that takes longer than this to read, segment, extract and map (0: no limit).")
-def build(paths: tuple[Path, ...], out_dir: Path, base: str, no_validate: bool, file_timeout: float) -> None:
+@click.option("--max-file-size", type=click.FloatRange(min=0, min_open=True), default=100.0, show_default=True,
+              metavar="MB", help="Refuse, unread, an input file larger than this.")
+def build(paths: tuple[Path, ...], out_dir: Path, base: str, no_validate: bool, file_timeout: float,
+          max_file_size: float) -> None:
     """Build the graph from PATHS (files and folders; default: the bundled sample corpus)."""
+    from cyberlex.build import NothingBuilt, WriteError
     from cyberlex.build import build as run_build
 
     inputs, count = _inputs(paths)
-    with _progress(count) as bar:
-        result = run_build(inputs, out_dir, base=base, run_validation=not no_validate,
-                           progress=lambda _path: bar.update(1), file_timeout=file_timeout or None)
-    for failure in result.failures:
-        click.echo(f"cyberlex: {one_line(failure.path)}: {one_line(failure.reason)}", err=True)
+    try:
+        with _progress(count) as bar:
+            result = run_build(inputs, out_dir, base=base, run_validation=not no_validate,
+                               progress=lambda _path: bar.update(1), file_timeout=file_timeout or None,
+                               max_file_bytes=int(max_file_size * 1024 * 1024))
+    except NothingBuilt as exc:
+        _report_failures(exc.result.failures)
+        _stop(str(exc), EXIT_INPUT_FAILURES)
+    except WriteError as exc:
+        _stop(str(exc), EXIT_WRITE)
+    _report_failures(result.failures)
     for warning in result.warnings:
         click.echo(f"cyberlex: {one_line(warning.path)}: warning: {one_line(warning.reason)}", err=True)
     counts = result.counts
@@ -138,6 +170,7 @@ def release(paths: tuple[Path, ...], out_dir: Path, base: str, previous: Path | 
             no_site: bool) -> None:
     """Build PATHS and write a versioned release: dumps in four formats, ontology, shapes, DCAT and VoID
     description, release notes, ontology documentation and the linked-data pages."""
+    from cyberlex.build import NothingBuilt, WriteError
     from cyberlex.describe import LICENCES
     from cyberlex.release import ReleaseError
     from cyberlex.release import release as run_release
@@ -150,9 +183,13 @@ def release(paths: tuple[Path, ...], out_dir: Path, base: str, previous: Path | 
                                  site_url=site_url, with_site=not no_site, progress=lambda _path: bar.update(1))
     except ReleaseError as exc:
         raise click.UsageError(str(exc)) from None
+    except NothingBuilt as exc:
+        _report_failures(exc.result.failures)
+        _stop(f"nothing was built: {exc.why}; no release was written, {out_dir} is as it was", EXIT_INPUT_FAILURES)
+    except WriteError as exc:
+        _stop(str(exc), EXIT_WRITE)
     built = result.build
-    for failure in built.failures:
-        click.echo(f"cyberlex: {one_line(failure.path)}: {one_line(failure.reason)}", err=True)
+    _report_failures(built.failures)
     click.echo(f"release {result.version} in {result.out}")
     click.echo(f"documents: {built.documents} read, {len(built.failures)} failed")
     click.echo(f"triples: {built.counts.get('triples', 0)}")
