@@ -141,3 +141,16 @@ def test_an_out_below_a_file_is_one_line_and_exit_6(tmp_path: Path, folder: Path
     assert result.exit_code == EXIT_WRITE
     assert result.stderr == (f"cyberlex: could not write the graph to {out}: Not a directory ({out}); "
                              "the previous graph is kept\n")
+
+
+def test_the_exit_codes_are_one_table_in_the_readme_and_the_help() -> None:
+    import re
+
+    from cyberlex.cli import EXIT_CODES
+
+    codes = re.findall(r"^  (\d)  ", EXIT_CODES, re.M)
+    assert codes == [str(n) for n in range(7)]
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    assert re.findall(r"^\| (\d) \| ", readme, re.M) == codes
+    for command in ([], ["build"]):
+        assert "6  output: the graph could not be written" in run(*command, "--help").output
