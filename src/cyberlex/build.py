@@ -73,14 +73,17 @@ def sample_corpus() -> Path:
 NOT_DOCUMENTS = re.compile(r"^(?:README|LICENSE|LICENCE|NOTICE|CHANGELOG|COPYING)(?:\.\w+)?$", re.IGNORECASE)
 
 
-def collect_inputs(paths: Iterable[Path]) -> list[Path]:
-    """Files named, and files in folders named (recursively; hidden files and a folder's README or
-    LICENSE left out), sorted, once each."""
+def collect_inputs(paths: Iterable[Path], exclude: Path | None = None) -> list[Path]:
+    """Files named, and files in folders named (recursively; hidden files, a folder's README or LICENSE
+    and the folder `exclude`, the build's own output, left out), sorted, once each."""
     found: dict[Path, None] = {}
+    outputs = exclude.resolve() if exclude is not None else None
     for path in paths:
         if path.is_dir():
             for child in sorted(path.rglob("*")):
                 parts = child.relative_to(path).parts
+                if outputs is not None and child.resolve().is_relative_to(outputs):
+                    continue  # an --out inside an input folder: last build's graph is not an input
                 if child.is_file() and not any(p.startswith(".") for p in parts) and not NOT_DOCUMENTS.match(
                         child.name):
                     found.setdefault(child, None)
@@ -277,7 +280,7 @@ def build(paths: list[Path], out_dir: Path, base: str = DEFAULT_BASE, run_valida
     graph, so the two take the time of the longer, not of both.
     """
     global _STORE_TO_VALIDATE
-    files = collect_inputs(paths)
+    files = collect_inputs(paths, exclude=out_dir)
     result = build_store(files, base, progress, jobs, file_timeout, max_file_bytes)
     if result.documents == 0:
         named = ", ".join(str(p) for p in paths)

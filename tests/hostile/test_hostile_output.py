@@ -154,3 +154,13 @@ def test_the_exit_codes_are_one_table_in_the_readme_and_the_help() -> None:
     assert re.findall(r"^\| (\d) \| ", readme, re.M) == codes
     for command in ([], ["build"]):
         assert "6  output: the graph could not be written" in run(*command, "--help").output
+
+
+def test_an_out_inside_the_input_folder_is_not_read_back(folder: Path) -> None:
+    out = folder / "out"
+    first = build([folder], out, run_validation=False)
+    graph = (out / "graph.trig").read_bytes()
+    second = build([folder], out, run_validation=False)
+    assert first.documents == second.documents == 1  # not graph.ttl and graph.trig as two more documents
+    assert second.failures == []
+    assert (out / "graph.trig").read_bytes() == graph
