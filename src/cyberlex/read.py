@@ -12,6 +12,7 @@ import hashlib
 import os
 import re
 import stat
+from collections import Counter
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
@@ -160,6 +161,9 @@ def _decode(data: bytes) -> tuple[str, str]:
             return data.decode("utf-16"), "utf-16"
         except UnicodeDecodeError as exc:
             raise ReadError(f"not valid UTF-16 despite its byte-order mark: {exc}") from exc
+    utf16 = _utf16_without_bom(data)
+    if utf16 is not None:
+        return utf16
     if b"\x00" in data:
         raise ReadError("the file is binary, not text (it contains NUL bytes)")
     try:
@@ -167,9 +171,13 @@ def _decode(data: bytes) -> tuple[str, str]:
     except UnicodeDecodeError:
         pass
     # Documents of this field that are not UTF-8 are nearly always Windows-1252 (a superset of
-    # Latin-1 in its printable range); a detector's guess is only asked when that cannot decode.
+    # Latin-1 in its printable range); a detector's guess is only asked when that cannot decode, or
+    # when what it decodes is mostly accented capitals and small letters: the Cyrillic of Windows-1251
+    # (and other single-byte alphabets) read as Windows-1252 ("Ãåíåðàëüíàÿ" for "Генеральная").
     try:
-        return data.decode("cp1252"), "cp1252"
+        text = data.decode("cp1252")
+        if not _looks_misread(text):
+            return text, "cp1252"
     except UnicodeDecodeError:
         pass
     from charset_normalizer import from_bytes  # only needed for the rare file in another encoding
@@ -178,6 +186,30 @@ def _decode(data: bytes) -> tuple[str, str]:
     if best is not None and best.encoding:
         return str(best), best.encoding
     return data.decode("latin-1"), "latin-1"
+
+
+def _utf16_without_bom(data: bytes) -> tuple[str, str] | None:
+    """The text of UTF-16 without a byte-order mark, told by its high bytes: in text of an alphabet
+    below U+2000 (Latin, Greek, Cyrillic, Arabic, Hebrew) one value, nearly always 0, fills most of them."""
+    sample = data[:4096] if len(data) >= 4096 else data[: len(data) - len(data) % 2]
+    if len(sample) < 16 or b"\x00" not in sample:
+        return None
+    for encoding, high in (("utf-16-le", sample[1::2]), ("utf-16-be", sample[0::2])):
+        most = Counter(high).most_common(1)[0]
+        if most[0] < 0x20 and most[1] >= 0.7 * len(high):
+            try:
+                return data.decode(encoding), encoding
+            except UnicodeDecodeError:
+                return None
+    return None
+
+
+def _looks_misread(text: str) -> bool:
+    """Whether most letters of a Windows-1252 decoding are accented (À-ÿ): no Western European language
+    writes like that (French, the most accented, about 4 %), a Cyrillic or Greek text read so does."""
+    letters = [ch for ch in text[:20000] if ch.isalpha()]
+    accented = sum(1 for ch in letters if "\u00c0" <= ch <= "\u00ff")
+    return len(letters) >= 20 and accented > 0.3 * len(letters)
 
 
 def _looks_binary(text: str) -> bool:

@@ -113,3 +113,33 @@ def test_file_timeout_on_the_command_line(tmp_path: Path, good_akn: str, monkeyp
                                        "--no-validate", "--file-timeout", "0.3"], catch_exceptions=False)
     assert "took longer than 0.3 s (--file-timeout)" in result.stderr
     assert "--file-timeout" in CliRunner().invoke(main, ["build", "--help"]).output
+
+
+RUSSIAN = """Генеральная Ассамблея,
+
+ссылаясь на свою резолюцию 65/230 от 21 декабря 2010 года,
+
+1. постановляет продолжить рассмотрение этого вопроса на своей следующей сессии.
+"""
+
+
+def test_a_cyrillic_windows_1251_file_is_read_as_cyrillic(tmp_path: Path) -> None:
+    from cyberlex.read import read
+
+    path = tmp_path / "ru.txt"
+    path.write_bytes(RUSSIAN.encode("cp1251"))
+    source = read(path)
+    assert source.text == RUSSIAN, source.encoding
+    assert source.language == "ru"
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+@pytest.mark.parametrize("text", ["The General Assembly,\n\nRecalling its resolution 65/230 of 21 December 2010,\n",
+                                  RUSSIAN], ids=["english", "russian"])
+def test_utf16_without_a_byte_order_mark_is_read(tmp_path: Path, encoding: str, text: str) -> None:
+    from cyberlex.read import read
+
+    path = tmp_path / "doc.txt"
+    path.write_bytes(text.encode(encoding))
+    source = read(path)
+    assert (source.text, source.encoding) == (text, encoding)
