@@ -269,7 +269,7 @@ class _Extractor:
             raw = self.source.text[paragraph.span.start:paragraph.span.end]
             for marker in paragraph.footnote_markers:  # the marker glued to a word is not text
                 raw = marker_pattern(marker).sub("", raw, count=1)
-            body = re.sub(r"^\s*+\**+\s*+[\dlI]{1,3}\s*\.\s+", "", raw) if paragraph.kind == "operative" else raw
+            body = re.sub(r"^\s*+\**+\s*+[\dlI]{1,4}\s*\.\s+", "", raw) if paragraph.kind == "operative" else raw
             clause = ClauseRecord(record, paragraph.kind, paragraph.ordinal, paragraph.span, clean(body),
                                   paragraph.opening_phrase)
             spans = [paragraph.span]

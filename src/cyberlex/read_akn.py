@@ -416,7 +416,7 @@ def _main_body(el: etree._Element, renderer: _Renderer, block: _Block, given: Gi
         if number is None and phrase is not None and ordinal == 0 and _num_text(child) in ("l", "I"):
             number = 1  # a lower-case l or capital I for 1 is a common misprint of the first number
         if number is None and phrase is not None:
-            written = re.match(r"(\d{1,3})\.?\s", text)
+            written = re.match(r"(\d{1,4})\.?\s", text)
             if written and int(written.group(1)) == ordinal + 1:
                 number = ordinal + 1
             elif not numbered and ordinal == 0:
@@ -442,7 +442,7 @@ def _number(paragraph: etree._Element) -> int | None:
     num = paragraph.find(A + "num")
     if num is None:
         return None
-    found = re.fullmatch(r"\s*+(\d{1,3})\s*+\.?+\s*+", "".join(num.itertext()))
+    found = re.fullmatch(r"\s*+(\d{1,4})\s*+\.?+\s*+", "".join(num.itertext()))
     return int(found.group(1)) if found else None
 
 

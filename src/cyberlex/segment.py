@@ -16,7 +16,7 @@ from cyberlex.models import Footnote, Paragraph, Segments, SourceText, Span
 from cyberlex.resolve import is_known_body
 
 # "1. Decides"; a lower-case l or capital I for 1 is a common misprint of the first number.
-OPERATIVE_START = re.compile(r"^[^\S\n]*+\**+[^\S\n]*+(?P<number>\d{1,3}|l|I)\s*\.\s+(?=\S)")
+OPERATIVE_START = re.compile(r"^[^\S\n]*+\**+[^\S\n]*+(?P<number>\d{1,4}|l|I)\s*\.\s+(?=\S)")
 # A participle, alone or after an adverb: "Recalling", "Deeply concerned", "Firmly believing".
 MARKUP = re.compile(r"^[\s*_#>]+")
 FOOTNOTE_LINE = re.compile(r"^[^\S\n]*+(?:<sup>\s*(?P<sup>\d{1,3})\s*</sup>|(?P<plain>\d{1,3})(?=\s))"

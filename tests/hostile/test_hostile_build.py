@@ -143,3 +143,31 @@ def test_utf16_without_a_byte_order_mark_is_read(tmp_path: Path, encoding: str, 
     path.write_bytes(text.encode(encoding))
     source = read(path)
     assert (source.text, source.encoding) == (text, encoding)
+
+
+def test_more_than_999_numbered_paragraphs_are_all_read(tmp_path: Path) -> None:
+    """Numbering past 999 (a programme of action, a long list) does not end the operative part."""
+    from cyberlex.build import build_store
+
+    paragraphs = "".join(f"{n}. Decides to consider item {n} at its next session;\n\n" for n in range(1, 1201))
+    (tmp_path / "long.txt").write_text("99/7. A long programme of action\n\nThe General Assembly,\n\nRecalling its "
+                                       "resolution 65/230 of 21 December 2010,\n\n" + paragraphs, encoding="utf-8")
+    result = build_store([tmp_path / "long.txt"])
+    assert result.failures == []
+    assert result.counts["clauses"] == 1 + 1200
+
+
+def test_more_than_999_numbered_akoma_ntoso_paragraphs_are_all_read(tmp_path: Path) -> None:
+    from cyberlex.build import build_store
+
+    many = "".join(f'<paragraph><num>{n}.</num><content><p><span class="italic">Decides</span> to consider item {n};'
+                   "</p></content></paragraph>" for n in range(1, 1201))
+    document = akn(7).replace("<mainBody>", "<mainBody>" + many, 1)
+    document = document.replace("<num>1.</num><content><p><span class=\"italic\">Takes note", "<num>1201.</num>"
+                                "<content><p><span class=\"italic\">Takes note").replace(
+        "<num>2.</num><content><p><span class=\"italic\">Requests", "<num>1202.</num><content><p>"
+        "<span class=\"italic\">Requests")
+    (tmp_path / "long.xml").write_text(document, encoding="utf-8")
+    result = build_store([tmp_path / "long.xml"])
+    assert result.failures == []
+    assert result.counts["clauses"] == 1 + 1202
