@@ -171,3 +171,16 @@ def test_more_than_999_numbered_akoma_ntoso_paragraphs_are_all_read(tmp_path: Pa
     result = build_store([tmp_path / "long.xml"])
     assert result.failures == []
     assert result.counts["clauses"] == 1 + 1202
+
+
+def test_a_doctype_written_in_utf7_is_refused(tmp_path: Path) -> None:
+    """The byte test for <!DOCTYPE sees nothing in UTF-7 ('+ADw-!DOCTYPE'); the parsed tree still says."""
+    from cyberlex.read import ReadError, read
+
+    body = akn(7).split("?>", 1)[1]
+    evil = ('<?xml version="1.0" encoding="UTF-7"?>+ADw-!DOCTYPE akomaNtoso +AFs- +ADw-!ENTITY x "EXPANDED"+AD4- '
+            "+AF0-+AD4-" + body)
+    path = tmp_path / "utf7.xml"
+    path.write_bytes(evil.encode("ascii"))
+    with pytest.raises(ReadError, match="document type declaration"):
+        read(path)
