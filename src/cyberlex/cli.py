@@ -130,10 +130,16 @@ def validate(graphs: tuple[Path, ...], shapes: Path | None) -> None:
     """Validate RDF files against the shapes; print a report; exit 1 on violations."""
     from rdflib import Dataset
 
+    from cyberlex.jsonld import remote_contexts
     from cyberlex.validate import validate as run_validate
 
     data = Dataset()
     for path in graphs:
+        if path.suffix.lower() in (".jsonld", ".json"):
+            remote = remote_contexts(path.read_bytes())
+            if remote:  # rdflib would fetch it: validation reads files, it fetches nothing
+                raise InputError(f"{path}: a JSON-LD context to fetch from {remote[0]}: cyberlex validate fetches "
+                                 "nothing from the network (put the context in the file)")
         try:
             data.parse(path)
         except Exception as exc:  # any parse error: name the file, no traceback
