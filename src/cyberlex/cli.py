@@ -15,10 +15,21 @@ from cyberlex.map import DEFAULT_BASE
 if TYPE_CHECKING:
     from cyberlex.query import Credentials
 
-# Exit codes: 0 all built and valid; 1 the graph has SHACL violations; 2 usage error (click);
-# 3 some input files failed (the rest was built and written).
+# Exit codes: one table for the README, `cyberlex --help` and the tests.
 EXIT_VIOLATIONS = 1
 EXIT_INPUT_FAILURES = 3
+EXIT_WRITE = 6
+EXIT_CODES = """\b
+Exit codes:
+  0  done: every input built, the graph valid
+  1  the graph has SHACL violations (it is written, with the report)
+  2  usage: a bad option, a missing path, a query that cannot be parsed
+  3  input: some files failed, each named on one line (the rest is built and
+     written); or nothing could be built, and the previous graph is kept
+  4  endpoint: unreachable, refused or timed out
+  5  publish: the endpoint does not hold what was sent
+  6  output: the graph could not be written (full disk, read-only folder);
+     the previous graph is kept"""
 
 
 class InputError(click.ClickException):
@@ -27,7 +38,13 @@ class InputError(click.ClickException):
     exit_code = EXIT_INPUT_FAILURES
 
 
-@click.group()
+def one_line(text: object) -> str:
+    """Text for a line of stderr: control characters (a newline in a file name or a message) escaped, so
+    that one file's failure is one line and no file name can forge another."""
+    return "".join(ch if ch.isprintable() or ch == " " else ascii(ch)[1:-1] for ch in str(text))
+
+
+@click.group(epilog=EXIT_CODES)
 @click.version_option(__version__, prog_name="cyberlex")
 def main() -> None:
     """cyberlex: a knowledge graph of international legal instruments on cybercrime."""
@@ -50,24 +67,47 @@ def _progress(count: int) -> Any:
                              hidden=not (count > 20 and sys.stderr.isatty()))
 
 
-@main.command()
+def _report_failures(failures: list[Any]) -> None:
+    for failure in failures:
+        click.echo(f"cyberlex: {one_line(failure.path)}: {one_line(failure.reason)}", err=True)
+
+
+def _stop(message: str, code: int) -> None:
+    """One line on stderr, then exit with the code."""
+    click.echo(f"cyberlex: {one_line(message)}", err=True)
+    sys.exit(code)
+
+
+@main.command(epilog=EXIT_CODES)
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("out"), show_default=True,
               help="Folder for graph.ttl, graph.trig and validation.txt.")
 @click.option("--base", default=DEFAULT_BASE, show_default=True, help="Base IRI of the data.")
 @click.option("--no-validate", is_flag=True, help="Skip SHACL validation.")
-def build(paths: tuple[Path, ...], out_dir: Path, base: str, no_validate: bool) -> None:
+@click.option("--file-timeout", type=click.FloatRange(min=0), default=60.0, show_default=True, metavar="SECONDS",
+              help="Give up a file that takes longer than this to read, segment, extract and map (0: no limit).")
+@click.option("--max-file-size", type=click.FloatRange(min=0, min_open=True), default=100.0, show_default=True,
+              metavar="MB", help="Refuse, unread, an input file larger than this.")
+def build(paths: tuple[Path, ...], out_dir: Path, base: str, no_validate: bool, file_timeout: float,
+          max_file_size: float) -> None:
     """Build the graph from PATHS (files and folders; default: the bundled sample corpus)."""
+    from cyberlex.build import NothingBuilt, WriteError
     from cyberlex.build import build as run_build
 
     inputs, count = _inputs(paths)
-    with _progress(count) as bar:
-        result = run_build(inputs, out_dir, base=base, run_validation=not no_validate,
-                           progress=lambda _path: bar.update(1))
-    for failure in result.failures:
-        click.echo(f"cyberlex: {failure.path}: {failure.reason}", err=True)
+    try:
+        with _progress(count) as bar:
+            result = run_build(inputs, out_dir, base=base, run_validation=not no_validate,
+                               progress=lambda _path: bar.update(1), file_timeout=file_timeout or None,
+                               max_file_bytes=int(max_file_size * 1024 * 1024))
+    except NothingBuilt as exc:
+        _report_failures(exc.result.failures)
+        _stop(str(exc), EXIT_INPUT_FAILURES)
+    except WriteError as exc:
+        _stop(str(exc), EXIT_WRITE)
+    _report_failures(result.failures)
     for warning in result.warnings:
-        click.echo(f"cyberlex: {warning.path}: warning: {warning.reason}", err=True)
+        click.echo(f"cyberlex: {one_line(warning.path)}: warning: {one_line(warning.reason)}", err=True)
     counts = result.counts
     click.echo(f"documents: {result.documents} read, {len(result.failures)} failed")
     for name in ("instruments", "clauses", "citations", "bodies", "triples"):
@@ -90,10 +130,16 @@ def validate(graphs: tuple[Path, ...], shapes: Path | None) -> None:
     """Validate RDF files against the shapes; print a report; exit 1 on violations."""
     from rdflib import Dataset
 
+    from cyberlex.jsonld import remote_contexts
     from cyberlex.validate import validate as run_validate
 
     data = Dataset()
     for path in graphs:
+        if path.suffix.lower() in (".jsonld", ".json"):
+            remote = remote_contexts(path.read_bytes())
+            if remote:  # rdflib would fetch it: validation reads files, it fetches nothing
+                raise InputError(f"{path}: a JSON-LD context to fetch from {remote[0]}: cyberlex validate fetches "
+                                 "nothing from the network (put the context in the file)")
         try:
             data.parse(path)
         except Exception as exc:  # any parse error: name the file, no traceback
@@ -130,6 +176,7 @@ def release(paths: tuple[Path, ...], out_dir: Path, base: str, previous: Path | 
             no_site: bool) -> None:
     """Build PATHS and write a versioned release: dumps in four formats, ontology, shapes, DCAT and VoID
     description, release notes, ontology documentation and the linked-data pages."""
+    from cyberlex.build import NothingBuilt, WriteError
     from cyberlex.describe import LICENCES
     from cyberlex.pages import UnsafePagePath
     from cyberlex.release import ReleaseError
@@ -144,12 +191,16 @@ def release(paths: tuple[Path, ...], out_dir: Path, base: str, previous: Path | 
     except ReleaseError as exc:
         raise click.UsageError(str(exc)) from None
     except UnsafePagePath as exc:  # nothing was written outside --out, and --out is left as it was
-        raise InputError(f"release refused: {exc}") from None
+        _stop(f"release refused: {exc}", EXIT_INPUT_FAILURES)
+    except NothingBuilt as exc:
+        _report_failures(exc.result.failures)
+        _stop(f"nothing was built: {exc.why}; no release was written, {out_dir} is as it was", EXIT_INPUT_FAILURES)
+    except WriteError as exc:
+        _stop(str(exc), EXIT_WRITE)
     built = result.build
-    for failure in built.failures:
-        click.echo(f"cyberlex: {failure.path}: {failure.reason}", err=True)
+    _report_failures(built.failures)
     for warning in built.warnings:
-        click.echo(f"cyberlex: {warning.path}: warning: {warning.reason}", err=True)
+        click.echo(f"cyberlex: {one_line(warning.path)}: warning: {one_line(warning.reason)}", err=True)
     click.echo(f"release {result.version} in {result.out}")
     click.echo(f"documents: {built.documents} read, {len(built.failures)} failed")
     click.echo(f"triples: {built.counts.get('triples', 0)}")
