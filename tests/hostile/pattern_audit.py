@@ -16,11 +16,12 @@ from pathlib import Path
 from typing import Any
 
 from cyberlex.knowledge import languages, symbols
+from cyberlex.relations import _heads, grammars
 from cyberlex.resources import data_path
 
 # Modules whose patterns are applied to the text (or bytes) of input documents.
-TEXT_MODULES = ("read", "read_akn", "read_html", "read_docx", "read_pdf", "segment", "extract", "resolve", "given",
-                "map")
+TEXT_MODULES = ("read", "read_akn", "read_html", "read_docx", "read_pdf", "segment", "extract", "relations",
+                "resolve", "given", "map")
 RE_FUNCTIONS = {"compile", "search", "match", "fullmatch", "sub", "subn", "finditer", "findall", "split"}
 
 # Runs that make a backtracking engine try many splits: white space of every kind, letters, digits,
@@ -75,6 +76,7 @@ def table_patterns() -> list[Pattern]:
     found: dict[tuple[str | bytes, int], Pattern] = {}
     sources = [(f"mappings/lang/{code}.toml", lang.table) for code, lang in languages().items()]
     sources.append(("mappings/symbols.toml", symbols()))
+    sources += [(f"mappings/relations/{code}.toml", grammar.table) for code, grammar in grammars().items()]
     for origin, table in sources:
         for key, value in table.items():
             for text in _strings(value):
@@ -126,6 +128,11 @@ def code_patterns() -> list[Pattern]:
         for source in (lang.get("resolution_word") + r"\s+", r"\b" + lang.get("its_word") + r"\s+$",
                        rf"(?:{lang.get('resolution_word')}|{lang.get('not_resolution_word')})"):
             found[(source, 0)] = Pattern(f"extract ({code})", source, 0)
+    for code in grammars():  # the head nouns of bodies and instruments, as cyberlex.relations assembles them
+        for table in ("body_kinds", "instrument_heads"):
+            heads = _heads(code, table)[0]
+            found[(heads.pattern, heads.flags)] = Pattern(f"relations {code} {table}", heads.pattern,
+                                                          heads.flags & ~re.UNICODE)
     return list(found.values())
 
 
