@@ -22,6 +22,7 @@ the shapes for oa:start / oa:end accept both.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -30,6 +31,7 @@ import pyoxigraph as ox
 import pyshacl
 from pyshacl.graph_abstraction import OxigraphDataGraph
 from rdflib import BNode, Dataset, Graph, Literal, Namespace, URIRef
+from rdflib.collection import Collection
 from rdflib.namespace import PROV, RDF, SH, NamespaceManager
 from rdflib.term import Node
 
@@ -240,11 +242,31 @@ def _compact(text: str) -> str:
     return text
 
 
-def _path(report: Graph, path: Node) -> str:
+def _path(report: Graph, path: Node, show: Callable[[Node], str] | None = None) -> str:
+    """Write a SHACL path (https://www.w3.org/TR/shacl/#property-paths) as a SPARQL property path."""
+    show = show or _show
+    if isinstance(path, URIRef):
+        return show(path)
+    if (path, RDF.first, None) in report:  # a sequence path: an RDF list
+        return "/".join(_step(report, step, show) for step in Collection(report, path))
+    alternatives = report.value(path, SH.alternativePath)
+    if alternatives is not None:
+        return "|".join(_step(report, step, show) for step in Collection(report, alternatives))
+    for key, suffix in ((SH.zeroOrMorePath, "*"), (SH.oneOrMorePath, "+"), (SH.zeroOrOnePath, "?")):
+        inner = report.value(path, key)
+        if inner is not None:
+            return _step(report, inner, show) + suffix
     inverse = report.value(path, SH.inversePath)
     if inverse is not None:
-        return "^" + _path(report, inverse)
-    return _show(path)
+        return "^" + _step(report, inverse, show)
+    return show(path)
+
+
+def _step(report: Graph, path: Node, show: Callable[[Node], str]) -> str:
+    """A path inside another one: in parentheses unless it is a predicate or an inverse predicate."""
+    text = _path(report, path, show)
+    simple = isinstance(path, URIRef) or isinstance(report.value(path, SH.inversePath), URIRef)
+    return text if simple else f"({text})"
 
 
 def _show(node: Node) -> str:
