@@ -22,13 +22,17 @@ the shapes for oa:start / oa:end accept both.
 
 from __future__ import annotations
 
+import json
+import socket
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 
 import pyoxigraph as ox
 import pyshacl
+from lxml import etree
 from pyshacl.graph_abstraction import OxigraphDataGraph
 from rdflib import BNode, Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.collection import Collection
@@ -55,6 +59,7 @@ class ValidationResult:
     constraint: str  # local name of sh:sourceConstraintComponent, e.g. "MinCountConstraintComponent"
     source_files: tuple[str, ...] = ()
     values: tuple[Node, ...] = ()  # the focus node's values on a simple path when no value is named
+    path_iris: str | None = None  # the same path with full IRIs, e.g. "^<https://w3id.org/cyberlex/ontology#hasClause>"
 
 
 @dataclass(frozen=True)
@@ -81,6 +86,60 @@ class ValidationReport:
             lines.append(f"  source:     {', '.join(r.source_files) or '(unknown)'}")
             blocks.append("\n".join(lines))
         return "\n\n".join(blocks) + "\n"
+
+    def to_json(self) -> str:
+        """Render the report for scripts: ``{"conforms": ..., "results": [...]}``, full IRIs.
+
+        Each result has focusNode, resultPath, value, sourceShape, severity and message (the keys of
+        sh:ValidationResult), and sourceConstraintComponent and sourceFiles. Terms are written as in
+        N-Triples without the angle brackets of IRIs: an IRI as itself, a blank node as ``_:label``, a
+        literal as ``"text"@lang`` or ``"3"^^<datatype>``; a path as a SPARQL property path.
+        """
+        results = [
+            {
+                "focusNode": _term(r.focus_node),
+                "resultPath": r.path_iris,
+                "value": _term(r.value) if r.value is not None else None,
+                "sourceShape": _term(r.source_shape),
+                "severity": r.severity,
+                "message": r.message,
+                "sourceConstraintComponent": str(SH[r.constraint]),
+                "sourceFiles": list(r.source_files),
+            }
+            for r in self.results
+        ]
+        return json.dumps({"conforms": self.conforms, "results": results}, ensure_ascii=False, indent=2) + "\n"
+
+    def to_junit(self, name: str = "cyberlex validate", seconds: float = 0.0) -> str:
+        """Render the report as JUnit XML (the Ant format CI systems read): one failed test case per result.
+
+        The test case's class name is the shape, its name the focus node (and path), the failure's
+        type the constraint component, its message the shape's message and its text the whole result
+        as :meth:`to_text` writes it (severity, focus node, path, value, shape, source files). A graph
+        that conforms gives one passing test case, so that the CI system shows the check ran.
+        """
+        failures = len(self.results)  # any result, as for `conforms` (a warning too)
+        suites = etree.Element("testsuites", name=name, tests=str(max(1, len(self.results))),
+                               failures=str(failures), errors="0", time=f"{seconds:.3f}")
+        suite = etree.SubElement(
+            suites, "testsuite", name="shacl", package="cyberlex", id="0",
+            timestamp=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S"), hostname=socket.gethostname() or "localhost",
+            tests=str(max(1, len(self.results))), failures=str(failures), errors="0", skipped="0",
+            time=f"{seconds:.3f}",
+        )
+        etree.SubElement(suite, "properties")
+        if not self.results:
+            etree.SubElement(suite, "testcase", name="the graph conforms to every shape", classname="cyberlex.shapes",
+                             time="0")
+        for r in self.results:
+            case_name = _show(r.focus_node) + (f" {r.path}" if r.path else "")
+            case = etree.SubElement(suite, "testcase", name=case_name, classname=_show(r.source_shape), time="0")
+            failure = etree.SubElement(case, "failure", message=_compact(r.message), type=r.constraint or r.severity)
+            failure.text = ValidationReport(False, [r]).to_text().split("\n\n", 1)[1]
+        etree.SubElement(suite, "system-out").text = ""
+        etree.SubElement(suite, "system-err").text = ""
+        xml: bytes = etree.tostring(suites, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+        return xml.decode("utf-8")
 
 
 def validate(
@@ -188,6 +247,7 @@ def _result(report: Graph, node: Node, data: Graph) -> ValidationResult:
         severity=_local(report.value(node, SH.resultSeverity)),
         focus_node=focus,
         path=_path(report, path) if path is not None else None,
+        path_iris=_path(report, path, _iri) if path is not None else None,
         value=value,
         message=" ".join(sorted(str(m) for m in report.objects(node, SH.resultMessage))) or "(no message)",
         source_shape=shape if shape is not None else BNode(),
@@ -267,6 +327,19 @@ def _step(report: Graph, path: Node, show: Callable[[Node], str]) -> str:
     text = _path(report, path, show)
     simple = isinstance(path, URIRef) or isinstance(report.value(path, SH.inversePath), URIRef)
     return text if simple else f"({text})"
+
+
+def _iri(node: Node) -> str:
+    return f"<{node}>" if isinstance(node, URIRef) else _term(node)
+
+
+def _term(node: Node) -> str:
+    """A term for JSON: an IRI as itself, a blank node as _:label, a literal in N-Triples."""
+    if isinstance(node, URIRef):
+        return str(node)
+    if isinstance(node, BNode):
+        return f"_:{node}"
+    return node.n3() if isinstance(node, Literal) else str(node)
 
 
 def _show(node: Node) -> str:
