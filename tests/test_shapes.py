@@ -186,7 +186,7 @@ def test_pyrudof_gives_the_same_verdicts_on_the_sample_build(tmp_path: Path) -> 
 
 @pytest.mark.corpus
 def test_pyrudof_gives_the_same_verdicts_on_the_un_build(shared: Path, tmp_path: Path) -> None:
-    """The UN build (637 texts, 640k triples): pySHACL about 30 s here, pyrudof about 15 s (README)."""
+    """The UN build (637 texts, 649k quads; 4 violations): build 37 s, pySHACL 19 s, pyrudof 32 s, 6.7 GB peak."""
     build([shared / "corpus" / "un" / "text"], tmp_path, run_validation=False)
     ds = Dataset(store="Oxigraph")
     ds.store._inner.bulk_load(path=str(tmp_path / "graph.trig"), format=ox.RdfFormat.TRIG)  # 1 s, not 50 s
