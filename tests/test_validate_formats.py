@@ -143,3 +143,21 @@ def test_pre_commit_hook_validates_the_rdf_files_it_is_given() -> None:
     assert (program, verb) == ("cyberlex", "validate")  # pre-commit appends the staged files
     assert run(VALID).exit_code == 0
     assert run(VALID, TWO_SESSIONS).exit_code == EXIT_VIOLATIONS
+
+
+def test_junit_holds_values_with_characters_xml_cannot(tmp_path: Path, junit_schema: etree.XMLSchema) -> None:
+    """Text read from PDF files keeps its form feeds; XML 1.0 cannot hold one, so it becomes U+FFFD."""
+    data = tmp_path / "form-feed.ttl"
+    data.write_text(
+        "@base <https://w3id.org/cyberlex/id/> .\n"
+        "@prefix clx: <https://w3id.org/cyberlex/ontology#> .\n"
+        "<A-RES-73-187> a clx:Resolution ; clx:hasClause <A-RES-73-187/op/1> .\n"
+        '<A-RES-73-187/op/1> a clx:OperativeClause ; clx:ordinal 1 ; clx:text "Decides\\fto remain seized\\u0001" .\n',
+        encoding="utf-8",
+    )
+    result = run(data, "--format", "junit")
+    assert result.exit_code == EXIT_VIOLATIONS
+    doc = etree.fromstring(result.stdout_bytes)
+    junit_schema.assertValid(doc)
+    failure = doc.find("testsuite/testcase/failure")
+    assert "Decides\ufffdto remain seized\ufffd" in failure.text

@@ -23,6 +23,7 @@ the shapes for oa:start / oa:end accept both.
 from __future__ import annotations
 
 import json
+import re
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -73,18 +74,7 @@ class ValidationReport:
         """Render the report for a person: one block per result, IRIs as CURIEs."""
         if self.conforms:
             return "Conforms: the graph satisfies every shape.\n"
-        blocks = [f"Does not conform: {len(self.results)} result(s)."]
-        for r in self.results:
-            lines = [f"{r.severity}: {_compact(r.message)}", f"  focus node: {_show(r.focus_node)}"]
-            if r.path is not None:
-                lines.append(f"  path:       {r.path}")
-            if r.value is not None:
-                lines.append(f"  value:      {_show(r.value)}")
-            elif r.values:
-                lines.append(f"  values:     {', '.join(_show(v) for v in r.values)}")
-            lines.append(f"  shape:      {_show(r.source_shape)} ({r.constraint})")
-            lines.append(f"  source:     {', '.join(r.source_files) or '(unknown)'}")
-            blocks.append("\n".join(lines))
+        blocks = [f"Does not conform: {len(self.results)} result(s).", *(_block(r) for r in self.results)]
         return "\n\n".join(blocks) + "\n"
 
     def to_json(self) -> str:
@@ -133,13 +123,37 @@ class ValidationReport:
                              time="0")
         for r in self.results:
             case_name = _show(r.focus_node) + (f" {r.path}" if r.path else "")
-            case = etree.SubElement(suite, "testcase", name=case_name, classname=_show(r.source_shape), time="0")
-            failure = etree.SubElement(case, "failure", message=_compact(r.message), type=r.constraint or r.severity)
-            failure.text = ValidationReport(False, [r]).to_text().split("\n\n", 1)[1]
+            case = etree.SubElement(suite, "testcase", name=_xml(case_name), classname=_show(r.source_shape), time="0")
+            failure = etree.SubElement(case, "failure", message=_xml(_compact(r.message)),
+                                       type=r.constraint or r.severity)
+            failure.text = _xml(_block(r))
         etree.SubElement(suite, "system-out").text = ""
         etree.SubElement(suite, "system-err").text = ""
         xml: bytes = etree.tostring(suites, xml_declaration=True, encoding="UTF-8", pretty_print=True)
         return xml.decode("utf-8")
+
+
+def _block(r: ValidationResult) -> str:
+    """One result for a person: message, focus node, path, value(s), shape, source files."""
+    lines = [f"{r.severity}: {_compact(r.message)}", f"  focus node: {_show(r.focus_node)}"]
+    if r.path is not None:
+        lines.append(f"  path:       {r.path}")
+    if r.value is not None:
+        lines.append(f"  value:      {_show(r.value)}")
+    elif r.values:
+        lines.append(f"  values:     {', '.join(_show(v) for v in r.values)}")
+    lines.append(f"  shape:      {_show(r.source_shape)} ({r.constraint})")
+    lines.append(f"  source:     {', '.join(r.source_files) or '(unknown)'}")
+    return "\n".join(lines)
+
+
+# What XML 1.0 cannot hold (control characters other than tab, newline and carriage return, such as
+# the form feeds of text read from PDF files, and lone surrogates): U+FFFD in the JUnit report.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _xml(text: str) -> str:
+    return _NOT_XML.sub("\ufffd", text)
 
 
 def validate(
