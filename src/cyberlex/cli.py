@@ -126,13 +126,21 @@ def build(paths: tuple[Path, ...], out_dir: Path, base: str, no_validate: bool, 
 @click.argument("graphs", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--shapes", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
               help="Folder of SHACL shapes (default: the shapes of cyberlex).")
-def validate(graphs: tuple[Path, ...], shapes: Path | None) -> None:
+@click.option("--format", "output_format", type=click.Choice(["text", "json", "junit"]), default="text",
+              show_default=True,
+              help="Report for people (text), for scripts (json: the results with focusNode, resultPath, value, "
+                   "sourceShape, severity, message) or for CI systems (junit: JUnit XML, a failed test case per "
+                   "result).")
+def validate(graphs: tuple[Path, ...], shapes: Path | None, output_format: str) -> None:
     """Validate RDF files against the shapes; print a report; exit 1 on violations."""
+    import time
+
     from rdflib import Dataset
 
     from cyberlex.jsonld import remote_contexts
     from cyberlex.validate import validate as run_validate
 
+    started = time.perf_counter()
     data = Dataset()
     for path in graphs:
         if path.suffix.lower() in (".jsonld", ".json"):
@@ -145,7 +153,13 @@ def validate(graphs: tuple[Path, ...], shapes: Path | None) -> None:
         except Exception as exc:  # any parse error: name the file, no traceback
             raise InputError(f"{path}: not readable RDF: {exc}") from exc
     report = run_validate(data, shapes_dir=shapes)
-    click.echo(report.to_text())
+    if output_format == "json":
+        click.echo(report.to_json(), nl=False)
+    elif output_format == "junit":
+        name = "cyberlex validate " + " ".join(str(path) for path in graphs)
+        click.echo(report.to_junit(name=name, seconds=time.perf_counter() - started), nl=False)
+    else:
+        click.echo(report.to_text())
     if not report.conforms:
         sys.exit(EXIT_VIOLATIONS)
 
