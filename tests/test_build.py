@@ -119,24 +119,23 @@ def test_turtle_is_the_union_of_the_trig(inputs: Path, tmp_path: Path) -> None:
 
 # -- atomic output -------------------------------------------------------------------------------------
 
-def test_no_graph_when_the_mapper_fails_mid_way(inputs: Path, tmp_path: Path,
-                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_mapper_failure_is_that_files_failure(inputs: Path, tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
     real_map = Mapper.map
-    calls = []
 
     def failing_map(self: Mapper, extraction):
-        calls.append(extraction.source.file_name)
-        if len(calls) == 2:
+        if extraction.source.file_name == "ccpcj-31-2.txt":
             raise RuntimeError("mapper failed")
         return real_map(self, extraction)
 
     monkeypatch.setattr(build_module.Mapper, "map", failing_map)
     out = tmp_path / "out"
-    with pytest.raises(RuntimeError, match="mapper failed"):
-        build([inputs], out, run_validation=False)
-    assert not (out / "graph.ttl").exists()
-    assert not (out / "graph.trig").exists()
-    assert not out.exists() or list(out.iterdir()) == []
+    result = build([inputs], out, run_validation=False)
+    failures = {Path(f.path).name: f.reason for f in result.failures}
+    assert failures["ccpcj-31-2.txt"] == "could not be mapped: RuntimeError: mapper failed"
+    assert result.documents == 1
+    assert "A-RES-73-187" in (out / "graph.trig").read_text(encoding="utf-8")
+    assert "CCPCJ-31-2" not in (out / "graph.trig").read_text(encoding="utf-8")
 
 
 def test_failed_build_keeps_the_previous_graph(inputs: Path, tmp_path: Path,
@@ -145,10 +144,10 @@ def test_failed_build_keeps_the_previous_graph(inputs: Path, tmp_path: Path,
     build([inputs], out, run_validation=False)
     before = {p.name: p.read_bytes() for p in out.iterdir()}
 
-    def failing_map(self: Mapper, extraction):
-        raise RuntimeError("mapper failed")
+    def failing_serialise(store):
+        raise RuntimeError("serialiser failed")
 
-    monkeypatch.setattr(build_module.Mapper, "map", failing_map)
+    monkeypatch.setattr(build_module, "serialise_graph", failing_serialise)
     with pytest.raises(RuntimeError):
         build([inputs], out, run_validation=False)
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before

@@ -105,10 +105,11 @@ def mappings_with_italian(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> It
             .replace("[A-ZÁÉÍÓÚ][a-záéíóúñ]+(?:ando|endo|iendo)", "[A-Z][a-zàèéìòù]+(?:ando|endo)")
             .replace("(?:[Rr]esoluci(?:ón|ones))", "(?:[Rr]isoluzion[ei])")
             .replace("'(?:su|sus)'", "'(?:sua|sue|la sua|le sue)'")
-            .replace(",?\\s+de\\s+\\d{1,2}\\s+de\\s+[a-z]+\\s+de\\s+\\d{4}", "\\s+del\\s+\\d{1,2}\\s+[a-z]+\\s+\\d{4}")
+            .replace("(?:,|(?<!\\s))\\s+de\\s+\\d{1,2}\\s+de\\s+[a-z]+\\s+de\\s+\\d{4}",
+                     "(?<!\\s)\\s+del\\s+\\d{1,2}\\s+[a-z]+\\s+\\d{4}")
             .replace("(?P<day>\\d{1,2})\\s+de\\s+(?P<month>[a-z]+)\\s+de\\s+(?P<year>\\d{4})",
                      "(?P<day>\\d{1,2})\\s+(?P<month>[a-z]+)\\s+(?P<year>\\d{4})")
-            .replace("[Aa]probadas?\\s+por\\s+(?:consenso\\s*\\*?\\s*por\\s+)?(?:el|la)\\s+",
+            .replace("[Aa]probadas?\\s+por\\s+(?:consenso\\s*+\\*?+\\s*+por\\s+)?(?:el|la)\\s+",
                      "[Aa]dottata\\s+dal(?:l[’\\x27]|\\s+)")
             .replace("(?:el|en su [^,\\n]+, celebrada el)\\s+(?P<date>\\d{1,2}\\s+de\\s+[a-z]+\\s+de\\s+\\d{4})",
                      "il\\s+(?P<date>\\d{1,2}\\s+[a-z]+\\s+\\d{4})"))

@@ -8,7 +8,10 @@ from __future__ import annotations
 import multiprocessing
 import os
 import re
-from collections.abc import Callable, Iterable
+import signal
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,6 +21,7 @@ from cyberlex.extract import extract
 from cyberlex.given import given_quads, merge_given, segments_of
 from cyberlex.map import DEFAULT_BASE, Mapper, prefixes
 from cyberlex.read import ReadError, read
+from cyberlex.resolve import slug
 from cyberlex.resources import data_path
 from cyberlex.segment import segment
 from cyberlex.serialise import serialise_graph, write_files
@@ -29,6 +33,21 @@ class Failure:
 
     path: str
     reason: str
+
+
+class NothingBuilt(Exception):
+    """No file could be built (none given, an empty or unmounted folder, or every one failed): nothing is
+    written, the previous graph is kept. `why` says which; `result` holds the failures."""
+
+    def __init__(self, why: str, out_dir: Path, result: BuildResult) -> None:
+        super().__init__(f"nothing was built: {why}; the previous graph in {out_dir} is kept")
+        self.why = why
+        self.result = result
+
+
+class WriteError(OSError):
+    """The graph could not be written (a full disk, a read-only or missing folder); the previous graph is
+    kept. The message is one line."""
 
 
 @dataclass
@@ -54,14 +73,17 @@ def sample_corpus() -> Path:
 NOT_DOCUMENTS = re.compile(r"^(?:README|LICENSE|LICENCE|NOTICE|CHANGELOG|COPYING)(?:\.\w+)?$", re.IGNORECASE)
 
 
-def collect_inputs(paths: Iterable[Path]) -> list[Path]:
-    """Files named, and files in folders named (recursively; hidden files and a folder's README or
-    LICENSE left out), sorted, once each."""
+def collect_inputs(paths: Iterable[Path], exclude: Path | None = None) -> list[Path]:
+    """Files named, and files in folders named (recursively; hidden files, a folder's README or LICENSE
+    and the folder `exclude`, the build's own output, left out), sorted, once each."""
     found: dict[Path, None] = {}
+    outputs = exclude.resolve() if exclude is not None else None
     for path in paths:
         if path.is_dir():
             for child in sorted(path.rglob("*")):
                 parts = child.relative_to(path).parts
+                if outputs is not None and child.resolve().is_relative_to(outputs):
+                    continue  # an --out inside an input folder: last build's graph is not an input
                 if child.is_file() and not any(p.startswith(".") for p in parts) and not NOT_DOCUMENTS.match(
                         child.name):
                     found.setdefault(child, None)
@@ -80,24 +102,85 @@ class _FileOutcome:
     warnings: tuple[str, ...] = ()
 
 
-def _process(path: Path, base: str) -> _FileOutcome:
-    """Read, segment, extract and map one file."""
-    mapper = Mapper(base)
+# Seconds one file may take to be read, segmented, extracted and mapped (`cyberlex build --file-timeout`).
+DEFAULT_FILE_TIMEOUT = 60.0
+
+
+class _OutOfTime(BaseException):
+    """A file ran past its time budget (a BaseException, so that no `except Exception` inside a reader
+    swallows it)."""
+
+
+@contextmanager
+def _time_budget(seconds: float | None) -> Iterator[None]:
+    """Raise _OutOfTime in this process after `seconds` (a timer signal; the regular expression engine and
+    Python code are interrupted by it, a long call into C only when it returns). Only the main thread of a
+    process receives signals: elsewhere, and with no budget, there is no limit."""
+    if not seconds or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expire(_signum: int, _frame: object) -> None:
+        raise _OutOfTime
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
     try:
-        source = read(path)
-        extraction = merge_given(extract(segments_of(source) or segment(source)))
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def source_names(files: list[Path]) -> dict[Path, str]:
+    """The name each file's source document is known by (its IRI is made from it): the file's name, or,
+    where two files of a build would give the same IRI ("en/A-RES-73-187.txt", "fr/A-RES-73-187.txt"), the
+    file's name with as many of its folders as tell them apart."""
+    by_key: dict[str, list[Path]] = {}
+    for path in files:
+        by_key.setdefault(slug(path.name).lower(), []).append(path)
+    names = {path: path.name for path in files}
+    for same in (group for group in by_key.values() if len(group) > 1):
+        depth = 2
+        while depth <= max(len(p.parts) for p in same):
+            tried = {path: "/".join(path.parts[-depth:]) for path in same}
+            if len({slug(name).lower() for name in tried.values()}) == len(same):
+                break
+            depth += 1
+        names.update({path: "/".join(path.parts[-depth:]).lstrip("/") for path in same})
+    return names
+
+
+def _process(path: Path, base: str, timeout: float | None = DEFAULT_FILE_TIMEOUT,
+             name: str | None = None, max_bytes: int | None = None) -> _FileOutcome:
+    """Read, segment, extract and map one file within its time budget; whatever goes wrong is that file's
+    failure, with its reason."""
+    stage = "read"
+    try:
+        with _time_budget(timeout):
+            source = read(path, name, max_bytes)
+            stage = "segmented"
+            segments = segments_of(source) or segment(source)
+            stage = "extracted"
+            extraction = merge_given(extract(segments))
+            if not extraction.records and not extraction.mentions:
+                return _FileOutcome(str(path),
+                                    failure="no recognisable structure: no instrument, body or citation found")
+            stage = "mapped"
+            mapper = Mapper(base)
+            quads = [*mapper.map(extraction), *given_quads(extraction, mapper)]
+            data = serialize(quads, format=RdfFormat.N_QUADS) or b""
+    except _OutOfTime:
+        return _FileOutcome(str(path), failure=f"took longer than {timeout:g} s (--file-timeout) and was "
+                                               f"given up while being {stage}")
     except ReadError as exc:
         return _FileOutcome(str(path), failure=str(exc))
-    except RecursionError as exc:  # pathological input; report it like any other bad file
-        return _FileOutcome(str(path), failure=f"could not be segmented: {exc}")
-    if not extraction.records and not extraction.mentions:
-        return _FileOutcome(str(path), failure="no recognisable structure: no instrument, body or citation found")
-    quads = [*mapper.map(extraction), *given_quads(extraction, mapper)]
-    data = serialize(quads, format=RdfFormat.N_QUADS) or b""
+    except Exception as exc:  # a defect or a hostile file: this file fails, the others are built
+        return _FileOutcome(str(path), failure=f"could not be {stage}: {type(exc).__name__}: {exc}")
     return _FileOutcome(str(path), data, None, tuple(extraction.warnings))
 
 
-def _process_for_pool(job: tuple[Path, str]) -> _FileOutcome:
+def _process_for_pool(job: tuple[Path, str, float | None, str, int | None]) -> _FileOutcome:
     return _process(*job)
 
 
@@ -106,16 +189,20 @@ PARALLEL_FROM = 40
 
 
 def build_store(files: list[Path], base: str = DEFAULT_BASE,
-                progress: Callable[[Path], None] | None = None, jobs: int | None = None) -> BuildResult:
+                progress: Callable[[Path], None] | None = None, jobs: int | None = None,
+                file_timeout: float | None = DEFAULT_FILE_TIMEOUT, max_file_bytes: int | None = None) -> BuildResult:
     """Read, segment, extract and map every file into one Oxigraph store.
 
     Files are processed by `jobs` processes (default: one per CPU) when there are many; the results
     are taken in the order of the files, so the output does not depend on the number of processes.
+    A file that takes longer than `file_timeout` seconds (None or 0: no limit), or is larger than
+    `max_file_bytes` (default cyberlex.read.MAX_FILE_BYTES), fails with that reason.
     """
     store = Store()
     result = BuildResult(store)
     jobs = jobs or os.cpu_count() or 1
-    work = [(path, base) for path in files]
+    names = source_names(files)
+    work = [(path, base, file_timeout, names[path], max_file_bytes) for path in files]
     if jobs > 1 and len(files) >= PARALLEL_FROM:
         with multiprocessing.get_context("fork").Pool(jobs) as pool:
             outcomes: Iterable[_FileOutcome] = pool.imap(_process_for_pool, work, chunksize=4)
@@ -185,31 +272,45 @@ def _validate_inherited() -> tuple[int, str]:
 
 
 def build(paths: list[Path], out_dir: Path, base: str = DEFAULT_BASE, run_validation: bool = True,
-          progress: Callable[[Path], None] | None = None, jobs: int | None = None) -> BuildResult:
+          progress: Callable[[Path], None] | None = None, jobs: int | None = None,
+          file_timeout: float | None = DEFAULT_FILE_TIMEOUT, max_file_bytes: int | None = None) -> BuildResult:
     """The whole job: build the store, validate it, write graph.ttl, graph.trig and the report.
 
     Validation (pure Python in pyshacl) runs in a second process while this one serialises the
     graph, so the two take the time of the longer, not of both.
     """
     global _STORE_TO_VALIDATE
-    result = build_store(collect_inputs(paths), base, progress, jobs)
+    files = collect_inputs(paths, exclude=out_dir)
+    result = build_store(files, base, progress, jobs, file_timeout, max_file_bytes)
+    if result.documents == 0:
+        named = ", ".join(str(p) for p in paths)
+        why = (f"all {len(files)} input files failed" if files
+               else f"no files to read in {named} (an empty or unmounted folder?)")
+        raise NothingBuilt(why, out_dir, result)
     extra: dict[str, bytes] = {}
     if run_validation and (jobs or os.cpu_count() or 1) > 1:
         _STORE_TO_VALIDATE = result.store
         try:
             with multiprocessing.get_context("fork").Pool(1) as pool:
                 pending = pool.apply_async(_validate_inherited)
-                files = serialise_graph(result.store)
+                graph_files = serialise_graph(result.store)
                 result.violations, result.report_text = pending.get()
         finally:
             _STORE_TO_VALIDATE = None
     else:
-        files = serialise_graph(result.store)
+        graph_files = serialise_graph(result.store)
         if run_validation:
             result.violations, result.report_text = validate_store(result.store)
     if run_validation:
         extra["validation.txt"] = result.report_text.encode("utf-8")
-    result.written = write_files(out_dir, {**files, **extra})
+    try:
+        result.written = write_files(out_dir, {**graph_files, **extra})
+    except OSError as exc:
+        where = f" ({exc.filename})" if exc.filename else ""
+        error = WriteError(f"could not write the graph to {out_dir}: {exc.strerror or exc}{where}; "
+                           "the previous graph is kept")
+        error.errno = exc.errno
+        raise error from exc
     if run_validation:
         result.written["report"] = result.written.pop("validation.txt")
     return result

@@ -58,24 +58,47 @@ def _progress(count: int) -> Any:
                              hidden=not (count > 20 and sys.stderr.isatty()))
 
 
-@main.command()
+def _report_failures(failures: list[Any]) -> None:
+    for failure in failures:
+        click.echo(f"cyberlex: {one_line(failure.path)}: {one_line(failure.reason)}", err=True)
+
+
+def _stop(message: str, code: int) -> None:
+    """One line on stderr, then exit with the code."""
+    click.echo(f"cyberlex: {one_line(message)}", err=True)
+    sys.exit(code)
+
+
+@main.command(epilog=EXIT_CODES)
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("out"), show_default=True,
               help="Folder for graph.ttl, graph.trig and validation.txt.")
 @click.option("--base", default=DEFAULT_BASE, show_default=True, help="Base IRI of the data.")
 @click.option("--no-validate", is_flag=True, help="Skip SHACL validation.")
-def build(paths: tuple[Path, ...], out_dir: Path, base: str, no_validate: bool) -> None:
+@click.option("--file-timeout", type=click.FloatRange(min=0), default=60.0, show_default=True, metavar="SECONDS",
+              help="Give up a file that takes longer than this to read, segment, extract and map (0: no limit).")
+@click.option("--max-file-size", type=click.FloatRange(min=0, min_open=True), default=100.0, show_default=True,
+              metavar="MB", help="Refuse, unread, an input file larger than this.")
+def build(paths: tuple[Path, ...], out_dir: Path, base: str, no_validate: bool, file_timeout: float,
+          max_file_size: float) -> None:
     """Build the graph from PATHS (files and folders; default: the bundled sample corpus)."""
+    from cyberlex.build import NothingBuilt, WriteError
     from cyberlex.build import build as run_build
 
     inputs, count = _inputs(paths)
-    with _progress(count) as bar:
-        result = run_build(inputs, out_dir, base=base, run_validation=not no_validate,
-                           progress=lambda _path: bar.update(1))
-    for failure in result.failures:
-        click.echo(f"cyberlex: {failure.path}: {failure.reason}", err=True)
+    try:
+        with _progress(count) as bar:
+            result = run_build(inputs, out_dir, base=base, run_validation=not no_validate,
+                               progress=lambda _path: bar.update(1), file_timeout=file_timeout or None,
+                               max_file_bytes=int(max_file_size * 1024 * 1024))
+    except NothingBuilt as exc:
+        _report_failures(exc.result.failures)
+        _stop(str(exc), EXIT_INPUT_FAILURES)
+    except WriteError as exc:
+        _stop(str(exc), EXIT_WRITE)
+    _report_failures(result.failures)
     for warning in result.warnings:
-        click.echo(f"cyberlex: {warning.path}: warning: {warning.reason}", err=True)
+        click.echo(f"cyberlex: {one_line(warning.path)}: warning: {one_line(warning.reason)}", err=True)
     counts = result.counts
     click.echo(f"documents: {result.documents} read, {len(result.failures)} failed")
     for name in ("instruments", "clauses", "citations", "bodies", "triples"):
@@ -94,20 +117,40 @@ def build(paths: tuple[Path, ...], out_dir: Path, base: str, no_validate: bool) 
 @click.argument("graphs", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--shapes", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
               help="Folder of SHACL shapes (default: the shapes of cyberlex).")
-def validate(graphs: tuple[Path, ...], shapes: Path | None) -> None:
+@click.option("--format", "output_format", type=click.Choice(["text", "json", "junit"]), default="text",
+              show_default=True,
+              help="Report for people (text), for scripts (json: the results with focusNode, resultPath, value, "
+                   "sourceShape, severity, message) or for CI systems (junit: JUnit XML, a failed test case per "
+                   "result).")
+def validate(graphs: tuple[Path, ...], shapes: Path | None, output_format: str) -> None:
     """Validate RDF files against the shapes; print a report; exit 1 on violations."""
+    import time
+
     from rdflib import Dataset
 
+    from cyberlex.jsonld import remote_contexts
     from cyberlex.validate import validate as run_validate
 
+    started = time.perf_counter()
     data = Dataset()
     for path in graphs:
+        if path.suffix.lower() in (".jsonld", ".json"):
+            remote = remote_contexts(path.read_bytes())
+            if remote:  # rdflib would fetch it: validation reads files, it fetches nothing
+                raise InputError(f"{path}: a JSON-LD context to fetch from {remote[0]}: cyberlex validate fetches "
+                                 "nothing from the network (put the context in the file)")
         try:
             data.parse(path)
         except Exception as exc:  # any parse error: name the file, no traceback
             raise InputError(f"{path}: not readable RDF: {exc}") from exc
     report = run_validate(data, shapes_dir=shapes)
-    click.echo(report.to_text())
+    if output_format == "json":
+        click.echo(report.to_json(), nl=False)
+    elif output_format == "junit":
+        name = "cyberlex validate " + " ".join(str(path) for path in graphs)
+        click.echo(report.to_junit(name=name, seconds=time.perf_counter() - started), nl=False)
+    else:
+        click.echo(report.to_text())
     if not report.conforms:
         sys.exit(EXIT_VIOLATIONS)
 
@@ -138,6 +181,7 @@ def release(paths: tuple[Path, ...], out_dir: Path, base: str, previous: Path | 
             no_site: bool) -> None:
     """Build PATHS and write a versioned release: dumps in four formats, ontology, shapes, DCAT and VoID
     description, release notes, ontology documentation and the linked-data pages."""
+    from cyberlex.build import NothingBuilt, WriteError
     from cyberlex.describe import LICENCES
     from cyberlex.pages import UnsafePagePath
     from cyberlex.release import ReleaseError
@@ -152,12 +196,16 @@ def release(paths: tuple[Path, ...], out_dir: Path, base: str, previous: Path | 
     except ReleaseError as exc:
         raise click.UsageError(str(exc)) from None
     except UnsafePagePath as exc:  # nothing was written outside --out, and --out is left as it was
-        raise InputError(f"release refused: {exc}") from None
+        _stop(f"release refused: {exc}", EXIT_INPUT_FAILURES)
+    except NothingBuilt as exc:
+        _report_failures(exc.result.failures)
+        _stop(f"nothing was built: {exc.why}; no release was written, {out_dir} is as it was", EXIT_INPUT_FAILURES)
+    except WriteError as exc:
+        _stop(str(exc), EXIT_WRITE)
     built = result.build
-    for failure in built.failures:
-        click.echo(f"cyberlex: {failure.path}: {failure.reason}", err=True)
+    _report_failures(built.failures)
     for warning in built.warnings:
-        click.echo(f"cyberlex: {warning.path}: warning: {warning.reason}", err=True)
+        click.echo(f"cyberlex: {one_line(warning.path)}: warning: {one_line(warning.reason)}", err=True)
     click.echo(f"release {result.version} in {result.out}")
     click.echo(f"documents: {built.documents} read, {len(built.failures)} failed")
     click.echo(f"triples: {built.counts.get('triples', 0)}")

@@ -29,7 +29,7 @@ from cyberlex.resolve import (
 )
 from cyberlex.segment import marker_pattern
 
-MARKDOWN = re.compile(r"<sup>\s*\d+\s*</sup>|\[([^\]]*)\]\([^)]*\)|[*#]+")
+MARKDOWN = re.compile(r"<sup>\s*\d+\s*</sup>|\[([^\]]{0,1000})\]\([^)]{0,2000}\)|[*#]+")
 
 
 def extract(segments: Segments) -> Extraction:
@@ -40,7 +40,7 @@ def extract(segments: Segments) -> Extraction:
 def clean(text: str) -> str:
     """Text without Markdown markup and with whitespace collapsed."""
     text = " ".join(MARKDOWN.sub(lambda m: m.group(1) or "", text).split())
-    return re.sub(r"\s+([,;:.)])", r"\1", text)
+    return re.sub(r"(?<!\s)\s+([,;:.)])", r"\1", text)
 
 
 class _Extractor:
@@ -272,7 +272,7 @@ class _Extractor:
             raw = self.source.text[paragraph.span.start:paragraph.span.end]
             for marker in paragraph.footnote_markers:  # the marker glued to a word is not text
                 raw = marker_pattern(marker).sub("", raw, count=1)
-            body = re.sub(r"^\s*\**\s*[\dlI]{1,3}\s*\.\s+", "", raw) if paragraph.kind == "operative" else raw
+            body = re.sub(r"^\s*+\**+\s*+[\dlI]{1,4}\s*\.\s+", "", raw) if paragraph.kind == "operative" else raw
             clause = ClauseRecord(record, paragraph.kind, paragraph.ordinal, paragraph.span, clean(body),
                                   paragraph.opening_phrase)
             spans = [paragraph.span]
@@ -442,8 +442,7 @@ class _Extractor:
                     sits[marker] = Span(where.start(), where.end())
                 if marker in notes:
                     citations += [Citation(w, ref, marker) for w, ref in self._references(notes[marker])]
-            found.append(RelationParagraph(span, citations, sits,
-                                           {m: notes[m] for m in paragraph.footnote_markers if m in notes}))
+            found.append(RelationParagraph(span, citations, sits))
         return found
 
     def _relations(self, owner: Ref, clauses: list[tuple[Ref, RelationParagraph]]) -> None:

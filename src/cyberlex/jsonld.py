@@ -100,3 +100,31 @@ def to_bytes(triples: Iterable[Triple], base: str | None = None, extra: dict[str
 def context_bytes(base: str | None = None, extra: dict[str, str] | None = None) -> bytes:
     """The published context file: ``{"@context": {...}}``."""
     return dumps({"@context": context(base, extra)})
+
+
+def remote_contexts(data: bytes) -> list[str]:
+    """The contexts a JSON-LD document would have fetched from the network (an "@context" that is, or
+    lists, an IRI with a scheme other than file:); [] for a document that is not JSON."""
+    try:
+        document = json.loads(data)
+    except ValueError:
+        return []
+    found: list[str] = []
+
+    def walk(value: Any) -> None:
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if key == "@context":
+                    for context in item if isinstance(item, list) else [item]:
+                        if isinstance(context, str) and "://" in context and not context.startswith("file:"):
+                            found.append(context)
+                        else:
+                            walk(context)
+                else:
+                    walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+
+    walk(document)
+    return found

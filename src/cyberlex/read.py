@@ -9,7 +9,10 @@ else that is text is decoded as plain text or Markdown.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
+import stat
+from collections import Counter
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
@@ -28,6 +31,8 @@ from cyberlex.read_pdf import MEDIA_TYPE as PDF_MEDIA_TYPE
 from cyberlex.read_pdf import PdfError, read_pdf
 
 READABLE_SUFFIXES = {".txt", ".md", ".markdown", ".text"}
+# Larger input files are refused unread (`cyberlex build --max-file-size`, in MB).
+MAX_FILE_BYTES = 100 * 1024 * 1024
 MARKDOWN_HINTS = re.compile(r"^#{1,6} |^\*[^*\n]+\*|<sup>|^---\s*$", re.MULTILINE)
 
 
@@ -43,19 +48,19 @@ EXTRACTED: dict[str, tuple[Callable[[bytes], str], type[Exception]]] = {
 }
 
 
-def read(path: Path) -> SourceText:
-    """Read one file; raise ReadError naming what is wrong with it."""
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ReadError(f"cannot read the file: {exc.strerror or exc}") from exc
+def read(path: Path, name: str | None = None, max_bytes: int | None = None) -> SourceText:
+    """Read one file; raise ReadError naming what is wrong with it. `name` is the name its source document
+    is known by (default: the file's name); a file larger than `max_bytes` (default MAX_FILE_BYTES) is
+    refused."""
+    data = read_bytes(path, max_bytes or MAX_FILE_BYTES)
+    name = name or path.name
     if not data.strip():
         raise ReadError("the file is empty")
     kind = sniff(data)
     if kind == AKN_MEDIA_TYPE:
-        return _read_akn(path, data)
+        return _read_akn(path, name, data)
     if kind in EXTRACTED:
-        return _read_extracted(path, data, kind)
+        return _read_extracted(path, name, data, kind)
     if kind == "application/zip":
         raise ReadError("a ZIP archive that is not a Word document (no word/document.xml)")
     if kind == "application/xml":
@@ -69,13 +74,42 @@ def read(path: Path) -> SourceText:
     media_type = "text/markdown" if len(MARKDOWN_HINTS.findall(text)) >= 3 else "text/plain"
     return SourceText(
         path=str(path),
-        file_name=path.name,
+        file_name=name,
         text=text,
         sha256=hashlib.sha256(data).hexdigest(),
         encoding=encoding,
         media_type=media_type,
         language=detect_language(text),
     )
+
+
+def read_bytes(path: Path, max_bytes: int = MAX_FILE_BYTES) -> bytes:
+    """The bytes of a regular file of at most max_bytes. A FIFO, a device (/dev/zero), a socket or a
+    folder is refused without being read: reading it could block for ever or never end."""
+    try:
+        # O_NONBLOCK: opening a FIFO waits for a writer otherwise; it changes nothing for a regular file
+        handle = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError as exc:
+        raise ReadError(f"cannot read the file: {exc.strerror or exc}") from exc
+    try:
+        facts = os.fstat(handle)
+        if not stat.S_ISREG(facts.st_mode):
+            kind = ("a FIFO" if stat.S_ISFIFO(facts.st_mode) else "a device" if stat.S_ISCHR(facts.st_mode)
+                    or stat.S_ISBLK(facts.st_mode) else "a socket" if stat.S_ISSOCK(facts.st_mode)
+                    else "a folder" if stat.S_ISDIR(facts.st_mode) else "it")
+            raise ReadError(f"cannot read {kind}: not a regular file")
+        too_large = f"the file is larger than {max_bytes / (1024 * 1024):g} MB (--max-file-size)"
+        if facts.st_size > max_bytes:
+            raise ReadError(too_large)
+        with os.fdopen(handle, "rb", closefd=False) as stream:
+            data = stream.read(max_bytes + 1)
+    except OSError as exc:
+        raise ReadError(f"cannot read the file: {exc.strerror or exc}") from exc
+    finally:
+        os.close(handle)
+    if len(data) > max_bytes:  # it grew while it was read
+        raise ReadError(too_large)
+    return data
 
 
 def sniff(data: bytes) -> str:
@@ -96,7 +130,7 @@ def sniff(data: bytes) -> str:
     return "text/plain"
 
 
-def _read_extracted(path: Path, data: bytes, media_type: str) -> SourceText:
+def _read_extracted(path: Path, name: str, data: bytes, media_type: str) -> SourceText:
     """PDF, Word and HTML: text taken from the format, then read as text is (offsets are into that text)."""
     reader, error = EXTRACTED[media_type]
     try:
@@ -105,18 +139,18 @@ def _read_extracted(path: Path, data: bytes, media_type: str) -> SourceText:
         raise ReadError(str(exc)) from exc
     if len(re.findall(r"[^\W\d_]{2,}", text)) < 5:
         raise ReadError(f"no recognisable text in the {media_type} file (fewer than five words)")
-    return SourceText(path=str(path), file_name=path.name, text=text, sha256=hashlib.sha256(data).hexdigest(),
+    return SourceText(path=str(path), file_name=name, text=text, sha256=hashlib.sha256(data).hexdigest(),
                       encoding="utf-8", media_type=media_type, language=detect_language(text))
 
 
-def _read_akn(path: Path, data: bytes) -> SourceText:
+def _read_akn(path: Path, name: str, data: bytes) -> SourceText:
     try:
         document = read_akn(data)
     except AknError as exc:
         raise ReadError(str(exc)) from exc
     if len(re.findall(r"[^\W\d_]{2,}", document.text)) < 5:
         raise ReadError("no recognisable text in the Akoma Ntoso document (fewer than five words)")
-    return SourceText(path=str(path), file_name=path.name, text=document.text,
+    return SourceText(path=str(path), file_name=name, text=document.text,
                       sha256=hashlib.sha256(data).hexdigest(), encoding="utf-8", media_type=AKN_MEDIA_TYPE,
                       language=document.language, given=document.given)
 
@@ -127,6 +161,9 @@ def _decode(data: bytes) -> tuple[str, str]:
             return data.decode("utf-16"), "utf-16"
         except UnicodeDecodeError as exc:
             raise ReadError(f"not valid UTF-16 despite its byte-order mark: {exc}") from exc
+    utf16 = _utf16_without_bom(data)
+    if utf16 is not None:
+        return utf16
     if b"\x00" in data:
         raise ReadError("the file is binary, not text (it contains NUL bytes)")
     try:
@@ -134,9 +171,13 @@ def _decode(data: bytes) -> tuple[str, str]:
     except UnicodeDecodeError:
         pass
     # Documents of this field that are not UTF-8 are nearly always Windows-1252 (a superset of
-    # Latin-1 in its printable range); a detector's guess is only asked when that cannot decode.
+    # Latin-1 in its printable range); a detector's guess is only asked when that cannot decode, or
+    # when what it decodes is mostly accented capitals and small letters: the Cyrillic of Windows-1251
+    # (and other single-byte alphabets) read as Windows-1252 ("Ãåíåðàëüíàÿ" for "Генеральная").
     try:
-        return data.decode("cp1252"), "cp1252"
+        text = data.decode("cp1252")
+        if not _looks_misread(text):
+            return text, "cp1252"
     except UnicodeDecodeError:
         pass
     from charset_normalizer import from_bytes  # only needed for the rare file in another encoding
@@ -145,6 +186,30 @@ def _decode(data: bytes) -> tuple[str, str]:
     if best is not None and best.encoding:
         return str(best), best.encoding
     return data.decode("latin-1"), "latin-1"
+
+
+def _utf16_without_bom(data: bytes) -> tuple[str, str] | None:
+    """The text of UTF-16 without a byte-order mark, told by its high bytes: in text of an alphabet
+    below U+2000 (Latin, Greek, Cyrillic, Arabic, Hebrew) one value, nearly always 0, fills most of them."""
+    sample = data[:4096] if len(data) >= 4096 else data[: len(data) - len(data) % 2]
+    if len(sample) < 16 or b"\x00" not in sample:
+        return None
+    for encoding, high in (("utf-16-le", sample[1::2]), ("utf-16-be", sample[0::2])):
+        most = Counter(high).most_common(1)[0]
+        if most[0] < 0x20 and most[1] >= 0.7 * len(high):
+            try:
+                return data.decode(encoding), encoding
+            except UnicodeDecodeError:
+                return None
+    return None
+
+
+def _looks_misread(text: str) -> bool:
+    """Whether most letters of a Windows-1252 decoding are accented (À-ÿ): no Western European language
+    writes like that (French, the most accented, about 4 %), a Cyrillic or Greek text read so does."""
+    letters = [ch for ch in text[:20000] if ch.isalpha()]
+    accented = sum(1 for ch in letters if "\u00c0" <= ch <= "\u00ff")
+    return len(letters) >= 20 and accented > 0.3 * len(letters)
 
 
 def _looks_binary(text: str) -> bool:

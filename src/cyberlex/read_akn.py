@@ -65,16 +65,21 @@ def parse_xml(data: bytes) -> etree._Element:
     """Parse XML safely: no DTD, no entities, no network, no huge trees; raise AknError saying why not."""
     if len(data) > MAX_XML_BYTES:
         raise AknError(f"the XML file is larger than {MAX_XML_BYTES // (1024 * 1024)} MB")
-    if DOCTYPE.search(data[:65536]) or DOCTYPE.search(data):
-        raise AknError("XML with a document type declaration (<!DOCTYPE> or <!ENTITY>) is refused: Akoma Ntoso "
+    refused = AknError("XML with a document type declaration (<!DOCTYPE> or <!ENTITY>) is refused: Akoma Ntoso "
                        "needs none, and entity declarations are how entity-expansion and external-entity attacks "
                        "are made")
+    if DOCTYPE.search(data[:65536]) or DOCTYPE.search(data):
+        raise refused
     parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False,
                              dtd_validation=False, remove_pis=True, remove_comments=True)
     try:
-        return etree.fromstring(data, parser=parser)
+        root = etree.fromstring(data, parser=parser)
     except etree.XMLSyntaxError as exc:
         raise AknError(f"not well-formed XML: {exc}") from exc
+    docinfo = root.getroottree().docinfo
+    if docinfo.doctype or docinfo.internalDTD is not None:  # declared in an encoding the byte test cannot see
+        raise refused
+    return root
 
 
 # -- rendering with offsets -----------------------------------------------------------------------
@@ -411,7 +416,7 @@ def _main_body(el: etree._Element, renderer: _Renderer, block: _Block, given: Gi
         if number is None and phrase is not None and ordinal == 0 and _num_text(child) in ("l", "I"):
             number = 1  # a lower-case l or capital I for 1 is a common misprint of the first number
         if number is None and phrase is not None:
-            written = re.match(r"(\d{1,3})\.?\s", text)
+            written = re.match(r"(\d{1,4})\.?\s", text)
             if written and int(written.group(1)) == ordinal + 1:
                 number = ordinal + 1
             elif not numbered and ordinal == 0:
@@ -437,7 +442,7 @@ def _number(paragraph: etree._Element) -> int | None:
     num = paragraph.find(A + "num")
     if num is None:
         return None
-    found = re.fullmatch(r"\s*(\d{1,3})\s*\.?\s*", "".join(num.itertext()))
+    found = re.fullmatch(r"\s*+(\d{1,4})\s*+\.?+\s*+", "".join(num.itertext()))
     return int(found.group(1)) if found else None
 
 

@@ -8,21 +8,40 @@ job numbers) and page numbers are dropped; lines below the body in a smaller typ
 gathered below a rule after the body as the text layout has them ("1 See …"); a word hyphenated
 at a line end is joined. PyMuPDF was left out for its licence (AGPL-3.0, this project is Apache-2.0);
 pypdf (BSD) extracts text without the sizes and positions that tell a footnote from the body.
+
+A PDF is a program more than a document: a few hundred kilobytes can decompress to gigabytes or draw
+millions of characters (pdfplumber keeps some 2 kB for each). So a PDF is read in a child process whose
+address space may grow by MAX_MEMORY_MB at most, pages one at a time (each page's objects freed before the
+next), every Flate stream decompressed to MAX_STREAM_BYTES at most and all of them to MAX_DECODED_BYTES,
+and a page of more than MAX_PAGE_OBJECTS characters, lines and images is refused: each limit gives a
+refusal that names it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import itertools
+import os
+import pickle
 import re
+import resource
+import signal
 import statistics
 import time
+import zlib
 from collections import Counter
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 MEDIA_TYPE = "application/pdf"
 MAX_PDF_BYTES = 100 * 1024 * 1024
 MAX_PAGES = 2000
 MAX_SECONDS = 120.0
+MAX_MEMORY_MB = 1024  # address space the reader may add to the process it starts from
+MAX_STREAM_BYTES = 32 * 1024 * 1024  # one stream, decompressed
+MAX_DECODED_BYTES = 256 * 1024 * 1024  # all the streams of the file, decompressed
+MAX_PAGE_OBJECTS = 50_000  # characters, lines, curves and images drawn by one page
 MARGIN = 0.075  # share of the page height at the top and the bottom where running heads and numbers sit
 FOOTNOTE_RULE = "__________________"
 
@@ -42,9 +61,99 @@ class _Line:
 
 
 def read_pdf(data: bytes) -> str:
-    """The text of a PDF, laid out as text extracted from a printed document: body, then footnotes."""
+    """The text of a PDF, laid out as text extracted from a printed document: body, then footnotes.
+
+    Read in a child process with a bounded address space (MAX_MEMORY_MB); PdfError says why a PDF is refused.
+    """
     if len(data) > MAX_PDF_BYTES:
         raise PdfError(f"the PDF is larger than {MAX_PDF_BYTES // (1024 * 1024)} MB")
+    return _in_child(lambda: _read_pdf(data), MAX_MEMORY_MB)
+
+
+def _in_child(work: Callable[[], str], memory_mb: int) -> str:
+    """work() run in a forked child whose address space may grow by memory_mb; its text, or its PdfError.
+
+    The child is killed if this process is interrupted (a time budget) before it is done."""
+    if not hasattr(os, "fork"):  # pragma: no cover - POSIX only
+        return work()
+    reader, writer = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: never returns
+        status = 0
+        try:
+            os.close(reader)
+            signal.signal(signal.SIGALRM, signal.SIG_DFL)
+            # made before the limit: when memory runs out, nothing more can be allocated until the
+            # exception (and the objects its frames hold) is gone
+            out_of_memory = ("refused", f"reading the PDF needs more than {memory_mb} MB of memory")
+            limit, hard = _limit_address_space(memory_mb)
+            try:
+                outcome: tuple[str, str] = ("text", work())
+            except PdfError as exc:
+                outcome = ("refused", str(exc))
+            except MemoryError:
+                outcome = out_of_memory
+            except Exception as exc:  # a C extension short of memory may say so in another way
+                outcome = ("failed", f"{type(exc).__name__}: {exc}")
+            resource.setrlimit(resource.RLIMIT_AS, (hard, hard))  # room to answer
+            if outcome[0] == "failed" and _peak_address_space() > limit - 64 * 1024 * 1024:
+                outcome = out_of_memory
+            with os.fdopen(writer, "wb") as stream:
+                pickle.dump(outcome, stream)
+        except BaseException:
+            status = 1
+        finally:
+            os._exit(status)
+    os.close(writer)
+    try:
+        with os.fdopen(reader, "rb") as stream:
+            received = stream.read()
+        _, status = os.waitpid(pid, 0)
+        pid = 0
+    finally:
+        if pid:  # interrupted: the child must not outlive the file's budget
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+    if not received:
+        cause = (f"signal {os.WTERMSIG(status)}" if os.WIFSIGNALED(status)
+                 else f"exit code {os.waitstatus_to_exitcode(status)}")
+        raise PdfError(f"the PDF reader stopped without an answer ({cause}; out of memory?)")
+    kind, value = pickle.loads(received)
+    if kind == "refused":
+        raise PdfError(value)
+    if kind == "failed":
+        raise PdfError(f"not a readable PDF: {value}")
+    return str(value)
+
+
+def _limit_address_space(memory_mb: int) -> tuple[int, int]:
+    """Let this process's address space grow by memory_mb at most (its size now, plus that): that limit, and
+    the hard limit, to which the soft one may be raised again."""
+    _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    try:
+        with open("/proc/self/statm", encoding="ascii") as statm:
+            size = int(statm.read().split()[0]) * resource.getpagesize()
+    except OSError:  # pragma: no cover - no /proc: no limit
+        return hard, hard
+    limit = size + memory_mb * 1024 * 1024
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    return limit, hard
+
+
+def _peak_address_space() -> int:
+    """The largest this process's address space has been (VmPeak), 0 if unknown."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            peak = next((line.split()[1] for line in status if line.startswith("VmPeak:")), "0")
+    except OSError:  # pragma: no cover
+        return 0
+    return int(peak) * 1024
+
+
+def _read_pdf(data: bytes) -> str:
     import pdfplumber
     from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
     from pdfminer.pdfparser import PDFSyntaxError
@@ -53,20 +162,30 @@ def read_pdf(data: bytes) -> str:
 
     started = time.monotonic()
     try:
-        with pdfplumber.open(_stream(data)) as pdf:
+        with _bounded_pdfminer(), pdfplumber.open(_stream(data)) as pdf:
             if getattr(pdf.doc, "encryption", None) is not None:
                 raise PdfError("the PDF is encrypted: cyberlex reads only unencrypted PDF files")
             if len(pdf.pages) > MAX_PAGES:
                 raise PdfError(f"the PDF has {len(pdf.pages)} pages, more than {MAX_PAGES}")
             pages: list[tuple[float, list[_Line]]] = []
-            for page in pdf.pages:
+            for number, page in enumerate(pdf.pages, start=1):
                 if time.monotonic() - started > MAX_SECONDS:
                     raise PdfError(f"reading the PDF took longer than {MAX_SECONDS:.0f} s")
-                pages.append((float(page.height), _lines(page.chars)))
+                try:
+                    pages.append((float(page.height), _lines(page.chars)))
+                except PdfminerException as exc:
+                    if exc.args and isinstance(exc.args[0], _PageTooLarge):
+                        raise PdfError(f"page {number} draws more than {MAX_PAGE_OBJECTS:,} characters, lines "
+                                       "and images") from exc
+                    raise
+                finally:
+                    page.close()  # its characters and layout, before the next page is read
     except PdfError:
         raise
     except PdfminerException as exc:
         inner = exc.args[0] if exc.args else exc
+        if isinstance(inner, (PdfError, MemoryError)):  # a limit reached inside pdfminer
+            raise inner from exc
         if isinstance(inner, (PDFPasswordIncorrect, PDFEncryptionError)) or "encrypt" in str(inner).lower():
             raise PdfError("the PDF is encrypted: cyberlex reads only unencrypted PDF files") from exc
         raise PdfError(f"not a readable PDF: {inner}") from exc
@@ -75,6 +194,69 @@ def read_pdf(data: bytes) -> str:
     except (PDFSyntaxError, PSException, ValueError, KeyError, TypeError, AttributeError, OSError) as exc:
         raise PdfError(f"not a readable PDF: {type(exc).__name__}: {exc}") from exc
     return layout(pages)
+
+
+class _PageTooLarge(Exception):
+    """A page draws more objects than MAX_PAGE_OBJECTS."""
+
+
+class _BoundedZlib:
+    """zlib as pdfminer uses it, decompressing no stream past MAX_STREAM_BYTES nor the file's streams past
+    MAX_DECODED_BYTES (a Flate bomb is refused before it is in memory)."""
+
+    error = zlib.error
+
+    def __init__(self) -> None:
+        self.total = 0
+
+    def _count(self, size: int) -> None:
+        if size > MAX_STREAM_BYTES:
+            raise PdfError(f"a stream of the PDF decompresses to more than {MAX_STREAM_BYTES // (1024 * 1024)} MB")
+        self.total += size
+        if self.total > MAX_DECODED_BYTES:
+            raise PdfError(f"the streams of the PDF decompress to more than {MAX_DECODED_BYTES // (1024 * 1024)} MB")
+
+    def decompress(self, data: bytes) -> bytes:
+        inflater = zlib.decompressobj()
+        out = inflater.decompress(data, MAX_STREAM_BYTES + 1)
+        self._count(len(out))
+        if not inflater.eof:
+            raise zlib.error("incomplete or truncated stream")
+        return out
+
+    def decompressobj(self) -> Any:
+        outer = self
+        inflater = zlib.decompressobj()
+
+        class Bounded:  # pdfminer's decompress_corrupted feeds it a byte at a time
+            def decompress(self, data: bytes) -> bytes:
+                out = inflater.decompress(data)
+                outer._count(len(out))
+                return out
+
+        return Bounded()
+
+
+@contextlib.contextmanager
+def _bounded_pdfminer() -> Iterator[None]:
+    """pdfminer with its streams' decompression bounded and each page's objects counted."""
+    from pdfminer import pdftypes
+    from pdfplumber.page import PDFPageAggregatorWithMarkedContent as Device
+
+    real_zlib, real_tag = pdftypes.zlib, Device.tag_cur_item
+
+    def counted_tag(device: Any) -> None:
+        device.cyberlex_objects = getattr(device, "cyberlex_objects", 0) + 1
+        if device.cyberlex_objects > MAX_PAGE_OBJECTS:
+            raise _PageTooLarge
+        real_tag(device)
+
+    pdftypes.zlib = _BoundedZlib()  # type: ignore[assignment]
+    Device.tag_cur_item = counted_tag  # type: ignore[method-assign,assignment]
+    try:
+        yield
+    finally:
+        pdftypes.zlib, Device.tag_cur_item = real_zlib, real_tag  # type: ignore[method-assign]
 
 
 def _stream(data: bytes):  # type: ignore[no-untyped-def]
@@ -181,7 +363,7 @@ def layout(pages: list[tuple[float, list[_Line]]]) -> str:
             body.append("")
     # a paragraph's wrapped lines are joined: one paragraph a line, as the text layout has it
     text = _join_hyphens("\n".join(body)).strip()
-    text = "\n\n".join(re.sub(r"\s*\n\s*", " ", block) for block in text.split("\n\n"))
+    text = "\n\n".join(re.sub(r"(?<!\s)\s*\n\s*", " ", block) for block in text.split("\n\n"))
     if notes:
         text += "\n\n" + FOOTNOTE_RULE + "\n" + _join_hyphens("\n".join(_footnote_lines(notes)))
     return re.sub(r"\n{3,}", "\n\n", text) + "\n"

@@ -26,10 +26,6 @@ from cyberlex.resources import data_path
 
 # How far (characters) a cited instrument may stand from the trigger that makes it the actor.
 NEAR = 160
-# What stands between the numbers of a list of resolutions: a date, a comma, a conjunction, a word
-# for "resolution" (any language: the words are short and the gap is bounded).
-LIST_GAP = re.compile(r"(?:\s+(?:of|du|de|del|vom)\s+\d{1,2}\.?\s+\w+\s+(?:de\s+)?\d{4})?\s*,?\s*(?:and|et|y|und)?\s*"
-                      r"(?:(?:resolutions?|résolutions?|resoluci(?:ón|ones)|Resolutionen?)\s+)?")
 
 
 @dataclass(frozen=True)
@@ -59,7 +55,6 @@ class Paragraph:
     span: Span
     citations: list[Citation]
     footnote_markers: dict[str, Span] = field(default_factory=dict)  # marker -> where it sits in the text
-    footnotes: dict[str, Span] = field(default_factory=dict)  # marker -> the footnote's text
 
 
 @dataclass(frozen=True)
@@ -252,7 +247,7 @@ class _Finder:
             return Span(match.start("object"), match.end("object"))
         end = self.par.span.end
         if trigger.object == "before":
-            return self._spans_before(match)[0] if self._spans_before(match) else None
+            return self._spans_before(match)[0]
         tail = self.text[match.end():end]
         lead = self.grammar.pattern("object_lead").match(tail.lstrip(" ,"))
         offset = match.end() + (len(tail) - len(tail.lstrip(" ,")))
@@ -316,7 +311,7 @@ class _Finder:
             if citation.span.start <= previous.span.end:
                 continue
             gap = self.text[previous.span.end:citation.span.start]
-            if not LIST_GAP.fullmatch(gap):
+            if not self.grammar.pattern("list_gap").fullmatch(gap):
                 break
             listed.append(citation.ref)
             previous = citation
@@ -330,8 +325,8 @@ class _Finder:
         if trigger.relation == "establish":
             # "the Panel … established pursuant to resolution 2140 (2014)": the whole phrase is a name too
             called = None
-            if trigger.subject == "cited_after" and trigger.object == "before":
-                cited = next(c for c in self.in_text if c.span.start >= match.start())
+            cited = next((c for c in self.in_text if c.span.start >= match.start()), None)
+            if trigger.subject == "cited_after" and trigger.object == "before" and cited is not None:
                 called = Span(span.start, cited.span.end)
                 evidence = Span(evidence.start, max(evidence.end, cited.span.end))
             body = self._body(subject, span, called)

@@ -41,8 +41,8 @@ def slug(text: str) -> str:
 def normalise_symbol(raw: str) -> str:
     """A symbol as printed, tidied: spaces collapsed, trailing punctuation dropped, '(Sect.26)' spaced."""
     symbol = " ".join(raw.split()).rstrip(".,;:")
-    symbol = re.sub(r"\s*\(\s*", " (", symbol)
-    symbol = re.sub(r"\s+\)", ")", symbol)
+    symbol = re.sub(r"(?<!\s)\s*\(\s*", " (", symbol)
+    symbol = re.sub(r"(?<!\s)\s+\)", ")", symbol)
     return re.sub(r"\(\s*(Sect|Vol|Part)(?![a-z])\.?\s*",  # "(Sect.26)", but not "(PartsIandII)"
                   lambda m: f"({m.group(1)}. " if m.group(1) != "Part" else "(Part ", symbol)
 
@@ -161,7 +161,7 @@ def symbol_of_link(href: str) -> str | None:
 
 def eu_document_symbol(match: re.Match[str]) -> str:
     """'ST 12642/25 ADD 1' -> '12642/25 ADD 1'."""
-    suffix = " ".join(re.sub(r"([A-Z]+)\s*(\d+)", r"\1 \2", match.group("suffix")).split())
+    suffix = " ".join(re.sub(r"(?<![A-Z])([A-Z]+)\s*(\d+)", r"\1 \2", match.group("suffix")).split())
     return f"{match.group('number')} {suffix}".strip()
 
 

@@ -18,16 +18,17 @@ from cyberlex.resolve import is_known_body
 # How many printed numbers may be missing between two operative paragraphs ("44.", then "46.").
 SKIPPED_NUMBERS = 1
 # "1. Decides"; a lower-case l or capital I for 1 is a common misprint of the first number.
-OPERATIVE_START = re.compile(r"^\s*\**\s*(?P<number>\d{1,3}|l|I)\s*\.\s+(?=\S)")
+OPERATIVE_START = re.compile(r"^[^\S\n]*+\**+[^\S\n]*+(?P<number>\d{1,4}|l|I)\s*\.\s+(?=\S)")
 # A participle, alone or after an adverb: "Recalling", "Deeply concerned", "Firmly believing".
 MARKUP = re.compile(r"^[\s*_#>]+")
-FOOTNOTE_LINE = re.compile(r"^\s*(?:<sup>\s*(?P<sup>\d{1,3})\s*</sup>|(?P<plain>\d{1,3})(?=\s))\s*(?P<text>\S.*)$")
+FOOTNOTE_LINE = re.compile(r"^[^\S\n]*+(?:<sup>\s*(?P<sup>\d{1,3})\s*</sup>|(?P<plain>\d{1,3})(?=\s))"
+                           r"\s*(?P<text>\S.*)$")
 # A Markdown footnote definition, "[^1]: text", is a footnote wherever it stands.
-MARKDOWN_FOOTNOTE = re.compile(r"^\s*\[\^(?P<marker>\w+)\]:\s*(?P<text>\S.*)$")
+MARKDOWN_FOOTNOTE = re.compile(r"^[^\S\n]*+\[\^(?P<marker>\w+)\]:\s*(?P<text>\S.*)$")
 # A line of spaces alone, long, is how PDF text extraction often renders the footnote rule.
 WIDE_BLANK = re.compile(r"^[ \t]{20,}$")
 # Invisible format characters (left-to-right marks, zero-width spaces) may trail a line.
-ENDS_PREAMBULAR = re.compile(r"[,;]\s*(?:\*+\s*)?(?:<sup>\s*\d+\s*</sup>|\d{1,3})?[\s\u200b-\u200f\u2060\ufeff]*$")
+ENDS_PREAMBULAR = re.compile(r"[,;]\s*+(?:\*+\s*+)?+(?:<sup>\s*\d+\s*</sup>|\d{1,3})?+[\s\u200b-\u200f\u2060\ufeff]*+$")
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,7 @@ def _lines(text: str) -> list[_Line]:
     return found
 
 
-MARKUP_TO_MASK = re.compile(r"\[\^\w+\]|\[([^\]\n]{1,200})\]\([^)\n]*\)|</?sup>|(?<![\w*])\*+|\*+(?![\w*])")
+MARKUP_TO_MASK = re.compile(r"\[\^\w+\]|\[([^\]\n]{1,200})\]\([^)\n]*\)|</?sup>|(?<![\w*])\*+|(?<!\*)\*++(?![\w*])")
 
 
 HYPHENS = str.maketrans({"\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2212": "-"})
@@ -269,7 +270,7 @@ def _starts_unnumbered_operative(text: str, previous: str, lang: Language, index
 
 
 # A lettered or numbered item of a list inside a paragraph: "(a) To promote", "a) die", "ii) …".
-SUB_ITEM = re.compile(r"^\s*\(?(?:[a-z]{1,2}|[ivx]{1,4}|\d{1,2})\)\s")
+SUB_ITEM = re.compile(r"^[^\S\n]*+\(?(?:[a-z]{1,2}|[ivx]{1,4}|\d{1,2})\)\s")
 
 
 def _starts_preambular(text: str, previous: str, lang: Language, one_per_line: bool) -> bool:

@@ -52,15 +52,24 @@ def to_bytes(statements: Iterable[Triple] | Iterable[Quad], fmt: str) -> bytes:
     return data
 
 
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def write_all_atomic(files: dict[Path, bytes]) -> None:
     """Write several files: every one to a temporary file first, then all renamed into place, so a
-    failure while writing leaves the previous files untouched."""
+    failure while writing leaves the previous files untouched. The files get the mode a new file gets
+    (0666 less the umask: 0644 as a rule), not the 0600 of a temporary file."""
     temporaries: dict[Path, str] = {}
+    mode = 0o666 & ~_umask()
     try:
         for path, data in files.items():
             path.parent.mkdir(parents=True, exist_ok=True)
             handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
             temporaries[path] = temporary
+            os.fchmod(handle, mode)
             with os.fdopen(handle, "wb") as stream:
                 stream.write(data)
                 stream.flush()

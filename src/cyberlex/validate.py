@@ -22,14 +22,21 @@ the shapes for oa:start / oa:end accept both.
 
 from __future__ import annotations
 
+import json
+import re
+import socket
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 
 import pyoxigraph as ox
 import pyshacl
+from lxml import etree
 from pyshacl.graph_abstraction import OxigraphDataGraph
 from rdflib import BNode, Dataset, Graph, Literal, Namespace, URIRef
+from rdflib.collection import Collection
 from rdflib.namespace import PROV, RDF, SH, NamespaceManager
 from rdflib.term import Node
 
@@ -53,6 +60,7 @@ class ValidationResult:
     constraint: str  # local name of sh:sourceConstraintComponent, e.g. "MinCountConstraintComponent"
     source_files: tuple[str, ...] = ()
     values: tuple[Node, ...] = ()  # the focus node's values on a simple path when no value is named
+    path_iris: str | None = None  # the same path with full IRIs, e.g. "^<https://w3id.org/cyberlex/ontology#hasClause>"
 
 
 @dataclass(frozen=True)
@@ -66,19 +74,86 @@ class ValidationReport:
         """Render the report for a person: one block per result, IRIs as CURIEs."""
         if self.conforms:
             return "Conforms: the graph satisfies every shape.\n"
-        blocks = [f"Does not conform: {len(self.results)} result(s)."]
-        for r in self.results:
-            lines = [f"{r.severity}: {_compact(r.message)}", f"  focus node: {_show(r.focus_node)}"]
-            if r.path is not None:
-                lines.append(f"  path:       {r.path}")
-            if r.value is not None:
-                lines.append(f"  value:      {_show(r.value)}")
-            elif r.values:
-                lines.append(f"  values:     {', '.join(_show(v) for v in r.values)}")
-            lines.append(f"  shape:      {_show(r.source_shape)} ({r.constraint})")
-            lines.append(f"  source:     {', '.join(r.source_files) or '(unknown)'}")
-            blocks.append("\n".join(lines))
+        blocks = [f"Does not conform: {len(self.results)} result(s).", *(_block(r) for r in self.results)]
         return "\n\n".join(blocks) + "\n"
+
+    def to_json(self) -> str:
+        """Render the report for scripts: ``{"conforms": ..., "results": [...]}``, full IRIs.
+
+        Each result has focusNode, resultPath, value, sourceShape, severity and message (the keys of
+        sh:ValidationResult), and sourceConstraintComponent and sourceFiles. Terms are written as in
+        N-Triples without the angle brackets of IRIs: an IRI as itself, a blank node as ``_:label``, a
+        literal as ``"text"@lang`` or ``"3"^^<datatype>``; a path as a SPARQL property path.
+        """
+        results = [
+            {
+                "focusNode": _term(r.focus_node),
+                "resultPath": r.path_iris,
+                "value": _term(r.value) if r.value is not None else None,
+                "sourceShape": _term(r.source_shape),
+                "severity": r.severity,
+                "message": r.message,
+                "sourceConstraintComponent": str(SH[r.constraint]),
+                "sourceFiles": list(r.source_files),
+            }
+            for r in self.results
+        ]
+        return json.dumps({"conforms": self.conforms, "results": results}, ensure_ascii=False, indent=2) + "\n"
+
+    def to_junit(self, name: str = "cyberlex validate", seconds: float = 0.0) -> str:
+        """Render the report as JUnit XML (the Ant format CI systems read): one failed test case per result.
+
+        The test case's class name is the shape, its name the focus node (and path), the failure's
+        type the constraint component, its message the shape's message and its text the whole result
+        as :meth:`to_text` writes it (severity, focus node, path, value, shape, source files). A graph
+        that conforms gives one passing test case, so that the CI system shows the check ran.
+        """
+        failures = len(self.results)  # any result, as for `conforms` (a warning too)
+        suites = etree.Element("testsuites", name=name, tests=str(max(1, len(self.results))),
+                               failures=str(failures), errors="0", time=f"{seconds:.3f}")
+        suite = etree.SubElement(
+            suites, "testsuite", name="shacl", package="cyberlex", id="0",
+            timestamp=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S"), hostname=socket.gethostname() or "localhost",
+            tests=str(max(1, len(self.results))), failures=str(failures), errors="0", skipped="0",
+            time=f"{seconds:.3f}",
+        )
+        etree.SubElement(suite, "properties")
+        if not self.results:
+            etree.SubElement(suite, "testcase", name="the graph conforms to every shape", classname="cyberlex.shapes",
+                             time="0")
+        for r in self.results:
+            case_name = _show(r.focus_node) + (f" {r.path}" if r.path else "")
+            case = etree.SubElement(suite, "testcase", name=_xml(case_name), classname=_show(r.source_shape), time="0")
+            failure = etree.SubElement(case, "failure", message=_xml(_compact(r.message)),
+                                       type=r.constraint or r.severity)
+            failure.text = _xml(_block(r))
+        etree.SubElement(suite, "system-out").text = ""
+        etree.SubElement(suite, "system-err").text = ""
+        xml: bytes = etree.tostring(suites, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+        return xml.decode("utf-8")
+
+
+def _block(r: ValidationResult) -> str:
+    """One result for a person: message, focus node, path, value(s), shape, source files."""
+    lines = [f"{r.severity}: {_compact(r.message)}", f"  focus node: {_show(r.focus_node)}"]
+    if r.path is not None:
+        lines.append(f"  path:       {r.path}")
+    if r.value is not None:
+        lines.append(f"  value:      {_show(r.value)}")
+    elif r.values:
+        lines.append(f"  values:     {', '.join(_show(v) for v in r.values)}")
+    lines.append(f"  shape:      {_show(r.source_shape)} ({r.constraint})")
+    lines.append(f"  source:     {', '.join(r.source_files) or '(unknown)'}")
+    return "\n".join(lines)
+
+
+# What XML 1.0 cannot hold (control characters other than tab, newline and carriage return, such as
+# the form feeds of text read from PDF files, and lone surrogates): U+FFFD in the JUnit report.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _xml(text: str) -> str:
+    return _NOT_XML.sub("\ufffd", text)
 
 
 def validate(
@@ -186,6 +261,7 @@ def _result(report: Graph, node: Node, data: Graph) -> ValidationResult:
         severity=_local(report.value(node, SH.resultSeverity)),
         focus_node=focus,
         path=_path(report, path) if path is not None else None,
+        path_iris=_path(report, path, _iri) if path is not None else None,
         value=value,
         message=" ".join(sorted(str(m) for m in report.objects(node, SH.resultMessage))) or "(no message)",
         source_shape=shape if shape is not None else BNode(),
@@ -240,11 +316,44 @@ def _compact(text: str) -> str:
     return text
 
 
-def _path(report: Graph, path: Node) -> str:
+def _path(report: Graph, path: Node, show: Callable[[Node], str] | None = None) -> str:
+    """Write a SHACL path (https://www.w3.org/TR/shacl/#property-paths) as a SPARQL property path."""
+    show = show or _show
+    if isinstance(path, URIRef):
+        return show(path)
+    if (path, RDF.first, None) in report:  # a sequence path: an RDF list
+        return "/".join(_step(report, step, show) for step in Collection(report, path))
+    alternatives = report.value(path, SH.alternativePath)
+    if alternatives is not None:
+        return "|".join(_step(report, step, show) for step in Collection(report, alternatives))
+    for key, suffix in ((SH.zeroOrMorePath, "*"), (SH.oneOrMorePath, "+"), (SH.zeroOrOnePath, "?")):
+        inner = report.value(path, key)
+        if inner is not None:
+            return _step(report, inner, show) + suffix
     inverse = report.value(path, SH.inversePath)
     if inverse is not None:
-        return "^" + _path(report, inverse)
-    return _show(path)
+        return "^" + _step(report, inverse, show)
+    return show(path)
+
+
+def _step(report: Graph, path: Node, show: Callable[[Node], str]) -> str:
+    """A path inside another one: in parentheses unless it is a predicate or an inverse predicate."""
+    text = _path(report, path, show)
+    simple = isinstance(path, URIRef) or isinstance(report.value(path, SH.inversePath), URIRef)
+    return text if simple else f"({text})"
+
+
+def _iri(node: Node) -> str:
+    return f"<{node}>" if isinstance(node, URIRef) else _term(node)
+
+
+def _term(node: Node) -> str:
+    """A term for JSON: an IRI as itself, a blank node as _:label, a literal in N-Triples."""
+    if isinstance(node, URIRef):
+        return str(node)
+    if isinstance(node, BNode):
+        return f"_:{node}"
+    return node.n3() if isinstance(node, Literal) else str(node)
 
 
 def _show(node: Node) -> str:
