@@ -389,8 +389,25 @@ def load_store(path: Path, union_default: bool = True) -> Store:
             store.bulk_extend([Quad(q.subject, q.predicate, q.object, DefaultGraph()) for q in store
                                if not isinstance(q.graph_name, DefaultGraph)])
     except (SyntaxError, ValueError, OSError) as exc:
+        remote = _remote_context(file, exc)
+        if remote:  # pyoxigraph fetches no JSON-LD context (it has no loader): say which one and why
+            raise QueryError(f"{file}: a JSON-LD context to fetch from {remote}: cyberlex fetches nothing from the "
+                             f"network (put the context in the file)") from exc
         raise QueryError(f"{file}: not readable RDF: {' '.join(str(exc).split())}") from exc
     return store
+
+
+def _remote_context(file: Path, exc: Exception) -> str | None:
+    """The remote @context a JSON-LD file failed on, if that is why it failed."""
+    if "remote context" not in str(exc) or file.suffix.lower() != ".jsonld":
+        return None
+    from cyberlex.jsonld import remote_contexts
+
+    try:
+        found = remote_contexts(file.read_bytes())
+    except OSError:
+        return None
+    return found[0] if found else None
 
 
 def run_local(store: Store, query: str, timeout: float | None = None, limits: QueryLimits | None = None) -> Result:

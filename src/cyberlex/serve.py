@@ -259,9 +259,12 @@ class OxigraphServer:
 
     def _load(self, binary: str, location: Path, file: Path) -> None:
         done = subprocess.run([binary, "load", "--location", str(location), "--file", str(file)],
-                              stdin=subprocess.DEVNULL, capture_output=True, check=False)
+                              stdin=subprocess.DEVNULL, capture_output=True, check=False,
+                              env={**os.environ, "RUST_BACKTRACE": "0"})  # the error, not a backtrace
         if done.returncode != 0:
-            message = " ".join(done.stderr.decode("utf-8", "replace").split())[-300:]
+            message = " ".join(done.stderr.decode("utf-8", "replace").split())
+            message = message.split(f"Error while loading file {file}: ", 1)[-1]  # the parser's own words
+            message = message.removesuffix(" Error: One or more files failed to load")[:300]
             raise ServerError(f"oxigraph could not load {file}: {message or 'exit code ' + str(done.returncode)}")
 
     def _load_union(self, binary: str, location: Path, file: Path) -> None:
