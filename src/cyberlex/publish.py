@@ -13,6 +13,7 @@ need another dependency; the counting query goes through SPARQLWrapper like `cyb
 
 from __future__ import annotations
 
+import http.client
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -22,7 +23,15 @@ from pathlib import Path
 
 from pyoxigraph import DefaultGraph, Literal, NamedNode, Store, Triple
 
-from cyberlex.query import Credentials, EndpointError, SelectResult, endpoint_opener, load_store, run_remote
+from cyberlex.query import (
+    Credentials,
+    EndpointError,
+    SameOriginCredentialsRedirect,
+    SelectResult,
+    endpoint_opener,
+    load_store,
+    run_remote,
+)
 from cyberlex.serialise import to_bytes
 
 
@@ -110,6 +119,85 @@ def _send(opener: urllib.request.OpenerDirector, url: str, method: str, body: by
         raise EndpointError(f"{endpoint}: not a usable endpoint URL: {exc}") from exc
 
 
+class PreemptiveDigestAuthHandler(urllib.request.HTTPDigestAuthHandler):
+    """Digest authentication that answers the server's challenge on every request once it has one,
+    instead of sending each request without credentials first. urllib's own handler sends the body,
+    gets 401 and sends it again: Virtuoso answers the 401 before reading a large body and closes the
+    connection, so the client's write fails with "Broken pipe". Credentials go only to URLs under
+    the endpoint (the password manager's scope)."""
+
+    def __init__(self, manager: urllib.request.HTTPPasswordMgr) -> None:
+        super().__init__(manager)
+        self.challenge: dict[str, str] | None = None
+
+    def http_request(self, req: urllib.request.Request) -> urllib.request.Request:
+        """Add the answer to the last challenge (a fresh nonce count each time)."""
+        if self.challenge is not None and not req.has_header("Authorization"):
+            answer = self.get_authorization(req, self.challenge)
+            if answer:
+                req.add_unredirected_header("Authorization", f"Digest {answer}")
+        return req
+
+    https_request = http_request
+
+    def retry_with_digest_auth(self, req: urllib.request.Request, auth: str) -> object:
+        """Remember the challenge (a new one when the nonce went stale), then answer it as urllib does."""
+        scheme, _, challenge = auth.partition(" ")
+        if scheme.lower() == "digest":
+            self.challenge = urllib.request.parse_keqv_list(
+                [p for p in urllib.request.parse_http_list(challenge) if p])
+            req.remove_header("Authorization")
+        return super().retry_with_digest_auth(req, auth)  # type: ignore[misc]
+
+
+def publish_opener(endpoint: str, credentials: Credentials, timeout: float | None,
+                   first_graph: str | None = None) -> urllib.request.OpenerDirector:
+    """The opener for the writes. With digest credentials the handshake is done first, with a request
+    that has no body (HEAD of a graph), so that no body is ever sent unauthenticated."""
+    if not (credentials.digest and credentials.user is not None):
+        return endpoint_opener(endpoint, credentials)
+    manager = urllib.request.HTTPPasswordMgrWithDefaultRealm()
+    manager.add_password(None, endpoint, credentials.user, credentials.password or "")
+    opener = urllib.request.build_opener(SameOriginCredentialsRedirect(), PreemptiveDigestAuthHandler(manager))
+    probe = urllib.request.Request(graph_url(endpoint, first_graph) if first_graph else endpoint, method="HEAD")
+    try:
+        with opener.open(probe, timeout=timeout) as answer:
+            answer.read()
+    except urllib.error.HTTPError as exc:  # 404 (no such graph yet), 405: the challenge is what counted
+        exc.close()
+    except (urllib.error.URLError, OSError):  # the write that follows says what is wrong
+        pass
+    return opener
+
+
+def _dropped(exc: BaseException) -> bool:
+    cause = exc.__cause__
+    if isinstance(cause, urllib.error.URLError) and not isinstance(cause, urllib.error.HTTPError):
+        cause = cause.reason if isinstance(cause.reason, BaseException) else cause
+    return isinstance(cause, BrokenPipeError | ConnectionResetError | ConnectionAbortedError
+                      | http.client.RemoteDisconnected)
+
+
+def send_once_more_if_dropped(opener: urllib.request.OpenerDirector, url: str, method: str, body: bytes,
+                              credentials: Credentials, timeout: float | None, endpoint: str) -> None:
+    """_send, and once more when the server dropped the connection (PUT and POST of the same triples
+    give the same graph twice over, so the second try is safe)."""
+    try:
+        _send(opener, url, method, body, credentials, timeout, endpoint)
+    except EndpointError as exc:
+        if not _dropped(exc):
+            raise
+        _send(opener, url, method, body, credentials, timeout, endpoint)
+
+
+def written_so_far(report: PublishReport, total: int) -> str:
+    """How far a publish got, for the message of an error that stopped it."""
+    if not report.graphs:
+        return f"no graph of {total} was written"
+    return (f"{len(report.graphs)} of {total} graphs were written, up to <{report.graphs[-1].graph}>; "
+            f"the others are as they were")
+
+
 def graph_url(store_url: str, graph: str) -> str:
     """The Graph Store Protocol address of a named graph (indirect identification: ?graph=IRI)."""
     joiner = "&" if urllib.parse.urlsplit(store_url).query else "?"
@@ -145,10 +233,13 @@ def publish(data: Path, endpoint: str, graph: str | None = None, replace: bool =
     graphs = graphs_to_send(store, graph)
     method = "PUT" if replace else "POST"
     report = PublishReport(endpoint, query_endpoint or query_endpoint_for(endpoint), method)
-    opener = endpoint_opener(endpoint, credentials)
+    opener = publish_opener(endpoint, credentials, timeout, next(iter(graphs)))
     for name, triples in graphs.items():
         body = to_bytes(triples, "turtle")
-        _send(opener, graph_url(endpoint, name), method, body, credentials, timeout, endpoint)
+        try:
+            send_once_more_if_dropped(opener, graph_url(endpoint, name), method, body, credentials, timeout, endpoint)
+        except EndpointError as exc:
+            raise EndpointError(f"{exc} ({written_so_far(report, len(graphs))})") from exc
         report.graphs.append(Published(name, len(triples)))
         if progress is not None:
             progress(name)
