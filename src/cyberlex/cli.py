@@ -13,7 +13,7 @@ from cyberlex import __version__
 from cyberlex.map import DEFAULT_BASE
 
 if TYPE_CHECKING:
-    from cyberlex.query import Credentials
+    from cyberlex.query import Credentials, Result
 
 # Exit codes: 0 all built and valid; 1 the graph has SHACL violations; 2 usage error (click);
 # 3 some input files failed (the rest was built and written).
@@ -172,9 +172,11 @@ def release(paths: tuple[Path, ...], out_dir: Path, base: str, previous: Path | 
 # 2 (usage) also covers a query that cannot be read or parsed, or that is past the query limits
 # (--max-query-bytes, --max-query-depth); 4: an endpoint that cannot be reached,
 # refuses the request or does not answer in time (and a query that times out in-process);
-# 5: `publish` sent the graph but the endpoint does not hold what was sent.
+# 5: `publish` sent the graph but the endpoint does not hold what was sent;
+# 6: `query --endpoint` printed an answer the server probably cut short (a row cap).
 EXIT_ENDPOINT = 4
 EXIT_NOT_VERIFIED = 5
+EXIT_TRUNCATED = 6  # `query --endpoint`: the answer is probably cut by the server's row cap (see --all)
 
 
 class QueryUsageError(click.UsageError):
@@ -246,11 +248,14 @@ def query_limit_options(command: Callable[..., None]) -> Callable[..., None]:
               help="Seconds to wait for the answer (in-process and remote).")
 @click.option("--max-width", type=int, default=60, show_default=True,
               help="Cut table cells longer than this (0: never).")
+@click.option("--all", "all_rows", is_flag=True,
+              help="With --endpoint: page through a SELECT (LIMIT/OFFSET; the query needs ORDER BY) so that no "
+                   "server cap on rows cuts the answer.")
 @query_limit_options
 @credential_options
 def query(query_text: str, data: Path, endpoint: str | None, fmt: str | None, timeout: float, max_width: int,
-          max_query_bytes: int, max_query_depth: int, user: str | None, password: str | None, digest: bool,
-          token: str | None) -> None:
+          all_rows: bool, max_query_bytes: int, max_query_depth: int, user: str | None, password: str | None,
+          digest: bool, token: str | None) -> None:
     """Run a SPARQL query (a .rq file or inline text) on the built graph or on an endpoint.
 
     In-process the query sees the union of the named graphs. Prefixes of cyberlex (clx:, dcterms:,
@@ -268,13 +273,19 @@ def query(query_text: str, data: Path, endpoint: str | None, fmt: str | None, ti
         read_query,
         run_local,
         run_remote,
+        run_remote_all,
     )
 
+    if all_rows and endpoint is None:
+        raise click.UsageError("--all pages through an endpoint's answer; give --endpoint")
     limits = QueryLimits(max_bytes=max_query_bytes, max_depth=max_query_depth)
     try:
         text = read_query(query_text)
         check_limits(text, limits)  # before the graph is loaded
-        if endpoint is not None:
+        if endpoint is not None and all_rows:
+            result = run_remote_all(endpoint, text, timeout=timeout,
+                                    credentials=make_credentials(user, password, digest, token), limits=limits)
+        elif endpoint is not None:
             result = run_remote(endpoint, text, timeout=timeout,
                                 credentials=make_credentials(user, password, digest, token), limits=limits)
         else:
@@ -286,6 +297,18 @@ def query(query_text: str, data: Path, endpoint: str | None, fmt: str | None, ti
     if isinstance(result, GraphResult) and fmt not in (None, "table"):
         raise QueryUsageError(f"--format {fmt} is for SELECT and ASK; a CONSTRUCT or DESCRIBE gives Turtle")
     click.echo(format_result(result, fmt or "table", max_width), nl=False)
+    if endpoint is not None and not all_rows:
+        warn_if_truncated(result, text)
+
+
+def warn_if_truncated(result: Result, text: str) -> None:
+    """An endpoint's answer that a server cap probably cut: a warning on stderr and exit code 6."""
+    from cyberlex.query import truncation
+
+    reason = truncation(result, text)
+    if reason is not None:
+        click.echo(f"cyberlex: warning: {reason}", err=True)
+        sys.exit(EXIT_TRUNCATED)
 
 
 @main.command()
@@ -384,15 +407,30 @@ def serve(data: Path, empty: bool, host: str, port: int, writable: bool, locatio
               help="Query endpoint used to verify the counts (default: guessed from --endpoint).")
 @click.option("--no-verify", is_flag=True, help="Do not count the triples after the push.")
 @click.option("--timeout", type=float, default=120.0, show_default=True, help="Seconds to wait for each request.")
+@click.option("--prune", is_flag=True,
+              help="Afterwards delete the named graphs at the endpoint in the dataset's namespaces (…/id/source/, "
+                   "…/id/graph/) that the build no longer has (documents that left the corpus).")
+@click.option("--dry-run", is_flag=True, help="With --prune: list the graphs it would delete; send nothing.")
+@click.option("--also-default-graph", is_flag=True,
+              help="Also replace the default graph with the union of the named graphs, for stores whose default "
+                   "graph is not that union (plain Oxigraph server, Fuseki without unionDefaultGraph).")
 @credential_options
 def publish(endpoint: str, data: Path, graph_iri: str | None, replace: bool, query_endpoint: str | None,
-            no_verify: bool, timeout: float, user: str | None, password: str | None, digest: bool,
-            token: str | None) -> None:
+            no_verify: bool, timeout: float, prune: bool, dry_run: bool, also_default_graph: bool, user: str | None,
+            password: str | None, digest: bool, token: str | None) -> None:
     """Push the graph to a Graph Store Protocol endpoint and verify the triple counts."""
     from cyberlex.publish import VerificationError
     from cyberlex.publish import publish as run_publish
     from cyberlex.query import EndpointError, QueryError
 
+    if dry_run and not prune:
+        raise click.UsageError("--dry-run is for --prune")
+    if prune and graph_iri is not None:
+        raise click.UsageError("--prune removes graphs of documents; with --graph there is only one graph")
+    if dry_run:
+        prune_graphs(data, endpoint, make_credentials(user, password, digest, token), query_endpoint, timeout,
+                     dry_run=True)
+        return
     try:
         report = run_publish(data, endpoint, graph=graph_iri, replace=replace,
                              credentials=make_credentials(user, password, digest, token),
@@ -410,3 +448,44 @@ def publish(endpoint: str, data: Path, graph_iri: str | None, replace: bool, que
     if not no_verify:
         click.echo(f"verified at {report.query_endpoint}: "
                    f"{sum(g.counted or 0 for g in report.graphs)} triples in those graphs")
+    if prune or also_default_graph:
+        credentials = make_credentials(user, password, digest, token)
+        if prune:
+            prune_graphs(data, endpoint, credentials, query_endpoint, timeout, dry_run=False)
+        if also_default_graph:
+            fill_default_graph(data, endpoint, credentials, timeout)
+
+
+def prune_graphs(data: Path, endpoint: str, credentials: Credentials, query_endpoint: str | None, timeout: float,
+                 dry_run: bool) -> None:
+    """publish --prune [--dry-run]: delete (or list) the dataset's graphs the build no longer has."""
+    from cyberlex.publish import prune
+    from cyberlex.query import EndpointError, QueryError
+
+    try:
+        report = prune(data, endpoint, credentials=credentials, query_endpoint=query_endpoint, timeout=timeout,
+                       dry_run=dry_run)
+    except QueryError as exc:
+        raise QueryUsageError(str(exc)) from None
+    except EndpointError as exc:
+        raise EndpointFailure(str(exc)) from None
+    verb = "would delete" if dry_run else "deleted"
+    click.echo(f"prune: {verb} {len(report.stale)} named graph{'s' if len(report.stale) != 1 else ''} under "
+               f"{', '.join(report.namespaces)} that the build no longer has")
+    for name in report.stale:
+        click.echo(f"  {name}")
+
+
+def fill_default_graph(data: Path, endpoint: str, credentials: Credentials, timeout: float) -> None:
+    """publish --also-default-graph: the union of the named graphs into the default graph."""
+    from cyberlex.publish import default_graph_url, publish_default_graph
+    from cyberlex.query import EndpointError
+
+    try:
+        sent = publish_default_graph(data, endpoint, credentials=credentials, timeout=timeout)
+    except EndpointError as exc:
+        raise EndpointFailure(str(exc)) from None
+    if sent is None:
+        click.echo("default graph: left as it is (Virtuoso's default graph is the union of the named graphs)")
+    else:
+        click.echo(f"replaced the default graph at {default_graph_url(endpoint)} (PUT): {sent} triples, the union")

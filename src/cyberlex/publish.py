@@ -256,3 +256,84 @@ def publish(data: Path, endpoint: str, graph: str | None = None, replace: bool =
                 f"{len(wrong)} of {len(report.graphs)} graphs differ after the push: <{first.graph}> has "
                 f"{first.counted} triples at {report.query_endpoint}, {first.sent} were sent")
     return report
+
+
+# -- prune, default graph ------------------------------------------------------------------------
+
+def dataset_namespaces(graphs: list[str]) -> list[str]:
+    """The namespaces the dataset's named graphs live in (each graph IRI up to its last '/'), e.g.
+    …/id/source/ and …/id/graph/: a graph at the endpoint under one of them belongs to the dataset."""
+    return sorted({name[: name.rfind("/") + 1] for name in graphs if "/" in name})
+
+
+def graphs_at_endpoint(query_url: str, namespaces: list[str], credentials: Credentials,
+                       timeout: float | None) -> list[str]:
+    """The named graphs the endpoint holds under the namespaces (non-empty ones: a store keeps no
+    empty graph, or does not say)."""
+    if not namespaces:
+        return []
+    tests = " || ".join(f'STRSTARTS(STR(?g), "{ns}")' for ns in namespaces)
+    result = run_remote(query_url, f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER({tests}) }}",
+                        timeout=timeout, credentials=credentials)
+    assert isinstance(result, SelectResult)
+    return sorted(row[0].value for row in result.rows if row and isinstance(row[0], NamedNode))
+
+
+@dataclass
+class PruneReport:
+    """The graphs of the dataset at the endpoint that the build no longer has: deleted, or (dry run)
+    to be deleted."""
+
+    namespaces: list[str]
+    stale: list[str]
+    deleted: bool
+
+
+def prune(data: Path, endpoint: str, credentials: Credentials | None = None, query_endpoint: str | None = None,
+          timeout: float | None = 60.0, dry_run: bool = False) -> PruneReport:
+    """Delete (Graph Store Protocol DELETE) the named graphs at the endpoint that lie in the dataset's
+    namespaces but are not graphs of the build: those of documents that left the corpus."""
+    credentials = credentials or Credentials()
+    built = list(graphs_to_send(load_store(data, union_default=False)))
+    namespaces = dataset_namespaces(built)
+    present = graphs_at_endpoint(query_endpoint or query_endpoint_for(endpoint), namespaces, credentials, timeout)
+    keep = set(built)
+    stale = [name for name in present if name not in keep]
+    if not dry_run and stale:
+        opener = publish_opener(endpoint, credentials, timeout, stale[0])
+        for number, name in enumerate(stale):
+            try:
+                send_once_more_if_dropped(opener, graph_url(endpoint, name), "DELETE", b"", credentials, timeout,
+                                          endpoint)
+            except EndpointError as exc:
+                raise EndpointError(f"{exc} ({number} of {len(stale)} stale graphs were deleted)") from exc
+    return PruneReport(namespaces, stale, deleted=not dry_run)
+
+
+def is_virtuoso_store(store_url: str) -> bool:
+    """Whether the Graph Store Protocol URL is Virtuoso's (…/sparql-graph-crud or …-auth)."""
+    return urllib.parse.urlsplit(store_url).path.rstrip("/").endswith(("/sparql-graph-crud", "/sparql-graph-crud-auth"))
+
+
+def default_graph_url(store_url: str) -> str:
+    """The Graph Store Protocol address of the default graph (?default)."""
+    joiner = "&" if urllib.parse.urlsplit(store_url).query else "?"
+    return f"{store_url}{joiner}default"
+
+
+def publish_default_graph(data: Path, endpoint: str, credentials: Credentials | None = None,
+                          timeout: float | None = 60.0) -> int | None:
+    """Replace the endpoint's default graph with the union of the build's named graphs (each triple
+    once), for stores whose default graph is not the union (a plain Oxigraph server, Fuseki without
+    unionDefaultGraph): the competency queries, which query the default graph, then see the data.
+    The number of triples sent; None for Virtuoso (…/sparql-graph-crud[-auth]), whose default graph
+    is the union of all graphs already (and which refuses ?default)."""
+    if is_virtuoso_store(endpoint):
+        return None
+    credentials = credentials or Credentials()
+    store = load_store(data, union_default=False)
+    triples = sorted({q.triple for q in store.quads_for_pattern(None, None, None, None)}, key=str)
+    opener = publish_opener(endpoint, credentials, timeout)
+    send_once_more_if_dropped(opener, default_graph_url(endpoint), "PUT", to_bytes(triples, "turtle"), credentials,
+                              timeout, endpoint)
+    return len(triples)

@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from http.client import HTTPMessage
 from pathlib import Path
-from typing import IO, TypeVar
+from typing import IO, Any, TypeVar
 
 from pyoxigraph import (
     BlankNode,
@@ -192,6 +192,7 @@ class SelectResult:
 
     variables: list[str]
     rows: list[list[Term | None]] = field(default_factory=list)
+    server_cap: int | None = None  # the row cap the endpoint said it applied (X-SPARQL-MaxRows)
 
 
 @dataclass
@@ -461,8 +462,96 @@ def run_remote(endpoint: str, query: str, timeout: float | None = 60.0,
     else:
         sparql.setReturnFormat(JSON)
         sparql.addCustomHttpHeader("Accept", "application/sparql-results+json")
-    body, content_type = _send(sparql, endpoint_opener(endpoint, credentials), endpoint, timeout, local_error)
-    return _parse_response(body, content_type, form, endpoint)
+    opener = endpoint_opener(endpoint, credentials)
+    seen = LastResponseHeaders()
+    opener.add_handler(seen)
+    body, content_type = _send(sparql, opener, endpoint, timeout, local_error)
+    result = _parse_response(body, content_type, form, endpoint)
+    if isinstance(result, SelectResult):
+        result.server_cap = seen.row_cap()
+    return result
+
+
+class LastResponseHeaders(urllib.request.BaseHandler):
+    """Keeps the headers of the last response an opener got, for what they say about the answer."""
+
+    def __init__(self) -> None:
+        self.headers: HTTPMessage | None = None
+
+    def http_response(self, request: urllib.request.Request, response: Any) -> Any:
+        """Note the headers; the response goes on unchanged."""
+        self.headers = response.headers
+        return response
+
+    https_response = http_response
+
+    def row_cap(self) -> int | None:
+        """The cap on result rows the server applied, where it says so (Virtuoso: X-SPARQL-MaxRows)."""
+        value = (self.headers.get("X-SPARQL-MaxRows", "") if self.headers is not None else "").strip()
+        return int(value) if value.isdigit() else None
+
+
+# Row caps servers apply by default without always saying so: Virtuoso's ResultSetMaxRows (10,000),
+# and the 100,000 of several public endpoints (Virtuoso configured higher, GraphDB's default limit).
+KNOWN_ROW_CAPS = (10_000, 100_000)
+_LIMIT = re.compile(r"\bLIMIT\s+(\d+)\s*(?:OFFSET\s+\d+\s*)?$", re.IGNORECASE)
+
+
+def truncation(result: Result, query: str) -> str | None:
+    """Why the endpoint's answer is probably cut short, or None: the server said it applied a row cap
+    that the answer reaches, or the answer has exactly as many rows as a known server cap (and the
+    query asked for no such LIMIT)."""
+    if not isinstance(result, SelectResult):
+        return None
+    rows = len(result.rows)
+    limit = _LIMIT.search(query.strip())
+    if limit is not None and rows >= int(limit.group(1)):
+        return None  # the query's own LIMIT
+    if result.server_cap is not None and rows >= result.server_cap:
+        return (f"the endpoint cut the answer at {result.server_cap} rows (X-SPARQL-MaxRows): there are "
+                f"probably more; --all pages through them")
+    if rows in KNOWN_ROW_CAPS:
+        return (f"the answer has exactly {rows} rows, a usual server cap: it is probably cut short; "
+                f"--all pages through them")
+    return None
+
+
+_PROLOGUE = re.compile(r"\A(?:\s+|#[^\n]*(?:\n|\Z)|PREFIX\s+[^\s:]*:\s*<[^>]*>|BASE\s*<[^>]*>)*", re.IGNORECASE)
+_ORDER_BY = re.compile(r"\bORDER\s+BY\b", re.IGNORECASE)
+
+
+def run_remote_all(endpoint: str, query: str, page_size: int = 10_000, timeout: float | None = 60.0,
+                   credentials: Credentials | None = None, limits: QueryLimits | None = None,
+                   max_pages: int = 10_000) -> Result:
+    """A SELECT answered page by page (LIMIT/OFFSET on the query as a subquery, as Virtuoso advises for
+    large offsets), until a page comes back empty: every row, whatever cap the server applies to one
+    answer. The query must have an ORDER BY (otherwise the pages need not follow one order)."""
+    check_limits(query, limits or QueryLimits())
+    prepared, _added = with_known_prefixes(query)
+    prologue = _PROLOGUE.match(prepared)
+    head, body = (prepared[: prologue.end()], prepared[prologue.end():]) if prologue else ("", prepared)
+    if not body.upper().startswith("SELECT"):
+        raise QueryError("--all pages through the rows of a SELECT; this query is not one")
+    if not _ORDER_BY.search(_strip_comments(body)):
+        raise QueryError("--all needs a query with ORDER BY: pages of an unordered answer may overlap or miss rows")
+    combined: SelectResult | None = None
+    offset = 0
+    for _page in range(max_pages):
+        page = run_remote(endpoint, f"{head}SELECT * WHERE {{ {{\n{body}\n}} }} LIMIT {page_size} OFFSET {offset}",
+                          timeout=timeout, credentials=credentials, limits=None)
+        assert isinstance(page, SelectResult)
+        if combined is None:
+            combined = SelectResult(page.variables)
+        if not page.rows:
+            break
+        combined.rows.extend(page.rows)
+        offset += len(page.rows)
+    assert combined is not None
+    return combined
+
+
+def _strip_comments(query: str) -> str:
+    return re.sub(r"(?m)#[^\n<>\"']*$", "", query)
 
 
 def _form_of(query_type: str | None) -> str:
