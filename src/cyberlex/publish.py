@@ -140,14 +140,14 @@ class PreemptiveDigestAuthHandler(urllib.request.HTTPDigestAuthHandler):
 
     https_request = http_request
 
-    def retry_with_digest_auth(self, req: urllib.request.Request, auth: str) -> object:
+    def retry_http_digest_auth(self, req: urllib.request.Request, auth: str) -> object:
         """Remember the challenge (a new one when the nonce went stale), then answer it as urllib does."""
         scheme, _, challenge = auth.partition(" ")
         if scheme.lower() == "digest":
             self.challenge = urllib.request.parse_keqv_list(
                 [p for p in urllib.request.parse_http_list(challenge) if p])
             req.remove_header("Authorization")
-        return super().retry_with_digest_auth(req, auth)  # type: ignore[misc]
+        return super().retry_http_digest_auth(req, auth)
 
 
 def publish_opener(endpoint: str, credentials: Credentials, timeout: float | None,
