@@ -24,6 +24,7 @@ from pathlib import Path
 from pyoxigraph import DefaultGraph, Literal, NamedNode, Store, Triple
 
 from cyberlex.query import (
+    AUTH_HINT,
     Credentials,
     EndpointError,
     SameOriginCredentialsRedirect,
@@ -31,6 +32,7 @@ from cyberlex.query import (
     endpoint_opener,
     load_store,
     run_remote,
+    with_auth_hint,
 )
 from cyberlex.serialise import to_bytes
 
@@ -102,9 +104,9 @@ def _send(opener: urllib.request.OpenerDirector, url: str, method: str, body: by
             answer.read()
     except urllib.error.HTTPError as exc:
         detail = " ".join(exc.read(300).decode("utf-8", "replace").split())
-        hint = "; give --user/--password or --token" if exc.code in (401, 403) else ""
-        raise EndpointError(f"{method} {url}: HTTP {exc.code} {exc.reason}{': ' + detail if detail else ''}"
-                            f"{hint}") from exc
+        hint = AUTH_HINT if exc.code in (401, 403) else ""
+        raise EndpointError(with_auth_hint(f"{method} {url}: HTTP {exc.code} {exc.reason}"
+                                           f"{': ' + detail if detail else ''}{hint}", credentials)) from exc
     except urllib.error.URLError as exc:
         if isinstance(exc.reason, TimeoutError):
             raise EndpointError(f"{endpoint}: no answer within {timeout:g} s (timeout)") from exc

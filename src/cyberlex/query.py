@@ -465,11 +465,30 @@ def run_remote(endpoint: str, query: str, timeout: float | None = 60.0,
     opener = endpoint_opener(endpoint, credentials)
     seen = LastResponseHeaders()
     opener.add_handler(seen)
-    body, content_type = _send(sparql, opener, endpoint, timeout, local_error)
+    try:
+        body, content_type = _send(sparql, opener, endpoint, timeout, local_error)
+    except EndpointError as exc:
+        hinted = with_auth_hint(str(exc), credentials)
+        if hinted == str(exc):
+            raise
+        raise EndpointError(hinted) from exc
     result = _parse_response(body, content_type, form, endpoint)
     if isinstance(result, SelectResult):
         result.server_cap = seen.row_cap()
     return result
+
+
+AUTH_HINT = "; give --user/--password or --token"
+
+
+def with_auth_hint(message: str, credentials: Credentials) -> str:
+    """An HTTP 401 message whose hint fits what was given: with a user and password sent as basic
+    authentication, the likely fix is --digest (Virtuoso asks for digest)."""
+    if "HTTP 401" in message and credentials.user is not None and credentials.password is not None \
+            and not credentials.digest and not credentials.token:
+        return message.replace(AUTH_HINT, "") + ("; the user and password were sent with basic authentication: "
+                                                 "if the endpoint wants digest (Virtuoso does), add --digest")
+    return message
 
 
 class LastResponseHeaders(urllib.request.BaseHandler):
