@@ -330,6 +330,7 @@ def test_pages_answer_rdf_xml_and_n_triples(dist: Path) -> None:
 
 
 def test_evidence_in_offset_order_by_language_and_footnotes_once_with_language(dist: Path) -> None:
+    import itertools
     import re
 
     index = pages.load_index(dist)
@@ -340,11 +341,11 @@ def test_evidence_in_offset_order_by_language_and_footnotes_once_with_language(d
             continue
         table = page.split("<h2>Evidence", 1)[1]
         for group in table.split('<tr class="language">')[1:]:  # within a language, per document, by offset
-            spans = re.findall(r'<td>(?:<a href="[^"]*">[^<]*</a>)+, <a href="[^"]*">(\d+)–(\d+)</a></td>', group)
-            documents = re.findall(r'<td>(<a href="[^"]*">[^<]*</a>), <a href', group)
-            for (first, second), (doc_a, doc_b) in zip(zip(spans, spans[1:]), zip(documents, documents[1:])):
-                if doc_a == doc_b:
-                    assert (int(first[0]), int(first[1])) <= (int(second[0]), int(second[1])), iri
+            rows = [(document, int(start), int(end)) for document, start, end in re.findall(
+                r'<td>((?:<a href="[^"]*">[^<]*</a>)+), <a href="[^"]*">(\d+)–(\d+)</a></td>', group)]
+            for first, second in itertools.pairwise(rows):
+                if first[0] == second[0]:
+                    assert first[1:] <= second[1:], iri
                     checked += 1
         languages = re.findall(r'<tr class="language"><th colspan="3">([^<]*)</th>', table)
         assert languages == sorted(set(languages)), iri  # each language once: grouped
