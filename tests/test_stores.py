@@ -276,3 +276,50 @@ def test_digest_handshake_comes_before_any_body() -> None:
     finally:
         server.shutdown()
         server.server_close()
+
+
+# -- a cut answer, without Virtuoso: a stand-in that says X-SPARQL-MaxRows -----------------------
+
+class CappedEndpoint(http.server.BaseHTTPRequestHandler):
+    """Answers every query with `rows` rows of ?n, and X-SPARQL-MaxRows when `cap` is set."""
+
+    rows = 3
+    cap: int | None = 3
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        bindings = ",".join(f'{{"n":{{"type":"literal","value":"{i}"}}}}' for i in range(self.rows))
+        body = f'{{"head":{{"vars":["n"]}},"results":{{"bindings":[{bindings}]}}}}'.encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/sparql-results+json")
+        if self.cap is not None:
+            self.send_header("X-SPARQL-MaxRows", str(self.cap))
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_a_cut_answer_is_reported_by_header_or_by_a_usual_cap() -> None:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), CappedEndpoint)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    endpoint = f"http://127.0.0.1:{server.server_address[1]}/sparql"
+    try:
+        CappedEndpoint.rows, CappedEndpoint.cap = 3, 3
+        cut = run("query", "SELECT ?n WHERE { ?n ?p ?o }", "--endpoint", endpoint, "--format", "csv")
+        assert cut.exit_code == EXIT_TRUNCATED and "cut the answer at 3 rows" in cut.output
+        asked = run("query", "SELECT ?n WHERE { ?n ?p ?o } LIMIT 3", "--endpoint", endpoint, "--format", "csv")
+        assert asked.exit_code == 0, asked.output  # the query's own LIMIT: not a cut
+        CappedEndpoint.rows, CappedEndpoint.cap = 10_000, None
+        usual = run("query", "SELECT ?n WHERE { ?n ?p ?o }", "--endpoint", endpoint, "--format", "csv")
+        assert usual.exit_code == EXIT_TRUNCATED and "exactly 10000 rows" in usual.output
+        CappedEndpoint.rows = 9_999
+        whole = run("query", "SELECT ?n WHERE { ?n ?p ?o }", "--endpoint", endpoint, "--format", "csv")
+        assert whole.exit_code == 0 and len(csv_rows(whole.output)) == 10_000
+        local = run("query", "SELECT ?n WHERE { ?n ?p ?o } ORDER BY ?n", "--all", "--data", str(fixed_graph()))
+        assert local.exit_code == 2 and "--endpoint" in local.output
+    finally:
+        server.shutdown()
+        server.server_close()
