@@ -231,7 +231,7 @@ def read_query(argument: str) -> str:
     """The text of a query given as a file name or written inline."""
     looks_inline = bool(QUERY_START.match(argument)) or "{" in argument
     path = Path(argument) if "\n" not in argument and len(argument) < 4096 else None
-    if path is not None and path.is_file():
+    if path is not None and _is_file(path):
         try:
             return path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
@@ -239,6 +239,14 @@ def read_query(argument: str) -> str:
     if looks_inline:
         return argument
     raise QueryError(f"{argument}: no such query file (and it does not look like SPARQL)")
+
+
+def _is_file(path: Path) -> bool:
+    """Whether the path names a file; False where it cannot (a name part past 255 bytes: an inline query)."""
+    try:
+        return path.is_file()
+    except OSError:
+        return False
 
 
 # Strings, IRIs and comments, so that what looks like a prefixed name inside them is not taken for one.
