@@ -249,8 +249,8 @@ def query_limit_options(command: Callable[..., None]) -> Callable[..., None]:
 @click.option("--max-width", type=int, default=60, show_default=True,
               help="Cut table cells longer than this (0: never).")
 @click.option("--all", "all_rows", is_flag=True,
-              help="With --endpoint: page through a SELECT (LIMIT/OFFSET; the query needs ORDER BY) so that no "
-                   "server cap on rows cuts the answer.")
+              help="With --endpoint: page through a SELECT (LIMIT/OFFSET; the query needs an ORDER BY, one that "
+                   "leaves no ties) so that no server cap on rows cuts the answer.")
 @query_limit_options
 @credential_options
 def query(query_text: str, data: Path, endpoint: str | None, fmt: str | None, timeout: float, max_width: int,
