@@ -14,7 +14,9 @@ $(STAMP): pyproject.toml
 
 # System packages the tests need: LibreOffice (Debian's, no GUI) makes the PDF and Word files that the
 # format readers are tested on; Chromium (Debian's) is the headless browser that Playwright drives in
-# tests/test_pages_browser.py (Playwright never downloads a browser of its own here). Installs only what
+# tests/test_pages_browser.py (Playwright never downloads a browser of its own here); Virtuoso (Debian's
+# virtuoso-opensource 7) is the second SPARQL store tests/test_stores.py publishes to and queries, started
+# on loopback with a temporary database (the package's own service is not used). Installs only what
 # is missing, with apt-get where it can (root on Debian); `make test` runs it first. Where it cannot, it
 # says so, and the tests that need these programs are skipped with that reason (they fail under CI=true).
 system-deps:
@@ -24,6 +26,9 @@ system-deps:
 	@if [ -x /usr/bin/chromium ]; then echo "system-deps: Chromium present"; else \
 	  (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
 	    chromium fonts-liberation2) || echo "system-deps: could not install Chromium"; fi
+	@if [ -x /usr/bin/virtuoso-t ]; then echo "system-deps: Virtuoso present"; else \
+	  (apt-get update -q && DEBIAN_FRONTEND=noninteractive RUNLEVEL=1 apt-get install -y -q --no-install-recommends \
+	    virtuoso-opensource) || echo "system-deps: could not install Virtuoso"; fi
 
 demo: $(STAMP)
 	$(BIN)/cyberlex build --out out/demo

@@ -198,6 +198,14 @@ def test_bearer_token_and_basic_auth_are_sent(recording_store: str) -> None:
     refused = run("publish", "--endpoint", recording_store, "--data", str(fixed_graph()), "--no-verify")
     assert refused.exit_code == EXIT_ENDPOINT
     assert "HTTP 401" in refused.output and "--token" in refused.output
+    # a user and password refused as basic authentication: the hint is --digest (Virtuoso asks for it)
+    basic = run("publish", "--endpoint", recording_store, "--data", str(fixed_graph()), "--user", "ana",
+                "--password", "wrong", "--no-verify")
+    assert basic.exit_code == EXIT_ENDPOINT
+    assert "HTTP 401" in basic.output and "add --digest" in basic.output and "--token" not in basic.output
+    asked = run("query", "SELECT * WHERE { ?s ?p ?o }", "--endpoint", recording_store, "--user", "ana",
+                "--password", "wrong")
+    assert asked.exit_code == EXIT_ENDPOINT and "add --digest" in asked.output, asked.output
 
 
 # -- cyberlex serve, as a person runs it --------------------------------------------------------

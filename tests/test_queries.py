@@ -123,6 +123,9 @@ def test_read_query_takes_a_file_or_inline_text(tmp_path: Path) -> None:
     assert read_query("SELECT * WHERE { ?s ?p ?o }") == "SELECT * WHERE { ?s ?p ?o }"
     with pytest.raises(QueryError, match="no such query file"):
         read_query(str(tmp_path / "missing.rq"))
+    # an inline query on one line longer than a file name may be (255 bytes) is still a query
+    long_one = "SELECT ?s WHERE { ?s ?p ?o " + "FILTER(?o != 1) " * 30 + "}"
+    assert read_query(long_one) == long_one
 
 
 # -- cyberlex query: formats --------------------------------------------------------------------

@@ -314,3 +314,43 @@ def test_pages_server_answers_over_http(dist: Path) -> None:
             assert answer.status == 200 and answer.url.endswith("/A-RES-99-101/index.ttl")
             graph = Graph().parse(data=answer.read(), format="turtle")
     assert (URIRef(ID + "A-RES-99-101"), DCTERMS.identifier, Literal("A/RES/99/101")) in graph
+
+
+def test_pages_answer_rdf_xml_and_n_triples(dist: Path) -> None:
+    app = pages.PagesApp(pages.load_index(dist))
+    for accept, tail, rdflib_format in (("application/rdf+xml", "index.rdf", "xml"),
+                                        ("application/n-triples", "index.nt", "nt")):
+        status, headers, _ = call(app, "/A-RES-99-101", accept)
+        assert status.startswith("303") and headers["Location"] == f"/A-RES-99-101/{tail}", accept
+        status, headers, body = call(app, f"/A-RES-99-101/{tail}")
+        assert status.startswith("200") and headers["Content-Type"].startswith(accept)
+        graph = Graph().parse(data=body, format=rdflib_format)
+        turtle = Graph().parse(data=call(app, "/A-RES-99-101/index.ttl")[2], format="turtle")
+        assert isomorphic(graph, turtle)
+
+
+def test_evidence_in_offset_order_by_language_and_footnotes_once_with_language(dist: Path) -> None:
+    import itertools
+    import re
+
+    index = pages.load_index(dist)
+    checked = 0
+    for iri in index.iris():
+        page = pages.render(index, iri)
+        if "<h2>Evidence" not in page:
+            continue
+        table = page.split("<h2>Evidence", 1)[1]
+        for group in table.split('<tr class="language">')[1:]:  # within a language, per document, by offset
+            rows = [(document, int(start), int(end)) for document, start, end in re.findall(
+                r'<td>((?:<a href="[^"]*">[^<]*</a>)+), <a href="[^"]*">(\d+)–(\d+)</a></td>', group)]
+            for first, second in itertools.pairwise(rows):
+                if first[0] == second[0]:
+                    assert first[1:] <= second[1:], iri
+                    checked += 1
+        languages = re.findall(r'<tr class="language"><th colspan="3">([^<]*)</th>', table)
+        assert languages == sorted(set(languages)), iri  # each language once: grouped
+        notes = re.findall(r'<div class="meta"[^>]*>footnote[^<]*</div>', page)
+        assert len(notes) == len(set(notes)), iri
+    assert checked > 0
+    page = pages.render(index, ID + "A-RES-99-101")
+    assert '<div class="meta" lang="en">footnote (en): A/74/130.</div>' in page

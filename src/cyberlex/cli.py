@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -228,9 +228,11 @@ def release(paths: tuple[Path, ...], out_dir: Path, base: str, previous: Path | 
 # 2 (usage) also covers a query that cannot be read or parsed, or that is past the query limits
 # (--max-query-bytes, --max-query-depth); 4: an endpoint that cannot be reached,
 # refuses the request or does not answer in time (and a query that times out in-process);
-# 5: `publish` sent the graph but the endpoint does not hold what was sent.
+# 5: `publish` sent the graph but the endpoint does not hold what was sent;
+# 7: `query --endpoint` printed an answer the server probably cut short (a row cap).
 EXIT_ENDPOINT = ExitCode.ENDPOINT
 EXIT_NOT_VERIFIED = ExitCode.NOT_VERIFIED
+EXIT_TRUNCATED = ExitCode.TRUNCATED  # `query --endpoint`: the answer is probably cut by a row cap (--all)
 
 
 class QueryUsageError(click.UsageError):
@@ -302,11 +304,14 @@ def query_limit_options(command: Callable[..., None]) -> Callable[..., None]:
               help="Seconds to wait for the answer (in-process: until every row is written; remote: for each read).")
 @click.option("--max-width", type=int, default=60, show_default=True,
               help="Cut table cells longer than this (0: never).")
+@click.option("--all", "all_rows", is_flag=True,
+              help="With --endpoint: page through a SELECT (LIMIT/OFFSET; the query needs an ORDER BY, one that "
+                   "leaves no ties) so that no server cap on rows cuts the answer.")
 @query_limit_options
 @credential_options
 def query(query_text: str, data: Path, endpoint: str | None, fmt: str | None, timeout: float, max_width: int,
-          max_query_bytes: int, max_query_depth: int, user: str | None, password: str | None, digest: bool,
-          token: str | None) -> None:
+          all_rows: bool, max_query_bytes: int, max_query_depth: int, user: str | None, password: str | None,
+          digest: bool, token: str | None) -> None:
     """Run a SPARQL query (a .rq file or inline text) on the built graph or on an endpoint.
 
     In-process the query sees the union of the named graphs. Prefixes of cyberlex (clx:, dcterms:,
@@ -321,14 +326,20 @@ def query(query_text: str, data: Path, endpoint: str | None, fmt: str | None, ti
         OutputError,
         QueryError,
         QueryLimits,
+        SelectResult,
+        SelectStream,
         check_limits,
         load_store,
         read_query,
+        run_remote_all,
         stream_local,
         stream_remote,
+        truncation_of,
         write_result,
     )
 
+    if all_rows and endpoint is None:
+        raise click.UsageError("--all pages through an endpoint's answer; give --endpoint")
     limits = QueryLimits(max_bytes=max_query_bytes, max_depth=max_query_depth)
     out = GuardedOutput(sys.stdout)
 
@@ -338,11 +349,37 @@ def query(query_text: str, data: Path, endpoint: str | None, fmt: str | None, ti
         write_result(result, out, fmt or "table", max_width)
         out.flush()
 
+    streamed: list[int | None] = []  # rows written and the row cap the endpoint said it applied
+
+    def counted(inner: Callable[[Answer], None]) -> Callable[[Answer], None]:
+        """write(), counting the rows of a SELECT as they go, for the truncation check afterwards."""
+
+        def write_counting(result: Answer) -> None:
+            if isinstance(result, SelectStream | SelectResult):
+                count = [0]
+
+                def rows(source: Iterable[list[Any]]) -> Iterator[list[Any]]:
+                    for row in source:
+                        count[0] += 1
+                        yield row
+
+                result.rows = rows(result.rows) if isinstance(result, SelectStream) else result.rows
+                inner(result)
+                streamed[:] = [count[0] if isinstance(result, SelectStream) else len(result.rows),
+                               result.server_cap]
+                return
+            inner(result)
+
+        return write_counting
+
     try:
         text = read_query(query_text)
         check_limits(text, limits)  # before the graph is loaded
-        if endpoint is not None:
-            stream_remote(endpoint, text, write, timeout=timeout,
+        if endpoint is not None and all_rows:
+            write(run_remote_all(endpoint, text, timeout=timeout,
+                                 credentials=make_credentials(user, password, digest, token), limits=limits))
+        elif endpoint is not None:
+            stream_remote(endpoint, text, counted(write), timeout=timeout,
                           credentials=make_credentials(user, password, digest, token), limits=limits)
         else:
             stream_local(load_store(data), text, write, timeout=timeout, limits=limits)
@@ -356,6 +393,11 @@ def query(query_text: str, data: Path, endpoint: str | None, fmt: str | None, ti
             sys.exit(0)
         click.echo(f"cyberlex: could not write the results: {one_line(exc)}", err=True)
         sys.exit(EXIT_WRITE)
+    if endpoint is not None and not all_rows and streamed:
+        reason = truncation_of(streamed[0] or 0, streamed[1], text)
+        if reason is not None:  # the answer is printed; the warning and the exit code say it is probably cut
+            click.echo(f"cyberlex: warning: {reason}", err=True)
+            sys.exit(EXIT_TRUNCATED)
 
 
 @main.command(epilog=EXIT_CODES)
@@ -462,16 +504,25 @@ def serve(data: Path, empty: bool, host: str, port: int, writable: bool, locatio
 @click.option("--resume", is_flag=True,
               help="Skip the graphs that already hold as many triples as would be sent (counted first), "
                    "to finish a publish that was interrupted.")
+@click.option("--prune", is_flag=True,
+              help="Afterwards delete the named graphs at the endpoint in the dataset's namespaces (…/id/source/, "
+                   "…/id/graph/) that the build no longer has (documents that left the corpus).")
+@click.option("--dry-run", is_flag=True, help="With --prune: list the graphs it would delete; send nothing.")
+@click.option("--also-default-graph", is_flag=True,
+              help="Also replace the default graph with the union of the named graphs, for stores whose default "
+                   "graph is not that union (plain Oxigraph server, Fuseki without unionDefaultGraph).")
 @credential_options
 def publish(endpoint: str, data: Path, graph_iri: str | None, replace: bool, query_endpoint: str | None,
-            no_verify: bool, timeout: float, atomic: bool, update_endpoint: str | None, resume: bool,
-            user: str | None, password: str | None, digest: bool, token: str | None) -> None:
+            no_verify: bool, timeout: float, atomic: bool, update_endpoint: str | None, resume: bool, prune: bool,
+            dry_run: bool, also_default_graph: bool, user: str | None, password: str | None, digest: bool,
+            token: str | None) -> None:
     """Push the graph to a Graph Store Protocol endpoint and verify the triple counts.
 
     Each named graph is one request: if one fails, the graphs sent before it are new at the endpoint and
     the others as they were; the error line says how far it got (exit code 4), and a rerun with
     --resume sends only the graphs that do not yet hold what would be sent. With --atomic, all the graphs
-    are one SPARQL update, one transaction where the store makes it one (Oxigraph, Fuseki).
+    are one SPARQL update, one transaction where the store makes it one (Oxigraph, Fuseki). --prune then
+    deletes the graphs of documents that left the corpus (--dry-run lists them).
     """
     from cyberlex.publish import VerificationError
     from cyberlex.publish import publish as run_publish
@@ -479,6 +530,14 @@ def publish(endpoint: str, data: Path, graph_iri: str | None, replace: bool, que
 
     if atomic and resume:
         raise click.UsageError("--resume is for a publish one graph at a time; --atomic sends all or nothing")
+    if dry_run and not prune:
+        raise click.UsageError("--dry-run is for --prune")
+    if prune and graph_iri is not None:
+        raise click.UsageError("--prune removes graphs of documents; with --graph there is only one graph")
+    if dry_run:
+        prune_graphs(data, endpoint, make_credentials(user, password, digest, token), query_endpoint, timeout,
+                     dry_run=True)
+        return
     try:
         report = run_publish(data, endpoint, graph=graph_iri, replace=replace,
                              credentials=make_credentials(user, password, digest, token),
@@ -504,6 +563,47 @@ def publish(endpoint: str, data: Path, graph_iri: str | None, replace: bool, que
     if not no_verify:
         click.echo(f"verified at {report.query_endpoint}: "
                    f"{sum(g.counted or 0 for g in report.graphs)} triples in those graphs")
+    if prune or also_default_graph:
+        credentials = make_credentials(user, password, digest, token)
+        if prune:
+            prune_graphs(data, endpoint, credentials, query_endpoint, timeout, dry_run=False)
+        if also_default_graph:
+            fill_default_graph(data, endpoint, credentials, timeout)
+
+
+def prune_graphs(data: Path, endpoint: str, credentials: Credentials, query_endpoint: str | None, timeout: float,
+                 dry_run: bool) -> None:
+    """publish --prune [--dry-run]: delete (or list) the dataset's graphs the build no longer has."""
+    from cyberlex.publish import prune
+    from cyberlex.query import EndpointError, QueryError
+
+    try:
+        report = prune(data, endpoint, credentials=credentials, query_endpoint=query_endpoint, timeout=timeout,
+                       dry_run=dry_run)
+    except QueryError as exc:
+        raise QueryUsageError(str(exc)) from None
+    except EndpointError as exc:
+        raise EndpointFailure(str(exc)) from None
+    verb = "would delete" if dry_run else "deleted"
+    click.echo(f"prune: {verb} {len(report.stale)} named graph{'s' if len(report.stale) != 1 else ''} under "
+               f"{', '.join(report.namespaces)} that the build no longer has")
+    for name in report.stale:
+        click.echo(f"  {name}")
+
+
+def fill_default_graph(data: Path, endpoint: str, credentials: Credentials, timeout: float) -> None:
+    """publish --also-default-graph: the union of the named graphs into the default graph."""
+    from cyberlex.publish import default_graph_url, publish_default_graph
+    from cyberlex.query import EndpointError
+
+    try:
+        sent = publish_default_graph(data, endpoint, credentials=credentials, timeout=timeout)
+    except EndpointError as exc:
+        raise EndpointFailure(str(exc)) from None
+    if sent is None:
+        click.echo("default graph: left as it is (Virtuoso's default graph is the union of the named graphs)")
+    else:
+        click.echo(f"replaced the default graph at {default_graph_url(endpoint)} (PUT): {sent} triples, the union")
 
 
 def _publish_progress(_graph: str, done: int, total: int) -> None:

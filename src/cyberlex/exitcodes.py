@@ -20,6 +20,7 @@ class ExitCode(IntEnum):
     ENDPOINT = 4
     NOT_VERIFIED = 5
     WRITE = 6
+    TRUNCATED = 7
 
 
 # One line of meaning per code, for --help (the README says the same at more length).
@@ -35,6 +36,8 @@ MEANINGS: dict[ExitCode, str] = {
     ExitCode.NOT_VERIFIED: "publish: the endpoint does not hold what was sent",
     ExitCode.WRITE: "output: the graph could not be written (full disk, read-only folder); the previous graph is "
                     "kept; query results could not be written",
+    ExitCode.TRUNCATED: "query --endpoint: the answer was printed but the server probably cut it at a row cap "
+                        "(X-SPARQL-MaxRows or a usual cap); --all pages through every row",
 }
 
 

@@ -401,8 +401,7 @@ class Renderer:
                 if targets:
                     body += (f'<div class="meta">{name}: '
                              + ", ".join(self.link(t) for t in sorted(targets, key=index.label)) + "</div>")
-            for note in sorted(str(n.value) for n in index.values(clause, CLX + "footnote")):
-                body += f'<div class="meta">footnote: {esc(note)}</div>'
+            body += footnotes(index, clause)
             out.append(f'<li id="{esc(anchor)}" value="{esc(index.text(clause, CLX + "ordinal") or "")}">{body}</li>')
         out.append("</ol>")
         return "".join(out)
@@ -414,7 +413,13 @@ class Renderer:
         if not nodes:
             return []
         rows = []
-        for node in sorted(nodes, key=_evidence_key)[:MAX_LISTED]:
+        language = None
+        for node in sorted(nodes, key=lambda n: evidence_order(index, n))[:MAX_LISTED]:
+            node_language = evidence_language(index, node)
+            if node_language != language:  # grouped by the language of the document read
+                language = node_language
+                rows.append(f'<tr class="language"><th colspan="3">{esc(language or "language not stated")}'
+                            f"</th></tr>")
             predicate = index.iris_of(node, RDF + "predicate")
             objects = index.values(node, RDF + "object")
             sources = index.iris_of(node, PROV + "wasDerivedFrom")
@@ -495,9 +500,38 @@ def _ordinal_key(clause: str) -> tuple[int, int, str]:
     return (0 if match.group(1) == "pre" else 1, int(match.group(2)), clause)
 
 
-def _evidence_key(node: str) -> tuple[str, int]:
-    head, _, number = node.rpartition("/")
-    return (head, int(number) if number.isdigit() else 0)
+def _number(text: str | None) -> int:
+    return int(text) if text is not None and text.isdigit() else -1
+
+
+def evidence_language(index: Index, node: str) -> str:
+    """The language of the document an evidence node was read in ('' where not stated)."""
+    for source in index.iris_of(node, PROV + "wasDerivedFrom"):
+        language = index.text(source, DCT + "language")
+        if language:
+            return language
+    return ""
+
+
+def evidence_order(index: Index, node: str) -> tuple[str, str, int, int, str]:
+    """Evidence in reading order: by language, document, then start and end offsets as numbers
+    (as text, 1033 came before 109)."""
+    sources = index.iris_of(node, PROV + "wasDerivedFrom")
+    return (evidence_language(index, node), sources[0] if sources else "", _number(index.text(node, OA + "start")),
+            _number(index.text(node, OA + "end")), node)
+
+
+def footnotes(index: Index, clause: str) -> str:
+    """A clause's footnotes, each once, tagged with its language."""
+    notes = sorted({(n.language or "", str(n.value)) for n in index.values(clause, CLX + "footnote")
+                    if isinstance(n, Literal)})
+    out = []
+    for language, note in notes:
+        if language:
+            out.append(f'<div class="meta" lang="{esc(language)}">footnote ({esc(language)}): {esc(note)}</div>')
+        else:
+            out.append(f'<div class="meta">footnote: {esc(note)}</div>')
+    return "".join(out)
 
 
 def _paragraph(index: Index, clause: str) -> str:
@@ -692,8 +726,16 @@ def w3id_rules(base: str, site_url: str, ontology_url: str | None = None) -> str
 # -- serving ----------------------------------------------------------------------------------------
 
 HTML, TURTLE, JSONLD = "text/html", "text/turtle", "application/ld+json"
+RDFXML, NTRIPLES = "application/rdf+xml", "application/n-triples"
 OFFERS = {HTML: HTML, "application/xhtml+xml": HTML, TURTLE: TURTLE, "application/x-turtle": TURTLE,
-          JSONLD: JSONLD, "application/json": JSONLD}
+          JSONLD: JSONLD, "application/json": JSONLD, RDFXML: RDFXML, NTRIPLES: NTRIPLES}
+# what the pages server answers besides the HTML page, Turtle and JSON-LD (not written to the static site)
+MORE_FORMATS = {RDFXML: ("/index.rdf", RdfFormat.RDF_XML), NTRIPLES: ("/index.nt", RdfFormat.N_TRIPLES)}
+
+
+def rdf_bytes(index: Index, iri: str, media: str) -> bytes:
+    """The description of an IRI as RDF/XML or N-Triples."""
+    return serialize(description(index, iri), format=MORE_FORMATS[media][1]) or b""
 
 
 def negotiate(accept: str | None) -> str:
@@ -736,7 +778,8 @@ class PagesApp:
         if path in ("", "index.html"):
             return self._answer(start_response, "200 OK", HTML, home(index).encode(), method)
         for suffix, media in (("/index.html", HTML), ("/", HTML), ("/index.ttl", TURTLE),
-                              ("/index.jsonld", JSONLD), (".ttl", TURTLE), (".jsonld", JSONLD)):
+                              ("/index.jsonld", JSONLD), (".ttl", TURTLE), (".jsonld", JSONLD),
+                              *((tail, media) for media, (tail, _) in MORE_FORMATS.items())):
             if path.endswith(suffix):
                 iri = index.base + path[: -len(suffix)]
                 if index.knows(iri):
@@ -745,7 +788,8 @@ class PagesApp:
         if not index.knows(iri):
             return self._answer(start_response, "404 Not Found", HTML, not_found(iri).encode(), method)
         media = negotiate(environ.get("HTTP_ACCEPT"))
-        tail = {HTML: "/", TURTLE: "/index.ttl", JSONLD: "/index.jsonld"}[media]
+        tail = {HTML: "/", TURTLE: "/index.ttl", JSONLD: "/index.jsonld",
+                **{m: t for m, (t, _) in MORE_FORMATS.items()}}[media]
         script = environ.get("SCRIPT_NAME", "").rstrip("/")
         location = f"{script}/{urllib.parse.quote(path, safe='/-._~')}{tail}"
         body = f'<p>See <a href="{esc(location)}">{esc(location)}</a>.</p>\n'.encode()
@@ -757,6 +801,8 @@ class PagesApp:
             return turtle(self.index, iri)
         if media == JSONLD:
             return json_ld(self.index, iri)
+        if media in MORE_FORMATS:
+            return rdf_bytes(self.index, iri, media)
         return render(self.index, iri).encode("utf-8")
 
     @staticmethod

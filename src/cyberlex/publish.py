@@ -13,6 +13,7 @@ need another dependency; the counting query goes through SPARQLWrapper like `cyb
 
 from __future__ import annotations
 
+import http.client
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -22,7 +23,17 @@ from pathlib import Path
 
 from pyoxigraph import DefaultGraph, Literal, NamedNode, Store, Triple
 
-from cyberlex.query import Credentials, EndpointError, SelectResult, endpoint_opener, load_store, run_remote
+from cyberlex.query import (
+    AUTH_HINT,
+    Credentials,
+    EndpointError,
+    SameOriginCredentialsRedirect,
+    SelectResult,
+    endpoint_opener,
+    load_store,
+    run_remote,
+    with_auth_hint,
+)
 from cyberlex.serialise import to_bytes
 
 
@@ -105,9 +116,9 @@ def _send(opener: urllib.request.OpenerDirector, url: str, method: str, body: by
             answer.read()
     except urllib.error.HTTPError as exc:
         detail = " ".join(exc.read(300).decode("utf-8", "replace").split())
-        hint = "; give --user/--password or --token" if exc.code in (401, 403) else ""
-        raise EndpointError(f"{method} {url}: HTTP {exc.code} {exc.reason}{': ' + detail if detail else ''}"
-                            f"{hint}") from exc
+        hint = AUTH_HINT if exc.code in (401, 403) else ""
+        raise EndpointError(with_auth_hint(f"{method} {url}: HTTP {exc.code} {exc.reason}"
+                                           f"{': ' + detail if detail else ''}{hint}", credentials)) from exc
     except urllib.error.URLError as exc:
         if isinstance(exc.reason, TimeoutError):
             raise EndpointError(f"{endpoint}: no answer within {timeout:g} s (timeout)") from exc
@@ -146,6 +157,77 @@ def one_update(graphs: dict[str, list[Triple]], replace: bool) -> bytes:
         data = serialize(triples, format=RdfFormat.N_TRIPLES) or b""
         parts.append(b"INSERT DATA { GRAPH <" + name.encode() + b"> {\n" + data + b"} }")
     return b" ;\n".join(parts) + b"\n"
+
+
+class PreemptiveDigestAuthHandler(urllib.request.HTTPDigestAuthHandler):
+    """Digest authentication that answers the server's challenge on every request once it has one,
+    instead of sending each request without credentials first. urllib's own handler sends the body,
+    gets 401 and sends it again: Virtuoso answers the 401 before reading a large body and closes the
+    connection, so the client's write fails with "Broken pipe". Credentials go only to URLs under
+    the endpoint (the password manager's scope)."""
+
+    def __init__(self, manager: urllib.request.HTTPPasswordMgr) -> None:
+        super().__init__(manager)
+        self.challenge: dict[str, str] | None = None
+
+    def http_request(self, req: urllib.request.Request) -> urllib.request.Request:
+        """Add the answer to the last challenge (a fresh nonce count each time)."""
+        if self.challenge is not None and not req.has_header("Authorization"):
+            answer = self.get_authorization(req, self.challenge)
+            if answer:
+                req.add_unredirected_header("Authorization", f"Digest {answer}")
+        return req
+
+    https_request = http_request
+
+    def retry_http_digest_auth(self, req: urllib.request.Request, auth: str) -> object:
+        """Remember the challenge (a new one when the nonce went stale), then answer it as urllib does."""
+        scheme, _, challenge = auth.partition(" ")
+        if scheme.lower() == "digest":
+            self.challenge = urllib.request.parse_keqv_list(
+                [p for p in urllib.request.parse_http_list(challenge) if p])
+            req.remove_header("Authorization")
+        return super().retry_http_digest_auth(req, auth)
+
+
+def publish_opener(endpoint: str, credentials: Credentials, timeout: float | None,
+                   first_graph: str | None = None) -> urllib.request.OpenerDirector:
+    """The opener for the writes. With digest credentials the handshake is done first, with a request
+    that has no body (HEAD of a graph), so that no body is ever sent unauthenticated."""
+    if not (credentials.digest and credentials.user is not None):
+        return endpoint_opener(endpoint, credentials)
+    manager = urllib.request.HTTPPasswordMgrWithDefaultRealm()
+    manager.add_password(None, endpoint, credentials.user, credentials.password or "")
+    opener = urllib.request.build_opener(SameOriginCredentialsRedirect(), PreemptiveDigestAuthHandler(manager))
+    probe = urllib.request.Request(graph_url(endpoint, first_graph) if first_graph else endpoint, method="HEAD")
+    try:
+        with opener.open(probe, timeout=timeout) as answer:
+            answer.read()
+    except urllib.error.HTTPError as exc:  # 404 (no such graph yet), 405: the challenge is what counted
+        exc.close()
+    except (urllib.error.URLError, OSError):  # the write that follows says what is wrong
+        pass
+    return opener
+
+
+def _dropped(exc: BaseException) -> bool:
+    cause = exc.__cause__
+    if isinstance(cause, urllib.error.URLError) and not isinstance(cause, urllib.error.HTTPError):
+        cause = cause.reason if isinstance(cause.reason, BaseException) else cause
+    return isinstance(cause, BrokenPipeError | ConnectionResetError | ConnectionAbortedError
+                      | http.client.RemoteDisconnected)
+
+
+def send_once_more_if_dropped(opener: urllib.request.OpenerDirector, url: str, method: str, body: bytes,
+                              credentials: Credentials, timeout: float | None, endpoint: str) -> None:
+    """_send, and once more when the server dropped the connection (PUT and POST of the same triples
+    give the same graph twice over, so the second try is safe)."""
+    try:
+        _send(opener, url, method, body, credentials, timeout, endpoint)
+    except EndpointError as exc:
+        if not _dropped(exc):
+            raise
+        _send(opener, url, method, body, credentials, timeout, endpoint)
 
 
 def graph_url(store_url: str, graph: str) -> str:
@@ -192,7 +274,7 @@ def publish(data: Path, endpoint: str, graph: str | None = None, replace: bool =
     graphs = graphs_to_send(store, graph)
     method = "PUT" if replace else "POST"
     report = PublishReport(endpoint, query_endpoint or query_endpoint_for(endpoint), method)
-    opener = endpoint_opener(endpoint, credentials)
+    opener = publish_opener(endpoint, credentials, timeout, next(iter(graphs), None))
     if resume:
         held = count_triples(report.query_endpoint, list(graphs), credentials, timeout)
         for name in list(graphs):
@@ -215,7 +297,7 @@ def publish(data: Path, endpoint: str, graph: str | None = None, replace: bool =
         triples = graphs[name]
         body = to_bytes(triples, "turtle")
         try:
-            _send(opener, graph_url(endpoint, name), method, body, credentials, timeout, endpoint)
+            send_once_more_if_dropped(opener, graph_url(endpoint, name), method, body, credentials, timeout, endpoint)
         except EndpointError as exc:
             raise PublishInterrupted(_how_far(str(exc), report, names[position:], len(names)), report,
                                      names[position:]) from exc
@@ -247,3 +329,84 @@ def _how_far(error: str, report: PublishReport, pending: list[str], total: int) 
     return (f"{error}; publish stopped after {sent}{skipped}; not sent: {len(pending)} graph"
             f"{'s' if len(pending) != 1 else ''} from <{pending[0]}> (which may or may not have arrived); the "
             f"endpoint holds these as they were: rerun with --resume to send only what is missing")
+
+
+# -- prune, default graph ------------------------------------------------------------------------
+
+def dataset_namespaces(graphs: list[str]) -> list[str]:
+    """The namespaces the dataset's named graphs live in (each graph IRI up to its last '/'), e.g.
+    …/id/source/ and …/id/graph/: a graph at the endpoint under one of them belongs to the dataset."""
+    return sorted({name[: name.rfind("/") + 1] for name in graphs if "/" in name})
+
+
+def graphs_at_endpoint(query_url: str, namespaces: list[str], credentials: Credentials,
+                       timeout: float | None) -> list[str]:
+    """The named graphs the endpoint holds under the namespaces (non-empty ones: a store keeps no
+    empty graph, or does not say)."""
+    if not namespaces:
+        return []
+    tests = " || ".join(f'STRSTARTS(STR(?g), "{ns}")' for ns in namespaces)
+    result = run_remote(query_url, f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER({tests}) }}",
+                        timeout=timeout, credentials=credentials)
+    assert isinstance(result, SelectResult)
+    return sorted(row[0].value for row in result.rows if row and isinstance(row[0], NamedNode))
+
+
+@dataclass
+class PruneReport:
+    """The graphs of the dataset at the endpoint that the build no longer has: deleted, or (dry run)
+    to be deleted."""
+
+    namespaces: list[str]
+    stale: list[str]
+    deleted: bool
+
+
+def prune(data: Path, endpoint: str, credentials: Credentials | None = None, query_endpoint: str | None = None,
+          timeout: float | None = 60.0, dry_run: bool = False) -> PruneReport:
+    """Delete (Graph Store Protocol DELETE) the named graphs at the endpoint that lie in the dataset's
+    namespaces but are not graphs of the build: those of documents that left the corpus."""
+    credentials = credentials or Credentials()
+    built = list(graphs_to_send(load_store(data, union_default=False)))
+    namespaces = dataset_namespaces(built)
+    present = graphs_at_endpoint(query_endpoint or query_endpoint_for(endpoint), namespaces, credentials, timeout)
+    keep = set(built)
+    stale = [name for name in present if name not in keep]
+    if not dry_run and stale:
+        opener = publish_opener(endpoint, credentials, timeout, stale[0])
+        for number, name in enumerate(stale):
+            try:
+                send_once_more_if_dropped(opener, graph_url(endpoint, name), "DELETE", b"", credentials, timeout,
+                                          endpoint)
+            except EndpointError as exc:
+                raise EndpointError(f"{exc} ({number} of {len(stale)} stale graphs were deleted)") from exc
+    return PruneReport(namespaces, stale, deleted=not dry_run)
+
+
+def is_virtuoso_store(store_url: str) -> bool:
+    """Whether the Graph Store Protocol URL is Virtuoso's (…/sparql-graph-crud or …-auth)."""
+    return urllib.parse.urlsplit(store_url).path.rstrip("/").endswith(("/sparql-graph-crud", "/sparql-graph-crud-auth"))
+
+
+def default_graph_url(store_url: str) -> str:
+    """The Graph Store Protocol address of the default graph (?default)."""
+    joiner = "&" if urllib.parse.urlsplit(store_url).query else "?"
+    return f"{store_url}{joiner}default"
+
+
+def publish_default_graph(data: Path, endpoint: str, credentials: Credentials | None = None,
+                          timeout: float | None = 60.0) -> int | None:
+    """Replace the endpoint's default graph with the union of the build's named graphs (each triple
+    once), for stores whose default graph is not the union (a plain Oxigraph server, Fuseki without
+    unionDefaultGraph): the competency queries, which query the default graph, then see the data.
+    The number of triples sent; None for Virtuoso (…/sparql-graph-crud[-auth]), whose default graph
+    is the union of all graphs already (and which refuses ?default)."""
+    if is_virtuoso_store(endpoint):
+        return None
+    credentials = credentials or Credentials()
+    store = load_store(data, union_default=False)
+    triples = sorted({q.triple for q in store.quads_for_pattern(None, None, None, None)}, key=str)
+    opener = publish_opener(endpoint, credentials, timeout)
+    send_once_more_if_dropped(opener, default_graph_url(endpoint), "PUT", to_bytes(triples, "turtle"), credentials,
+                              timeout, endpoint)
+    return len(triples)

@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from http.client import HTTPMessage
 from pathlib import Path
-from typing import IO, Protocol, TypeVar
+from typing import IO, Any, Protocol, TypeVar
 
 from pyoxigraph import (
     BlankNode,
@@ -204,6 +204,7 @@ class SelectResult:
 
     variables: list[str]
     rows: list[list[Term | None]] = field(default_factory=list)
+    server_cap: int | None = None  # the row cap the endpoint said it applied (X-SPARQL-MaxRows)
 
 
 @dataclass
@@ -228,6 +229,7 @@ class SelectStream:
 
     variables: list[str]
     rows: Iterator[list[Term | None]]
+    server_cap: int | None = None  # the row cap the endpoint said it applied (X-SPARQL-MaxRows)
 
 
 Result = SelectResult | AskResult | GraphResult
@@ -275,11 +277,7 @@ def read_query(argument: str) -> str:
     """The text of a query given as a file name or written inline."""
     looks_inline = bool(QUERY_START.match(argument)) or "{" in argument
     path = Path(argument) if "\n" not in argument and len(argument) < 4096 else None
-    try:
-        is_file = path is not None and path.is_file()
-    except OSError:  # a name too long for a file (an inline query of a few kB): not a file
-        is_file = False
-    if path is not None and is_file:
+    if path is not None and _is_file(path):
         try:
             return path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
@@ -287,6 +285,14 @@ def read_query(argument: str) -> str:
     if looks_inline:
         return argument
     raise QueryError(f"{argument}: no such query file (and it does not look like SPARQL)")
+
+
+def _is_file(path: Path) -> bool:
+    """Whether the path names a file; False where it cannot (a name part past 255 bytes: an inline query)."""
+    try:
+        return path.is_file()
+    except OSError:
+        return False
 
 
 # Strings, IRIs and comments, so that what looks like a prefixed name inside them is not taken for one.
@@ -417,8 +423,8 @@ def run_local(store: Store, query: str, timeout: float | None = None, limits: Qu
     found: list[Result] = []
 
     def keep(answer: Answer) -> None:
-        found.append(SelectResult(answer.variables, list(answer.rows)) if isinstance(answer, SelectStream)
-                     else answer)
+        found.append(SelectResult(answer.variables, list(answer.rows), server_cap=answer.server_cap)
+                     if isinstance(answer, SelectStream) else answer)
 
     stream_local(store, query, keep, timeout, limits)
     return found[0]
@@ -516,8 +522,8 @@ def run_remote(endpoint: str, query: str, timeout: float | None = 60.0,
     found: list[Result] = []
 
     def keep(answer: Answer) -> None:
-        found.append(SelectResult(answer.variables, list(answer.rows)) if isinstance(answer, SelectStream)
-                     else answer)
+        found.append(SelectResult(answer.variables, list(answer.rows), server_cap=answer.server_cap)
+                     if isinstance(answer, SelectStream) else answer)
 
     stream_remote(endpoint, query, keep, timeout, credentials, limits)
     return found[0]
@@ -555,11 +561,122 @@ def stream_remote(endpoint: str, query: str, write: Callable[[Answer], None], ti
         sparql.setReturnFormat(JSON)
         sparql.addCustomHttpHeader("Accept", "application/sparql-results+json")
     chosen = form
+    seen = LastResponseHeaders()
+    opener = endpoint_opener(endpoint, credentials)
+    opener.add_handler(seen)
 
     def answer(response: IO[bytes], content_type: str) -> None:
-        write(_parse_response(response, content_type, chosen, endpoint))
+        parsed = _parse_response(response, content_type, chosen, endpoint)
+        if isinstance(parsed, SelectStream | SelectResult):
+            parsed.server_cap = seen.row_cap()
+        write(parsed)
 
-    _send(sparql, endpoint_opener(endpoint, credentials), endpoint, timeout, local_error, answer)
+    try:
+        _send(sparql, opener, endpoint, timeout, local_error, answer)
+    except EndpointError as exc:
+        hinted = with_auth_hint(str(exc), credentials)
+        if hinted == str(exc):
+            raise
+        raise EndpointError(hinted) from exc
+
+
+AUTH_HINT = "; give --user/--password or --token"
+
+
+def with_auth_hint(message: str, credentials: Credentials) -> str:
+    """An HTTP 401 message whose hint fits what was given: with a user and password sent as basic
+    authentication, the likely fix is --digest (Virtuoso asks for digest)."""
+    if "HTTP 401" in message and credentials.user is not None and credentials.password is not None \
+            and not credentials.digest and not credentials.token:
+        return message.replace(AUTH_HINT, "") + ("; the user and password were sent with basic authentication: "
+                                                 "if the endpoint wants digest (Virtuoso does), add --digest")
+    return message
+
+
+class LastResponseHeaders(urllib.request.BaseHandler):
+    """Keeps the headers of the last response an opener got, for what they say about the answer."""
+
+    def __init__(self) -> None:
+        self.headers: HTTPMessage | None = None
+
+    def http_response(self, request: urllib.request.Request, response: Any) -> Any:
+        """Note the headers; the response goes on unchanged."""
+        self.headers = response.headers
+        return response
+
+    https_response = http_response
+
+    def row_cap(self) -> int | None:
+        """The cap on result rows the server applied, where it says so (Virtuoso: X-SPARQL-MaxRows)."""
+        value = (self.headers.get("X-SPARQL-MaxRows", "") if self.headers is not None else "").strip()
+        return int(value) if value.isdigit() else None
+
+
+# Row caps servers apply by default without always saying so: Virtuoso's ResultSetMaxRows (10,000),
+# and the 100,000 of several public endpoints (Virtuoso configured higher, GraphDB's default limit).
+KNOWN_ROW_CAPS = (10_000, 100_000)
+_LIMIT = re.compile(r"\bLIMIT\s+(\d+)\s*(?:OFFSET\s+\d+\s*)?$", re.IGNORECASE)
+
+
+def truncation(result: Result, query: str) -> str | None:
+    """Why the endpoint's answer is probably cut short, or None: the server said it applied a row cap
+    that the answer reaches, or the answer has exactly as many rows as a known server cap (and the
+    query asked for no such LIMIT)."""
+    if not isinstance(result, SelectResult):
+        return None
+    return truncation_of(len(result.rows), result.server_cap, query)
+
+
+def truncation_of(rows: int, server_cap: int | None, query: str) -> str | None:
+    """truncation() for an answer streamed: how many rows were written, and the cap the server said."""
+    limit = _LIMIT.search(query.strip())
+    if limit is not None and rows >= int(limit.group(1)):
+        return None  # the query's own LIMIT
+    if server_cap is not None and rows >= server_cap:
+        return (f"the endpoint cut the answer at {server_cap} rows (X-SPARQL-MaxRows): there are "
+                f"probably more; --all pages through them")
+    if rows in KNOWN_ROW_CAPS:
+        return (f"the answer has exactly {rows} rows, a usual server cap: it is probably cut short; "
+                f"--all pages through them")
+    return None
+
+
+_PROLOGUE = re.compile(r"\A(?:\s+|#[^\n]*(?:\n|\Z)|PREFIX\s+[^\s:]*:\s*<[^>]*>|BASE\s*<[^>]*>)*", re.IGNORECASE)
+_ORDER_BY = re.compile(r"\bORDER\s+BY\b", re.IGNORECASE)
+
+
+def run_remote_all(endpoint: str, query: str, page_size: int = 10_000, timeout: float | None = 60.0,
+                   credentials: Credentials | None = None, limits: QueryLimits | None = None,
+                   max_pages: int = 10_000) -> Result:
+    """A SELECT answered page by page (LIMIT/OFFSET on the query as a subquery, as Virtuoso advises for
+    large offsets), until a page comes back empty: every row, whatever cap the server applies to one
+    answer. The query must have an ORDER BY (otherwise the pages need not follow one order)."""
+    check_limits(query, limits or QueryLimits())
+    prepared, _added = with_known_prefixes(query)
+    prologue = _PROLOGUE.match(prepared)
+    head, body = (prepared[: prologue.end()], prepared[prologue.end():]) if prologue else ("", prepared)
+    if not body.upper().startswith("SELECT"):
+        raise QueryError("--all pages through the rows of a SELECT; this query is not one")
+    if not _ORDER_BY.search(_strip_comments(body)):
+        raise QueryError("--all needs a query with ORDER BY: pages of an unordered answer may overlap or miss rows")
+    combined: SelectResult | None = None
+    offset = 0
+    for _page in range(max_pages):
+        page = run_remote(endpoint, f"{head}SELECT * WHERE {{ {{\n{body}\n}} }} LIMIT {page_size} OFFSET {offset}",
+                          timeout=timeout, credentials=credentials, limits=None)
+        assert isinstance(page, SelectResult)
+        if combined is None:
+            combined = SelectResult(page.variables)
+        if not page.rows:
+            break
+        combined.rows.extend(page.rows)
+        offset += len(page.rows)
+    assert combined is not None
+    return combined
+
+
+def _strip_comments(query: str) -> str:
+    return re.sub(r"(?m)#[^\n<>\"']*$", "", query)
 
 
 def _form_of(query_type: str | None) -> str:

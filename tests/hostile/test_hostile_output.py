@@ -148,8 +148,10 @@ def test_the_exit_codes_are_one_table_in_the_readme_and_the_help() -> None:
 
     from cyberlex.cli import EXIT_CODES
 
+    from cyberlex.exitcodes import ExitCode
+
     codes = re.findall(r"^  (\d)  ", EXIT_CODES, re.M)
-    assert codes == [str(n) for n in range(7)]
+    assert codes == [str(int(code)) for code in ExitCode] == [str(n) for n in range(len(ExitCode))]
     readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
     assert re.findall(r"^\| (\d) \| ", readme, re.M) == codes
     for command in ([], ["build"]):
