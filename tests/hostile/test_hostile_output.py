@@ -147,7 +147,6 @@ def test_the_exit_codes_are_one_table_in_the_readme_and_the_help() -> None:
     import re
 
     from cyberlex.cli import EXIT_CODES
-
     from cyberlex.exitcodes import ExitCode
 
     codes = re.findall(r"^  (\d)  ", EXIT_CODES, re.M)
