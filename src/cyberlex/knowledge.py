@@ -111,6 +111,8 @@ def gazetteer() -> dict[str, Entry]:
         for key, raw in _load(f"gazetteer/{name}").items():
             if not isinstance(raw, dict):
                 continue
+            if key in entries:  # a key is part of an IRI: two entries under one key would be one node
+                raise ValueError(f"mappings/gazetteer/{name}: key {key!r} is already an entry of another file")
             labels = {lang: tuple(v) for lang, v in raw.get("labels", {}).items()}
             entries[key] = Entry(
                 key=key,
