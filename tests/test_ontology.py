@@ -48,8 +48,10 @@ def superclasses(cls: URIRef) -> set[URIRef]:
 
 def test_ontology_header() -> None:
     assert (ONTOLOGY_IRI, RDF.type, OWL.Ontology) in ONTOLOGY
-    assert ONTOLOGY.value(ONTOLOGY_IRI, OWL.versionIRI) == URIRef(str(ONTOLOGY_IRI) + "/0.1.0")
-    assert ONTOLOGY.value(ONTOLOGY_IRI, OWL.versionInfo) == Literal("0.1.0")
+    from cyberlex import __version__  # the one place the version is written (pyproject reads it too)
+
+    assert ONTOLOGY.value(ONTOLOGY_IRI, OWL.versionIRI) == URIRef(str(ONTOLOGY_IRI) + "/" + __version__)
+    assert ONTOLOGY.value(ONTOLOGY_IRI, OWL.versionInfo) == Literal(__version__)
     assert ONTOLOGY.value(ONTOLOGY_IRI, DCTERMS.license) == URIRef("https://creativecommons.org/licenses/by/4.0/")
     for prop in (DCTERMS.title, DCTERMS.description, DCTERMS.creator):
         assert ONTOLOGY.value(ONTOLOGY_IRI, prop) is not None, f"the ontology has no {prop}"
