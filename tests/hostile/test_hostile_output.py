@@ -165,37 +165,3 @@ def test_an_out_inside_the_input_folder_is_not_read_back(folder: Path) -> None:
     assert first.documents == second.documents == 1  # not graph.ttl and graph.trig as two more documents
     assert second.failures == []
     assert (out / "graph.trig").read_bytes() == graph
-
-
-def test_validate_does_not_fetch_a_remote_json_ld_context(tmp_path: Path) -> None:
-    import http.server
-    import json
-    import threading
-
-    hits: list[str] = []
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            hits.append(self.path)
-            body = b'{"@context": {"name": "http://schema.org/name"}}'
-            self.send_response(200)
-            self.send_header("Content-Type", "application/ld+json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        url = f"http://127.0.0.1:{server.server_port}/context.jsonld"
-        document = tmp_path / "graph.jsonld"
-        document.write_text(json.dumps({"@context": url, "@id": "http://example.org/x", "name": "x"}), encoding="utf-8")
-        result = run("validate", str(document))
-    finally:
-        server.shutdown()
-    assert hits == []
-    assert result.exit_code == EXIT_INPUT_FAILURES
-    assert f"a JSON-LD context to fetch from {url}" in result.stderr

@@ -1,5 +1,5 @@
-"""A JSON-LD graph whose @context is on the network (issue 11): `query --data` and `serve --data` fetch
-nothing and say so on one line. (`validate` refuses it too: tests/hostile/test_hostile_output.py.)
+"""A JSON-LD graph whose @context is on the network (issue 11): `validate`, `query --data` and `serve --data`
+fetch nothing and say so on one line.
 
 The context is served on loopback by a server that records every request; the backtrace Rust prints
 with RUST_BACKTRACE=1 must not replace the reason.
@@ -52,6 +52,15 @@ def remote(tmp_path: Path) -> Iterator[tuple[Path, str, list[str]]]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_validate_fetches_no_remote_context(remote: tuple[Path, str, list[str]]) -> None:
+    document, url, hits = remote
+    done = subprocess.run([*COMMAND, "validate", str(document)], capture_output=True, text=True, timeout=60,
+                          check=False, env=ENVIRONMENT)
+    assert hits == []
+    assert done.returncode == 3  # an input that cannot be used
+    assert f"a JSON-LD context to fetch from {url}" in done.stderr
 
 
 def test_query_fetches_no_remote_context(remote: tuple[Path, str, list[str]]) -> None:
