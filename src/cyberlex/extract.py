@@ -293,13 +293,14 @@ class _Extractor:
         seen: set[Ref] = set()
         made: list[Statement] = []
         for span in spans:
-            found: list[tuple[Span, Ref]] = []
-            for where, symbol in find_symbols(self.text, span.start, span.end):
-                found.append((where, instrument_for_symbol(symbol)))
-            found += self._resolution_references(span)
+            references = self._references(span)
+            # A clause cites by symbol or number; an instrument it names only by name ("the Charter of the
+            # United Nations", "the Salvador Declaration") is a reference, kept apart from citations, except
+            # in a document without clauses (a note), which cites what it names.
+            named = [(where, ref) for where, ref in references if ref.key.startswith("instrument/")]
+            found = [(where, ref) for where, ref in references if not ref.key.startswith("instrument/")]
             if cite_names:
-                found += [(where, ref_for_entry(entry)) for where, entry in find_names(self.text, span.start, span.end)
-                          if entry.kind == "instrument"]
+                found += named
                 if self.record is not None:
                     for match in eu_document_pattern().finditer(self.text, span.start, span.end):
                         symbol = eu_document_symbol(match)
@@ -312,11 +313,8 @@ class _Extractor:
                 self._say(subject, "cites", ref, where)
                 made.append(self.out.statements[-1])
             if not cite_names:
-                # A clause cites by symbol or number; an instrument it names only by name ("the Charter of
-                # the United Nations", "the Salvador Declaration") is a reference, kept apart from citations.
-                for where, entry in find_names(self.text, span.start, span.end):
-                    ref = ref_for_entry(entry)
-                    if entry.kind == "instrument" and ref not in seen:
+                for where, ref in named:
+                    if ref not in seen:
                         seen.add(ref)
                         self._say(subject, "refersTo", ref, where)
         return made

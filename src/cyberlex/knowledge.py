@@ -61,15 +61,20 @@ def _compile_all(code: str, name: str, flags: int) -> tuple[re.Pattern[str], ...
     return tuple(re.compile(p, flags) for p in ([entry] if isinstance(entry, str) else entry))
 
 
+def tables_by_language(folder: str) -> dict[str, dict[str, Any]]:
+    """The TOML tables of a folder of mappings/ that has one file per language, by their `language` key."""
+    found = {}
+    for path in sorted((data_path("mappings") / folder).glob("*.toml")):
+        with path.open("rb") as handle:
+            table = tomllib.load(handle)
+        found[table["language"]] = table
+    return found
+
+
 @cache
 def languages() -> dict[str, Language]:
     """Every language with a phrase table, by ISO 639-1 code."""
-    found = {}
-    for path in sorted((data_path("mappings") / "lang").glob("*.toml")):
-        with path.open("rb") as handle:
-            table = tomllib.load(handle)
-        found[table["language"]] = Language(table["language"], table)
-    return found
+    return {code: Language(code, table) for code, table in tables_by_language("lang").items()}
 
 
 @cache

@@ -14,15 +14,14 @@ phrase after or before the trigger). Objects are resolved here:
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass, field
 from functools import cache
 from itertools import pairwise
 from typing import Any
 
+from cyberlex.knowledge import tables_by_language
 from cyberlex.models import Ref, Span
 from cyberlex.resolve import fold, gazetteer, lookup_name, ref_for_entry, slug
-from cyberlex.resources import data_path
 
 # How far (characters) a cited instrument may stand from the trigger that makes it the actor.
 NEAR = 160
@@ -82,14 +81,12 @@ class Grammar:
 def grammars() -> dict[str, Grammar]:
     """Every language with a relation grammar, by ISO 639-1 code."""
     found = {}
-    for path in sorted((data_path("mappings") / "relations").glob("*.toml")):
-        with path.open("rb") as handle:
-            table = tomllib.load(handle)
+    for code, table in tables_by_language("relations").items():
         triggers = tuple(
             _Trigger(relation, entry["subject"], entry.get("object", "after"),
                      re.compile(entry["pattern"], re.IGNORECASE | re.MULTILINE))
             for relation in ("establish", "endorse") for entry in table.get(relation, []))
-        found[table["language"]] = Grammar(table["language"], triggers, table)
+        found[code] = Grammar(code, triggers, table)
     return found
 
 
