@@ -239,12 +239,12 @@ class _Finder:
         return None
 
     # -- what is acted on ---------------------------------------------------------------------
-    def _object_span(self, trigger: _Trigger, match: re.Match[str]) -> Span | None:
+    def _object_span(self, match: re.Match[str]) -> Span:
+        """The object named by the pattern's group, else the phrase after the trigger to its natural end
+        (an object before the trigger is found by _spans_before)."""
         if "object" in match.re.groupindex and match.group("object"):
             return Span(match.start("object"), match.end("object"))
         end = self.par.span.end
-        if trigger.object == "before":
-            return self._spans_before(match)[0]
         tail = self.text[match.end():end]
         lead = self.grammar.pattern("object_lead").match(tail.lstrip(" ,"))
         offset = match.end() + (len(tail) - len(tail.lstrip(" ,")))
@@ -290,7 +290,7 @@ class _Finder:
                 if found:
                     break
         else:
-            found = self._relations_on(trigger, match, subject, self._object_span(trigger, match))
+            found = self._relations_on(trigger, match, subject, self._object_span(match))
         if trigger.subject == "cited_after" and trigger.relation == "endorse":
             # a body is established once; an instrument may be "adopted by the General Assembly in its
             # resolutions 50/81 of 14 December 1995 and 62/126": each resolution of the list acts
