@@ -3,13 +3,26 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# Every dependency, the dev extra's included, pinned with hashes for Python 3.11 (see the README's
+# "Locked dependencies"); made by uv, installed by plain pip, so a fresh machine needs only Python and make.
+LOCK := requirements.lock
+UV := uv==0.13.9
 
-.PHONY: demo test lint bench clean system-deps
+.PHONY: demo test lint bench clean system-deps lock
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(LOCK)
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[dev]'
+	$(BIN)/python -m pip install -q -r $(LOCK)
+	$(BIN)/python -m pip install -q --no-deps -e .
+	touch $(STAMP)
+
+# Re-resolve the lock from pyproject.toml, keeping the pins that still fit (LOCK_FLAGS=--upgrade moves
+# every pin to the newest release that fits). uv comes from PyPI into the venv, at a pinned version.
+lock: $(STAMP)
+	$(BIN)/python -m pip install -q '$(UV)'
+	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes \
+	  --custom-compile-command 'make lock' $(LOCK_FLAGS) -o $(LOCK)
 	touch $(STAMP)
 
 # System packages the tests need: LibreOffice (Debian's, no GUI) makes the PDF and Word files that the
