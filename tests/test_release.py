@@ -14,11 +14,11 @@ import pytest
 from click.testing import CliRunner
 from rdflib import Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.compare import isomorphic
-from rdflib.namespace import DCTERMS, RDF
+from rdflib.namespace import DCTERMS, OWL, RDF
 
-from cyberlex import jsonld, pages
+from cyberlex import __version__, jsonld, pages
 from cyberlex.cli import main
-from cyberlex.release import release, release_date, validate_description
+from cyberlex.release import ReleaseError, release, release_date, stamp_ontology, validate_description
 from cyberlex.resources import data_path
 
 DCAT = Namespace("http://www.w3.org/ns/dcat#")
@@ -82,12 +82,39 @@ def test_jsonld_context_is_published_and_inline(dist: Path) -> None:
 
 
 def test_ontology_and_shapes_files(dist: Path) -> None:
-    assert (dist / "ontology.ttl").read_bytes() == (data_path("ontology") / "cyberlex.ttl").read_bytes()
+    released = (dist / "ontology.ttl").read_bytes().splitlines()
+    source = (data_path("ontology") / "cyberlex.ttl").read_bytes().splitlines()
+    assert len(released) == len(source)
+    changed = [(a, b) for a, b in zip(source, released, strict=True) if a != b]
+    assert [a.split()[0] for a, _ in changed] == [b"owl:versionIRI", b"owl:versionInfo"], changed  # all else as written
     shapes = Graph().parse(dist / "shapes.ttl", format="turtle")
     expected = Graph()
     for path in sorted(data_path("shapes").glob("*.ttl")):
         expected.parse(path, format="turtle")
     assert isomorphic(shapes, expected)
+
+
+def test_ontology_is_stamped_with_the_release(dist: Path) -> None:
+    """The released ontology's owl:versionInfo is the release's version and its owl:versionIRI the
+    download address of the ontology file in that release; the documentation shows both."""
+    ontology = Graph().parse(dist / "ontology.ttl", format="turtle")
+    subject = URIRef("https://w3id.org/cyberlex/ontology")
+    described = description(dist)
+    [version] = described.objects(None, DCAT.version)
+    assert isinstance(version, Literal) and str(version).startswith(__version__ + "+")
+    assert ontology.value(subject, OWL.versionInfo) == Literal(str(version))
+    downloads = {str(o) for o in described.objects(None, DCAT.downloadURL) if str(o).endswith("/ontology.ttl")}
+    assert downloads == {f"https://w3id.org/cyberlex/release/{version}/ontology.ttl"}
+    assert ontology.value(subject, OWL.versionIRI) == URIRef(downloads.pop())
+    page = (dist / "ontology.html").read_text(encoding="utf-8")
+    assert str(version) in page and f"release/{version}/ontology.ttl" in page
+
+
+def test_stamping_refuses_an_ontology_without_one_version() -> None:
+    with pytest.raises(ReleaseError, match="owl:versionIRI 0 times"):
+        stamp_ontology(b'<x> a owl:Ontology ; owl:versionInfo "1" .', "2", "http://example.org/2")
+    stamped = stamp_ontology(b'<x> owl:versionIRI <http://a/1> ;\n  owl:versionInfo "1" .', "2+ab", "http://a/2+ab")
+    assert stamped == b'<x> owl:versionIRI <http://a/2+ab> ;\n  owl:versionInfo "2+ab" .'
 
 
 def test_ontology_documentation(dist: Path) -> None:

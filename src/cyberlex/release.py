@@ -5,7 +5,9 @@
     graph.ttl, graph.nt, graph.trig, graph.jsonld   the same triples in four formats (N-Triples sorted,
                                                     TriG with one named graph per source document)
     context.jsonld                                  the JSON-LD context (also inline in graph.jsonld)
-    ontology.ttl, ontology.html, shapes.ttl         the vocabulary, its documentation, the SHACL shapes
+    ontology.ttl, ontology.html, shapes.ttl         the vocabulary (its owl:versionInfo the release's version,
+                                                    its owl:versionIRI its file in the release), its
+                                                    documentation, the SHACL shapes
     dataset.ttl                                     DCAT-AP 3.0.0 and VoID description, with the size and
                                                     SHA-256 of each file above
     RELEASE-NOTES.md                                counts per class and property; changes since --previous
@@ -93,6 +95,22 @@ def shapes_bytes() -> bytes:
         parts.append(f"\n# ---- shapes/{path.name} ----\n".encode())
         parts.append(path.read_bytes())
     return b"".join(parts)
+
+
+VERSION_IRI = re.compile(rb"(\bowl:versionIRI\s+<)[^>]*(>)")
+VERSION_INFO = re.compile(rb'(\bowl:versionInfo\s+")[^"]*(")')
+
+
+def stamp_ontology(turtle: bytes, version: str, version_iri: str) -> bytes:
+    """The ontology's Turtle with its owl:versionInfo set to ``version`` and its owl:versionIRI to
+    ``version_iri``, every other byte as written (comments and layout kept)."""
+    for name, pattern, value in (("owl:versionIRI", VERSION_IRI, version_iri),
+                                 ("owl:versionInfo", VERSION_INFO, version)):
+        replacement = value.encode("utf-8").replace(b"\\", b"\\\\")
+        turtle, count = pattern.subn(rb"\g<1>" + replacement + rb"\g<2>", turtle)
+        if count != 1:
+            raise ReleaseError(f"the ontology states {name} {count} times, not once")
+    return turtle
 
 
 def _previous(previous: Path | None) -> tuple[set[bytes] | None, str | None, str | None]:
@@ -186,22 +204,25 @@ def _write(work: Path, paths: list[Path], base: str, old_lines: set[bytes] | Non
         "graph.trig": (work / "graph.trig").read_bytes(),
         "graph.jsonld": jsonld.to_bytes(triples, base=base),
         "context.jsonld": jsonld.context_bytes(base=base),
-        "ontology.ttl": (data_path("ontology") / "cyberlex.ttl").read_bytes(),
-        "ontology.html": ontodoc.render(data_path("ontology") / "cyberlex.ttl").encode("utf-8"),
         "shapes.ttl": shapes_bytes(),
     }
-    for name in ("graph.nt", "graph.jsonld", "context.jsonld", "ontology.ttl", "ontology.html", "shapes.ttl"):
-        (work / name).write_bytes(files[name])
-    seconds["dumps"] = clock() - started
-
     version = f"{__version__}+{hashlib.sha256(nt).hexdigest()[:12]}"
-    languages, period = _facts_of_graph(triples)
-    modified = release_date(date, period[1] if period else None)
-    issued = min(old_issued, modified) if old_issued and DATE.match(old_issued) else modified
     root = base[: -len("id/")] if base.endswith("/id/") else base
     download = download_url or f"{root}release/{version}/"
     if not download.endswith("/"):
         download += "/"
+    # the released ontology carries the release's version, its version IRI the file in this release
+    files["ontology.ttl"] = stamp_ontology((data_path("ontology") / "cyberlex.ttl").read_bytes(), version,
+                                           f"{download}ontology.ttl")
+    (work / "ontology.ttl").write_bytes(files["ontology.ttl"])
+    files["ontology.html"] = ontodoc.render(work / "ontology.ttl").encode("utf-8")
+    for name in ("graph.nt", "graph.jsonld", "context.jsonld", "ontology.html", "shapes.ttl"):
+        (work / name).write_bytes(files[name])
+    seconds["dumps"] = clock() - started
+
+    languages, period = _facts_of_graph(triples)
+    modified = release_date(date, period[1] if period else None)
+    issued = min(old_issued, modified) if old_issued and DATE.match(old_issued) else modified
     facts = [describe.file_facts(name, files[name]) for name in describe.FILES]
     figures = describe.graph_figures(triples)
 
