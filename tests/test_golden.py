@@ -1,4 +1,8 @@
-"""Golden snapshots: each tests/cases/<case>/input.txt must build to the graph in expected.ttl.
+"""Golden snapshots: the inputs of each tests/cases/<case>/ must build to the graph in expected.ttl.
+
+A case is a folder with an expected.ttl or an input.* file; its inputs are all its files but expected.ttl
+and a README. One case per input format (text, Markdown, Akoma Ntoso, PDF, Word, HTML) and one of three
+language versions of one resolution (see tests/cases/README.md for how the inputs were made).
 
 Graphs are compared as graphs (isomorphism), not as bytes. To accept a new output after an intended change:
 
@@ -17,6 +21,7 @@ from rdflib import Graph
 from rdflib.compare import graph_diff, isomorphic, to_isomorphic
 
 from cyberlex.build import build_store
+from cyberlex.read import read
 from cyberlex.serialise import sorted_triples, to_bytes
 
 CASES = Path(__file__).resolve().parent / "cases"
@@ -24,12 +29,23 @@ UPDATE = os.environ.get("CYBERLEX_UPDATE_GOLDEN") == "1"
 SHOWN = 40
 
 
+NOT_INPUTS = {"expected.ttl", "README.md"}
+FORMATS = {"ga_invented": "text/plain", "markdown": "text/markdown", "akn": "application/akn+xml",
+           "pdf": "application/pdf", "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+           "html": "text/html"}
+
+
 def cases() -> list[Path]:
-    return sorted(p for p in CASES.iterdir() if (p / "input.txt").is_file())
+    return sorted(p for p in CASES.iterdir()
+                  if p.is_dir() and ((p / "expected.ttl").is_file() or any(p.glob("input.*"))))
+
+
+def inputs(case: Path) -> list[Path]:
+    return sorted(p for p in case.iterdir() if p.is_file() and p.name not in NOT_INPUTS)
 
 
 def build_case(case: Path) -> bytes:
-    result = build_store([case / "input.txt"])
+    result = build_store(inputs(case))
     assert result.failures == [], result.failures
     return to_bytes(sorted_triples(result.store), "turtle")
 
@@ -61,3 +77,17 @@ def test_golden(case: Path) -> None:
 
 def test_golden_cases_exist() -> None:
     assert cases(), f"no golden cases in {CASES}"
+
+
+@pytest.mark.parametrize("case", sorted(FORMATS))
+def test_one_case_per_input_format(case: str) -> None:
+    """Each format's case is read as that format (told from the content, so a case that silently fell
+    back to plain text would fail here), and the multilingual case has its three languages."""
+    assert CASES / case in cases()
+    [source] = inputs(CASES / case)
+    assert read(source).media_type == FORMATS[case]
+
+
+def test_trilingual_case() -> None:
+    assert CASES / "trilingual" in cases()
+    assert sorted(read(p).language for p in inputs(CASES / "trilingual")) == ["en", "es", "fr"]
