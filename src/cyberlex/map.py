@@ -1,7 +1,8 @@
 """Stage 5, map: an Extraction becomes RDF quads, as the mapping in mappings/rdf.toml says.
 
 Each document's statements go to a named graph named by its source document's IRI; names and
-Wikidata identifiers of the gazetteer entities it uses go to the named graph `id:graph/gazetteer`.
+Wikidata identifiers of the gazetteer entities it uses, and the facts the gazetteer states of them, go to the
+named graph `id:graph/gazetteer`.
 Every statement gets an evidence node: the statement, the source document, offsets and quote.
 """
 
@@ -15,9 +16,9 @@ from typing import Any
 
 from pyoxigraph import Literal, NamedNode, Quad
 
-from cyberlex.knowledge import gazetteer
+from cyberlex.knowledge import Entry, gazetteer
 from cyberlex.models import ClauseRecord, Extraction, Ref, Span
-from cyberlex.resolve import slug
+from cyberlex.resolve import instrument_for_symbol, ref_for_entry, slug
 from cyberlex.resources import data_path
 
 DEFAULT_BASE = "https://w3id.org/cyberlex/id/"
@@ -66,7 +67,7 @@ class Mapper:
 
     def entity_quads(self, ref: Ref, graph: NamedNode, lang: str) -> Iterator[Quad]:
         """The type and names of an entity: in `graph` as the document has it, and, for an entity of the
-        gazetteer, its names in every language, acronyms and Wikidata link in the gazetteer's graph."""
+        gazetteer, what the gazetteer says of it (gazetteer_quads) in the gazetteer's graph."""
         table = mapping()["entity"]
         node = self.iri(ref.key)
         yield Quad(node, RDF_TYPE, term(table["class_namespace"] + ref.cls), graph)
@@ -78,6 +79,18 @@ class Mapper:
             if ref.label:
                 yield Quad(node, term(table["prefLabel"]), Literal(ref.label, language=ref.lang or lang), graph)
             return
+        yield from self.gazetteer_quads(entry)
+
+    def gazetteer_quads(self, entry: Entry, described: set[str] | None = None) -> Iterator[Quad]:
+        """What the gazetteer says of an entry, in the gazetteer's graph: its class, names in every
+        language, acronyms, Wikidata link and the facts of mappings/rdf.toml's [gazetteer] table; and
+        so of every entry those facts point to (a parent body, an adopting body), each described once."""
+        described = set() if described is None else described
+        if entry.key in described:
+            return
+        described.add(entry.key)
+        table = mapping()["entity"]
+        node = self.iri(ref_for_entry(entry).key)
         reference = self.gazetteer_graph()
         yield Quad(node, RDF_TYPE, term(table["class_namespace"] + entry.cls), reference)
         for label_lang, labels in sorted(entry.labels.items()):
@@ -88,6 +101,23 @@ class Mapper:
             yield Quad(node, term(table["notation"]), Literal(acronym), reference)
         if entry.wikidata:
             yield Quad(node, term(table["sameAs"]), term(table["wikidata"] + entry.wikidata), reference)
+        for field_name, fact in sorted(mapping()["gazetteer"].items()):
+            value = entry.extra.get(field_name)
+            if value is None:
+                continue
+            if fact["object"] == "date":
+                yield Quad(node, term(fact["property"]), Literal(str(value), datatype=NamedNode(XSD + "date")),
+                           reference)
+            elif str(value) in gazetteer():  # the key of another entry
+                target = gazetteer()[str(value)]
+                yield Quad(node, term(fact["property"]), self.iri(ref_for_entry(target).key), reference)
+                yield from self.gazetteer_quads(target, described)
+            else:  # an instrument by its symbol: its class and identifier, as for a cited symbol
+                ref = instrument_for_symbol(str(value))
+                target_node = self.iri(ref.key)
+                yield Quad(node, term(fact["property"]), target_node, reference)
+                yield Quad(target_node, RDF_TYPE, term(table["class_namespace"] + ref.cls), reference)
+                yield Quad(target_node, term(table["identifier"]), Literal(ref.identifier or str(value)), reference)
 
     def map(self, extraction: Extraction) -> list[Quad]:
         """All quads of one document, its gazetteer reference data included."""
