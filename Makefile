@@ -18,12 +18,12 @@ $(STAMP): pyproject.toml $(LOCK)
 	touch $(STAMP)
 
 # Re-resolve the lock from pyproject.toml, keeping the pins that still fit (LOCK_FLAGS=--upgrade moves
-# every pin to the newest release that fits). uv comes from PyPI into the venv, at a pinned version.
+# every pin to the newest release that fits). uv comes from PyPI into the venv, at a pinned version; the
+# next make demo or make test reinstalls the venv from the new lock (the stamp is older than the lock).
 lock: $(STAMP)
 	$(BIN)/python -m pip install -q '$(UV)'
-	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes \
+	$(BIN)/uv pip compile --quiet pyproject.toml --extra dev --python-version 3.11 --generate-hashes \
 	  --custom-compile-command 'make lock' $(LOCK_FLAGS) -o $(LOCK)
-	touch $(STAMP)
 
 # System packages the tests need: LibreOffice (Debian's, no GUI) makes the PDF and Word files that the
 # format readers are tested on; Chromium (Debian's) is the headless browser that Playwright drives in
