@@ -289,7 +289,8 @@ def build(paths: list[Path], out_dir: Path, base: str = DEFAULT_BASE, run_valida
           file_timeout: float | None = DEFAULT_FILE_TIMEOUT, max_file_bytes: int | None = None) -> BuildResult:
     """The whole job: build the store, validate it, write graph.ttl, graph.trig and the report.
 
-    Validation (pure Python in pyshacl) runs in a second process while this one serialises the
+    Each file's graph is validated alone by the worker that built it; what several files describe is
+    validated on the union (cyberlex.validate_parts) in a second process while this one serialises the
     graph, so the two take the time of the longer, not of both.
     """
     global _STORE_TO_VALIDATE

@@ -112,10 +112,8 @@ class DocumentValidation:
 def validate_document(nquads: bytes, shapes_dir: Path | None = None) -> DocumentValidation:
     """Validate one document's quads (all its graphs as one, with the ontology) with pySHACL."""
     quads = list(ox.parse(nquads, format=ox.RdfFormat.N_QUADS))
-    splittable = not any(
-        isinstance(t, ox.BlankNode) for q in quads for t in (q.subject, q.object)
-    ) and not any(q.predicate == _SUBCLASS for q in quads)
-    nodes = frozenset(n.value for n in _mentioned(quads))
+    mentioned, splittable = _mentioned(quads)
+    nodes = frozenset(n.value for n in mentioned)
     neighbours = tuple(sorted(_neighbour_pairs(quads)))
     store = ox.Store()
     store.bulk_extend(ox.Quad(q.subject, q.predicate, q.object) for q in quads)
@@ -192,15 +190,25 @@ _SUBCLASS = ox.NamedNode(str(RDFS.subClassOf))
 _TYPE = ox.NamedNode(str(RDF.type))
 
 
-def _mentioned(quads: Iterable[ox.Quad]) -> set[ox.NamedNode]:
-    """The IRIs a document states something about: subjects, and objects other than classes."""
+def _mentioned(quads: Iterable[ox.Quad]) -> tuple[set[ox.NamedNode], bool]:
+    """The IRIs a document states something about (subjects, and objects other than classes), and
+    whether it is free of blank nodes and subclass axioms (else it is validated with the union)."""
     found: set[ox.NamedNode] = set()
+    splittable = True
     for q in quads:
-        if isinstance(q.subject, ox.NamedNode):
-            found.add(q.subject)
-        if isinstance(q.object, ox.NamedNode) and q.predicate != _TYPE:
-            found.add(q.object)
-    return found
+        subject, obj = q.subject, q.object
+        if isinstance(subject, ox.NamedNode):
+            found.add(subject)
+        else:
+            splittable = False
+        if isinstance(obj, ox.NamedNode):
+            if q.predicate != _TYPE:
+                found.add(obj)
+        elif isinstance(obj, ox.BlankNode):
+            splittable = False
+        if q.predicate == _SUBCLASS:
+            splittable = False
+    return found, splittable
 
 
 def _neighbour_pairs(quads: Iterable[ox.Quad]) -> set[tuple[str, str]]:
