@@ -135,3 +135,28 @@ def test_the_build_validates_each_document_and_reports_as_the_union(tmp_path: Pa
     ds.parse(tmp_path / "graph.trig", format="trig")
     assert (tmp_path / "validation.txt").read_text(encoding="utf-8") == validate(ds).to_text()
     assert validate_parts(result.validations, ds).to_text() == validate(ds).to_text()
+
+
+def test_a_rebuild_takes_each_files_validation_from_the_cache(tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    first = build([sample_corpus()], tmp_path)
+    report = (tmp_path / "validation.txt").read_bytes()
+
+    def not_again(nquads: bytes) -> DocumentValidation:
+        raise AssertionError("an unchanged file was validated again")
+
+    monkeypatch.setattr("cyberlex.build.validate_document", not_again)
+    again = build([sample_corpus()], tmp_path)
+    assert again.from_cache == again.documents > 0
+    assert again.validations == first.validations
+    assert (tmp_path / "validation.txt").read_bytes() == report
+
+
+def test_a_file_cached_by_a_build_without_validation_is_validated_and_kept(tmp_path: Path) -> None:
+    build([sample_corpus()], tmp_path, run_validation=False)
+    validated = build([sample_corpus()], tmp_path)
+    assert validated.from_cache == validated.documents
+    assert len(validated.validations) == validated.documents
+    assert build([sample_corpus()], tmp_path).validations == validated.validations
+    assert [v.as_data() for v in validated.validations] == [
+        DocumentValidation.from_data(v.as_data()).as_data() for v in validated.validations]

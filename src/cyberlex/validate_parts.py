@@ -108,6 +108,17 @@ class DocumentValidation:
     neighbours: tuple[tuple[str, str], ...]
     splittable: bool = True
 
+    def as_data(self) -> dict[str, Any]:
+        """As JSON data (lists, strings, booleans), for the build cache: :meth:`from_data` reads it back."""
+        return {"results": [list(vars(r).values()) for r in self.results], "nodes": sorted(self.nodes),
+                "neighbours": [list(pair) for pair in self.neighbours], "splittable": self.splittable}
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> DocumentValidation:
+        """Read back what :meth:`as_data` wrote."""
+        return cls(tuple(DocumentResult(*fields) for fields in data["results"]), frozenset(data["nodes"]),
+                   tuple((focus, neighbour) for focus, neighbour in data["neighbours"]), bool(data["splittable"]))
+
 
 def validate_document(nquads: bytes, shapes_dir: Path | None = None) -> DocumentValidation:
     """Validate one document's quads (all its graphs as one, with the ontology) with pySHACL."""
