@@ -26,6 +26,7 @@ from cyberlex.resolve import slug
 from cyberlex.resources import data_path
 from cyberlex.segment import segment
 from cyberlex.serialise import serialise_graph, write_files
+from cyberlex.validate_parts import DocumentValidation, prepare_document_validation, validate_document
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,7 @@ class BuildResult:
     written: dict[str, Path] = field(default_factory=dict)
     violations: int | None = None
     report_text: str = ""
+    validations: list[DocumentValidation] = field(default_factory=list)  # each document's own SHACL results
     from_cache: int = 0  # files taken from the build cache instead of being built
 
 
@@ -102,6 +104,7 @@ class _FileOutcome:
     nquads: bytes = b""
     failure: str | None = None
     warnings: tuple[str, ...] = ()
+    validation: DocumentValidation | None = None
 
 
 # Seconds one file may take to be read, segmented, extracted and mapped (`cyberlex build --file-timeout`).
@@ -154,9 +157,10 @@ def source_names(files: list[Path]) -> dict[Path, str]:
 
 
 def _process(path: Path, base: str, timeout: float | None = DEFAULT_FILE_TIMEOUT,
-             name: str | None = None, max_bytes: int | None = None) -> _FileOutcome:
-    """Read, segment, extract and map one file within its time budget; whatever goes wrong is that file's
-    failure, with its reason."""
+             name: str | None = None, max_bytes: int | None = None, validate: bool = False) -> _FileOutcome:
+    """Read, segment, extract and map one file within its time budget (and, with `validate`, check it
+    against the shapes alone: cyberlex.validate_parts); whatever goes wrong is that file's failure, with
+    its reason."""
     stage = "read"
     try:
         with _time_budget(timeout):
@@ -172,6 +176,8 @@ def _process(path: Path, base: str, timeout: float | None = DEFAULT_FILE_TIMEOUT
             mapper = Mapper(base)
             quads = [*mapper.map(extraction), *given_quads(extraction, mapper)]
             data = serialize(quads, format=RdfFormat.N_QUADS) or b""
+            stage = "validated"
+            validation = validate_document(data) if validate else None
     except _OutOfTime:
         return _FileOutcome(str(path), failure=f"took longer than {timeout:g} s (--file-timeout) and was "
                                                f"given up while being {stage}")
@@ -179,10 +185,10 @@ def _process(path: Path, base: str, timeout: float | None = DEFAULT_FILE_TIMEOUT
         return _FileOutcome(str(path), failure=str(exc))
     except Exception as exc:  # a defect or a hostile file: this file fails, the others are built
         return _FileOutcome(str(path), failure=f"could not be {stage}: {type(exc).__name__}: {exc}")
-    return _FileOutcome(str(path), data, None, tuple(extraction.warnings))
+    return _FileOutcome(str(path), data, None, tuple(extraction.warnings), validation)
 
 
-def _process_for_pool(job: tuple[Path, str, float | None, str, int | None]) -> _FileOutcome:
+def _process_for_pool(job: tuple[Path, str, float | None, str, int | None, bool]) -> _FileOutcome:
     return _process(*job)
 
 
@@ -196,8 +202,9 @@ PARALLEL_FROM = 40
 def build_store(files: list[Path], base: str = DEFAULT_BASE,
                 progress: Callable[[Path], None] | None = None, jobs: int | None = None,
                 file_timeout: float | None = DEFAULT_FILE_TIMEOUT, max_file_bytes: int | None = None,
-                cache: BuildCache | None = None) -> BuildResult:
-    """Read, segment, extract and map every file into one Oxigraph store.
+                cache: BuildCache | None = None, validate_documents: bool = False) -> BuildResult:
+    """Read, segment, extract and map every file into one Oxigraph store (with `validate_documents`,
+    validate each file's graph alone too: `result.validations`, kept in the cache with the file).
 
     Files are processed by `jobs` processes (default: one per CPU) when there are many; the results
     are taken in the order of the files, so the output does not depend on the number of processes.
@@ -215,30 +222,47 @@ def build_store(files: list[Path], base: str = DEFAULT_BASE,
     cached = {path: entry for path, key in keys.items() if key and (entry := cache.get(key)) is not None} \
         if cache is not None else {}
     result.from_cache = len(cached)
-    work = [(path, base, file_timeout, names[path], max_file_bytes) for path in files if path not in cached]
+    work = [(path, base, file_timeout, names[path], max_file_bytes, validate_documents)
+            for path in files if path not in cached]
+    if validate_documents:
+        prepare_document_validation()  # compile the shapes once, before the workers fork
     if jobs > 1 and len(work) >= PARALLEL_FROM:
         with multiprocessing.get_context("fork").Pool(jobs) as pool:
             built: Iterator[_FileOutcome] = pool.imap(_process_for_pool, work, chunksize=4)
-            _collect(_in_file_order(files, cached, built, keys, cache), result, progress)
+            _collect(_in_file_order(files, cached, built, keys, cache, validate_documents), result, progress)
     else:
-        _collect(_in_file_order(files, cached, map(_process_for_pool, work), keys, cache), result, progress)
+        _collect(_in_file_order(files, cached, map(_process_for_pool, work), keys, cache, validate_documents),
+                 result, progress)
     result.counts = count(store)
     return result
 
 
 def _in_file_order(files: list[Path], cached: dict[Path, Entry], built: Iterator[_FileOutcome],
-                   keys: dict[Path, str | None], cache: BuildCache | None) -> Iterator[_FileOutcome]:
-    """Every file's outcome in the order of the files: from the cache, or as built (and then kept in it)."""
+                   keys: dict[Path, str | None], cache: BuildCache | None,
+                   validate: bool = False) -> Iterator[_FileOutcome]:
+    """Every file's outcome in the order of the files: from the cache, or as built (and then kept in it,
+    with its validation). A file cached by a build that did not validate is validated here, and kept so."""
     for path in files:
         entry = cached.get(path)
+        key = keys.get(path)
         if entry is not None:
-            yield _FileOutcome(str(path), entry.nquads, None, entry.warnings)
+            kept = entry.extra.get(VALIDATION)
+            validation = DocumentValidation.from_data(kept) if validate and kept is not None else None
+            if validate and validation is None:
+                validation = validate_document(entry.nquads)
+                if cache is not None and key:
+                    extra = {**entry.extra, VALIDATION: validation.as_data()}
+                    cache.put(key, Entry(entry.nquads, entry.warnings, extra))
+            yield _FileOutcome(str(path), entry.nquads, None, entry.warnings, validation)
             continue
         outcome = next(built)
-        key = keys.get(path)
         if cache is not None and key and outcome.failure is None:
-            cache.put(key, Entry(outcome.nquads, outcome.warnings))
+            extra = {VALIDATION: outcome.validation.as_data()} if outcome.validation is not None else {}
+            cache.put(key, Entry(outcome.nquads, outcome.warnings, extra))
         yield outcome
+
+
+VALIDATION = "validation"  # the key of a file's own SHACL results in its cache entry (`Entry.extra`)
 
 
 def _collect(outcomes: Iterable[_FileOutcome], result: BuildResult, progress: Callable[[Path], None] | None) -> None:
@@ -251,6 +275,8 @@ def _collect(outcomes: Iterable[_FileOutcome], result: BuildResult, progress: Ca
         result.warnings.extend(Failure(outcome.path, warning) for warning in outcome.warnings)
         result.store.load(outcome.nquads, format=RdfFormat.N_QUADS)
         result.documents += 1
+        if outcome.validation is not None:
+            result.validations.append(outcome.validation)
 
 
 def count(store: Store) -> dict[str, int]:
@@ -280,23 +306,24 @@ def count(store: Store) -> dict[str, int]:
     }
 
 
-def validate_store(store: Store) -> tuple[int, str]:
-    """SHACL validation of a store: the number of violations and the report for people."""
+def validate_store(store: Store, documents: list[DocumentValidation]) -> tuple[int, str]:
+    """SHACL validation of a store whose documents were validated alone (`documents`): the union part
+    (cyberlex.validate_parts), and the number of violations and the report for people."""
     from oxrdflib import OxigraphStore
     from rdflib import Dataset
 
-    from cyberlex.validate import validate
+    from cyberlex.validate_parts import validate_parts
 
-    report = validate(Dataset(store=OxigraphStore(store=store)))
+    report = validate_parts(documents, Dataset(store=OxigraphStore(store=store)), store)
     return sum(1 for r in report.results if r.severity == "Violation"), report.to_text()
 
 
-_STORE_TO_VALIDATE: Store | None = None  # handed to the validating process through fork
+_STORE_TO_VALIDATE: tuple[Store, list[DocumentValidation]] | None = None  # handed to the validating process by fork
 
 
 def _validate_inherited() -> tuple[int, str]:
     assert _STORE_TO_VALIDATE is not None
-    return validate_store(_STORE_TO_VALIDATE)
+    return validate_store(*_STORE_TO_VALIDATE)
 
 
 def build(paths: list[Path], out_dir: Path, base: str = DEFAULT_BASE, run_validation: bool = True,
@@ -309,7 +336,9 @@ def build(paths: list[Path], out_dir: Path, base: str = DEFAULT_BASE, run_valida
     out_dir, whose entries no longer used are removed after the build (a `cache_dir` given is shared, say
     between CI runs, and left as it is); `use_cache=False` builds every file.
 
-    Validation (pure Python in pyshacl) runs in a second process while this one serialises the
+    Each file's graph is validated alone by the worker that built it (and kept in the cache with it);
+    what several files describe is validated on the union (cyberlex.validate_parts) in a second process
+    while this one serialises the
     graph, so the two take the time of the longer, not of both.
     """
     global _STORE_TO_VALIDATE
@@ -317,7 +346,8 @@ def build(paths: list[Path], out_dir: Path, base: str = DEFAULT_BASE, run_valida
     cache = BuildCache(cache_dir or out_dir / DEFAULT_CACHE) if use_cache else None
     if cache is not None and cache_dir is not None:
         files = [path for path in files if not path.resolve().is_relative_to(cache_dir.resolve())]
-    result = build_store(files, base, progress, jobs, file_timeout, max_file_bytes, cache)
+    result = build_store(files, base, progress, jobs, file_timeout, max_file_bytes, cache,
+                         validate_documents=run_validation)
     if result.documents == 0:
         named = ", ".join(str(p) for p in paths)
         why = (f"all {len(files)} input files failed" if files
@@ -325,7 +355,7 @@ def build(paths: list[Path], out_dir: Path, base: str = DEFAULT_BASE, run_valida
         raise NothingBuilt(why, out_dir, result)
     extra: dict[str, bytes] = {}
     if run_validation and (jobs or os.cpu_count() or 1) > 1:
-        _STORE_TO_VALIDATE = result.store
+        _STORE_TO_VALIDATE = (result.store, result.validations)
         try:
             with multiprocessing.get_context("fork").Pool(1) as pool:
                 pending = pool.apply_async(_validate_inherited)
@@ -336,7 +366,7 @@ def build(paths: list[Path], out_dir: Path, base: str = DEFAULT_BASE, run_valida
     else:
         graph_files = serialise_graph(result.store)
         if run_validation:
-            result.violations, result.report_text = validate_store(result.store)
+            result.violations, result.report_text = validate_store(result.store, result.validations)
     if run_validation:
         extra["validation.txt"] = result.report_text.encode("utf-8")
     try:

@@ -25,7 +25,7 @@ from __future__ import annotations
 import json
 import re
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
@@ -35,6 +35,7 @@ import pyoxigraph as ox
 import pyshacl
 from lxml import etree
 from pyshacl.graph_abstraction import OxigraphDataGraph
+from pyshacl.pytypes import SHACLExecutor
 from rdflib import BNode, Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import PROV, RDF, SH, NamespaceManager
@@ -157,24 +158,38 @@ def _xml(text: str) -> str:
 
 
 def validate(
-    data_graph: Graph | Dataset, shapes_dir: Path | None = None, ontology: Path | None = None
+    data_graph: Graph | Dataset, shapes_dir: Path | None = None, ontology: Path | None = None,
+    data_for_report: Graph | Dataset | None = None, focus_nodes: Iterable[URIRef] | None = None,
 ) -> ValidationReport:
     """Validate ``data_graph`` (all its named graphs as one) against ``shapes_dir/*.ttl``.
 
     The ontology (default ``ontology/cyberlex.ttl``) is added to a copy of the data so that
     sh:targetClass and sh:class see its rdfs:subClassOf axioms; the data graph is not changed.
+    The results name the values and source files found in ``data_for_report`` (default: the data
+    graph; cyberlex.validate_parts validates a part of the data and reports from the whole), and with
+    ``focus_nodes`` only the results on those nodes (an empty collection: none) are looked for.
     """
+    if focus_nodes is not None:
+        focus_nodes = list(focus_nodes)
+        if not focus_nodes:  # pyshacl would take an empty list for "every node"
+            return ValidationReport(conforms=True, results=[])
     shapes = load_shapes(shapes_dir)
     ont = Graph().parse(ontology or data_path("ontology") / "cyberlex.ttl", format="turtle")
     store = _copy_to_store(data_graph, ont)
-    conforms, report, text = pyshacl.validate(
-        _StoreGraph(store), shacl_graph=shapes, inference="none", advanced=True, inplace=True
-    )
+    options = {"inference": "none", "advanced": True, "inplace": True, "focus_nodes": focus_nodes}
+    conforms, report, text = _Validator(_StoreGraph(store), shacl_graph=shapes, options=options).run()
     if not isinstance(report, Graph):  # a ValidationFailure: the shapes themselves are broken
         raise ValueError(text)
-    results = [_result(report, node, data_graph) for node in report.subjects(RDF.type, SH.ValidationResult)]
-    results.sort(key=lambda r: (str(r.focus_node), str(r.source_shape), str(r.value)))
+    whole = data_for_report if data_for_report is not None else data_graph
+    results = [_result(report, node, whole) for node in report.subjects(RDF.type, SH.ValidationResult)]
+    results.sort(key=result_order)
     return ValidationReport(conforms=bool(conforms), results=results)
+
+
+def result_order(r: ValidationResult) -> tuple[str, ...]:
+    """The order of a report: by focus node, shape and value, then by what else tells two results apart
+    (so that the order does not depend on the order in which pySHACL found them)."""
+    return (str(r.focus_node), str(r.source_shape), str(r.value), r.constraint, r.path_iris or "", r.message)
 
 
 def load_shapes(shapes_dir: Path | None = None) -> Graph:
@@ -216,6 +231,28 @@ class _StoreGraph(OxigraphDataGraph):
 
     def __bool__(self) -> bool:
         return True
+
+
+class _Validator(pyshacl.Validator):
+    """pyshacl's Validator, with the focus nodes asked for looked up in a set (pyshacl looks in a list,
+    once per focus node of every shape)."""
+
+    def make_executor(self) -> SHACLExecutor:
+        executor = super().make_executor()
+        if executor.focus_nodes:
+            executor.focus_nodes = _Members(executor.focus_nodes)
+        return executor
+
+
+class _Members(list[URIRef]):
+    """A list whose membership test is a set's."""
+
+    def __init__(self, items: Iterable[URIRef]) -> None:
+        super().__init__(items)
+        self._set = frozenset(self)
+
+    def __contains__(self, item: object) -> bool:
+        return item in self._set
 
 
 def _copy_to_store(data: Graph, ontology: Graph) -> ox.Store:

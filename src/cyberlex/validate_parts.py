@@ -1,0 +1,379 @@
+"""Validation in parts: each document alone where that gives the union's verdict, the union for the rest.
+
+`cyberlex.validate.validate` checks the union of all named graphs at once. Most of what it checks is
+about nodes that one document alone describes (its source document, evidence, clauses, instrument),
+and for those the document's own quads give the same results: :func:`validate_document` checks them
+in the extraction worker, and returns plain data that can be cached with the file.
+:func:`validate_parts` then checks on the union only the nodes whose verdict other documents can
+change, and merges both into the report the union gives.
+
+Why the parts give the union's report (with the ontology mixed into every part, as in `validate`):
+
+- A node is *shared* when more than one document states something about it (as subject, or as an
+  object other than of rdf:type). A node that is not shared has all the triples that mention it in
+  its one document, so its targets and its values on every path of the shapes (a predicate, its
+  inverse, alternatives of them, rdf:type/rdfs:subClassOf) are the same there as in the union.
+- Shapes may read more than the triples that mention the focus node: sh:class and clxsh:Source-mentions
+  read the types of a value. More types only ever satisfy them, so a document that passes passes in
+  the union too; a result on a shared value is checked again on the union.
+- The other SHACL-SPARQL shapes read the triples of some neighbours (:data:`NEIGHBOUR_READS`): a
+  focus node with a shared such neighbour is checked on the union.
+- Everything else (nested shapes, longer paths, an unknown SHACL-SPARQL shape, blank nodes, subclass
+  axioms in the data) is not split: the union is validated whole, as `validate` does.
+
+The union part validates, for the nodes to check again, only the triples that mention them or their
+neighbours (every triple a shape reads for them is one of those), and keeps the results on them.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+import pyshacl
+from pyshacl.shapes_graph import ShapesGraph
+from rdflib import BNode, Dataset, Graph, Literal, URIRef
+from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
+from rdflib.namespace import RDF, RDFS, SH
+from rdflib.term import Node
+from rdflib.util import from_n3
+
+from cyberlex.resources import data_path
+from cyberlex.validate import (
+    CLX,
+    CLXSH,
+    ValidationReport,
+    ValidationResult,
+    _iri,
+    _local,
+    _objects,
+    _path,
+    _StoreGraph,
+    load_shapes,
+    result_order,
+    source_files,
+    validate,
+)
+from cyberlex.validate import (
+    _ox_quad as _ox_triple,
+)
+
+# SHACL-SPARQL shapes whose query reads triples of a neighbour of the focus node (not only the triples
+# that mention the focus node): the predicate that leads to the neighbour, and whether the focus node
+# is its subject ("out") or its object ("in"). A shape of sparql.ttl missing here is not split.
+NEIGHBOUR_READS: dict[URIRef, tuple[URIRef, str]] = {
+    CLXSH.ClauseIriShape: (CLX.hasClause, "out"),  # ?value a ?kind ; clx:ordinal ?ordinal
+    CLXSH.ClauseOrdinalUniqueShape: (CLX.hasClause, "out"),  # the same, for ?value and ?other
+    CLXSH.ReservationSameInstrumentShape: (CLX.concerns, "in"),  # ?instrument clx:hasReservation ?value
+}
+# SHACL-SPARQL shapes that read only the types of their values, as sh:class does.
+VALUE_TYPE_READS: frozenset[URIRef] = frozenset({CLXSH["Source-mentions"]})
+
+# Constructs with which a shape reads further than a focus node's triples and its values' types.
+_NESTED = (SH.node, SH.property, SH.qualifiedValueShape, SH["or"], SH["and"], SH["not"], SH.xone)
+
+
+@dataclass(frozen=True)
+class DocumentResult:
+    """One result of a document's validation, as plain strings (terms in N-Triples form)."""
+
+    severity: str
+    focus_node: str
+    path: str | None
+    path_iris: str | None
+    path_predicate: str | None  # the path when it is one predicate: the report lists the focus node's values on it
+    value: str | None
+    message: str
+    source_shape: str
+    constraint: str
+
+
+@dataclass(frozen=True)
+class DocumentValidation:
+    """What :func:`validate_document` found in one document: plain data, picklable and cacheable.
+
+    `nodes` are the IRIs the document states something about (to tell shared nodes); `neighbours`
+    the pairs (focus node, neighbour) whose neighbour's triples a shape of :data:`NEIGHBOUR_READS`
+    reads; `splittable` is False when the document's verdicts may depend on other documents in ways
+    the parts do not follow (blank nodes, subclass axioms): then the union is validated whole.
+    """
+
+    results: tuple[DocumentResult, ...]
+    nodes: frozenset[str]
+    neighbours: tuple[tuple[str, str], ...]
+    splittable: bool = True
+
+    def as_data(self) -> dict[str, Any]:
+        """As JSON data (lists, strings, booleans), for the build cache: :meth:`from_data` reads it back."""
+        return {"results": [list(vars(r).values()) for r in self.results], "nodes": sorted(self.nodes),
+                "neighbours": [list(pair) for pair in self.neighbours], "splittable": self.splittable}
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> DocumentValidation:
+        """Read back what :meth:`as_data` wrote."""
+        return cls(tuple(DocumentResult(*fields) for fields in data["results"]), frozenset(data["nodes"]),
+                   tuple((focus, neighbour) for focus, neighbour in data["neighbours"]), bool(data["splittable"]))
+
+
+def validate_document(nquads: bytes, shapes_dir: Path | None = None) -> DocumentValidation:
+    """Validate one document's quads (all its graphs as one, with the ontology) with pySHACL."""
+    quads = list(ox.parse(nquads, format=ox.RdfFormat.N_QUADS))
+    mentioned, splittable = _mentioned(quads)
+    nodes = frozenset(n.value for n in mentioned)
+    neighbours = tuple(sorted(_neighbour_pairs(quads)))
+    store = ox.Store()
+    store.bulk_extend(ox.Quad(q.subject, q.predicate, q.object) for q in quads)
+    store.bulk_extend(_ontology_quads())
+    report = _run_pyshacl(store, shapes_dir)
+    results = tuple(_document_result(report, node) for node in report.subjects(RDF.type, SH.ValidationResult))
+    return DocumentValidation(results, nodes, neighbours, splittable)
+
+
+def validate_parts(documents: Sequence[DocumentValidation], union: Graph | Dataset, store: ox.Store | None = None,
+                   shapes_dir: Path | None = None) -> ValidationReport:
+    """Merge the documents' validations and check on the union the nodes they cannot decide alone.
+
+    `union` is the data of all documents (for the report's values and source files, and for the
+    union checks); `store`, when given, holds the same quads in Oxigraph (faster to read). The
+    report is the one :func:`cyberlex.validate.validate` gives on `union`.
+    """
+    if not all(d.splittable for d in documents) or not splittable_shapes(shapes_dir):
+        return validate(union, shapes_dir=shapes_dir)
+    seen = Counter(node for d in documents for node in d.nodes)
+    shared = {node for node, n in seen.items() if n > 1}
+    again = set(shared)
+    for d in documents:
+        again.update(focus for focus, neighbour in d.neighbours if neighbour in shared)
+        for r in d.results:
+            if r.value is not None and r.value.startswith("<") and r.value[1:-1] in shared:
+                again.add(r.focus_node[1:-1])
+    kept: list[DocumentResult] = []
+    literal_focus: set[DocumentResult] = set()  # a literal is reported alike by every document that has it
+    for d in documents:
+        for r in d.results:
+            if r.focus_node.startswith("<") and r.focus_node[1:-1] in again:
+                continue
+            if r.focus_node.startswith('"'):
+                if r in literal_focus:
+                    continue
+                literal_focus.add(r)
+            kept.append(r)
+    results = [_union_result(r, union) for r in kept]
+    if again:
+        checked = _union_store(store if store is not None else _store_of_quads(union), again)
+        focus = [URIRef(node) for node in sorted(again)]
+        results += validate(_StoreView(checked), shapes_dir=shapes_dir, data_for_report=union,
+                            focus_nodes=focus).results
+    results.sort(key=result_order)
+    return ValidationReport(conforms=not results, results=results)
+
+
+@cache
+def splittable_shapes(shapes_dir: Path | None = None) -> bool:
+    """Whether every shape reads no further than :func:`validate_parts` follows (see the module's doc)."""
+    sg = load_shapes(shapes_dir)
+    if any(p in _NESTED for p in sg.predicates()):
+        return False
+    for shape in set(sg.subjects(SH.sparql, None)):
+        if shape not in NEIGHBOUR_READS and shape not in VALUE_TYPE_READS:
+            return False
+    simple_path_types = {SH.inversePath, SH.alternativePath}
+    for path in sg.objects(None, SH.path):
+        if isinstance(path, URIRef):
+            continue
+        if (path, RDF.first, None) in sg and list(sg.items(path)) == [RDF.type, RDFS.subClassOf]:
+            continue
+        keys = {p for p, _ in sg.predicate_objects(path)}
+        alternatives = sg.value(path, SH.alternativePath)
+        steps = [sg.value(path, SH.inversePath)] if SH.inversePath in keys else list(
+            sg.items(alternatives)) if alternatives is not None else []
+        if not keys <= simple_path_types or not all(isinstance(s, URIRef) for s in steps):
+            return False
+    return True
+
+
+_SUBCLASS = ox.NamedNode(str(RDFS.subClassOf))
+_TYPE = ox.NamedNode(str(RDF.type))
+
+
+def _mentioned(quads: Iterable[ox.Quad]) -> tuple[set[ox.NamedNode], bool]:
+    """The IRIs a document states something about (subjects, and objects other than classes), and
+    whether it is free of blank nodes and subclass axioms (else it is validated with the union)."""
+    found: set[ox.NamedNode] = set()
+    splittable = True
+    for q in quads:
+        subject, obj = q.subject, q.object
+        if isinstance(subject, ox.NamedNode):
+            found.add(subject)
+        else:
+            splittable = False
+        if isinstance(obj, ox.NamedNode):
+            if q.predicate != _TYPE:
+                found.add(obj)
+        elif isinstance(obj, ox.BlankNode):
+            splittable = False
+        if q.predicate == _SUBCLASS:
+            splittable = False
+    return found, splittable
+
+
+def _neighbour_pairs(quads: Iterable[ox.Quad]) -> set[tuple[str, str]]:
+    leads = {(ox.NamedNode(str(p)), direction) for p, direction in NEIGHBOUR_READS.values()}
+    pairs = set()
+    for q in quads:
+        if not (isinstance(q.subject, ox.NamedNode) and isinstance(q.object, ox.NamedNode)):
+            continue
+        if (q.predicate, "out") in leads:
+            pairs.add((q.subject.value, q.object.value))
+        if (q.predicate, "in") in leads:
+            pairs.add((q.object.value, q.subject.value))
+    return pairs
+
+
+@cache
+def _ontology_quads() -> tuple[ox.Quad, ...]:
+    path = data_path("ontology") / "cyberlex.ttl"
+    triples = ox.parse(path=str(path), format=ox.RdfFormat.TURTLE)
+    return tuple(ox.Quad(t.subject, t.predicate, t.object) for t in triples)
+
+
+def prepare_document_validation(shapes_dir: Path | None = None) -> None:
+    """Compile the shapes and read the ontology now (before worker processes fork, which then share them)."""
+    _shapes(shapes_dir)
+    _ontology_quads()
+
+
+@cache
+def _shapes(shapes_dir: Path | None) -> tuple[Graph, ShapesGraph]:
+    """The shapes, compiled once per process (pySHACL would compile them again for every document)."""
+    graph = load_shapes(shapes_dir)
+    return graph, ShapesGraph(graph)
+
+
+def _run_pyshacl(store: ox.Store, shapes_dir: Path | None) -> Graph:
+    graph, compiled = _shapes(shapes_dir)
+    validator = pyshacl.Validator(_StoreGraph(store), shacl_graph=graph,
+                                  options={"inference": "none", "advanced": True, "inplace": True})
+    validator.shacl_graph = compiled
+    _conforms, report, text = validator.run()
+    if not isinstance(report, Graph):
+        raise ValueError(text)
+    return report
+
+
+def _document_result(report: Graph, node: Node) -> DocumentResult:
+    focus = report.value(node, SH.focusNode)
+    assert focus is not None, "pyshacl results always have a focus node"
+    path = report.value(node, SH.resultPath)
+    shape = report.value(node, SH.sourceShape)
+    value = report.value(node, SH.value)
+    return DocumentResult(
+        severity=_local(report.value(node, SH.resultSeverity)),
+        focus_node=focus.n3(),
+        path=_path(report, path) if path is not None else None,
+        path_iris=_path(report, path, _iri) if path is not None else None,
+        path_predicate=str(path) if isinstance(path, URIRef) else None,
+        value=value.n3() if value is not None else None,
+        message=" ".join(sorted(str(m) for m in report.objects(node, SH.resultMessage))) or "(no message)",
+        source_shape=(shape if shape is not None else BNode()).n3(),
+        constraint=_local(report.value(node, SH.sourceConstraintComponent)),
+    )
+
+
+def _union_result(r: DocumentResult, union: Graph) -> ValidationResult:
+    """A document's result as `validate` gives it on the union: with the values and source files there."""
+    focus = _node(r.focus_node)
+    values = sorted(_objects(union, focus, URIRef(r.path_predicate)), key=str) if (
+        r.value is None and r.path_predicate is not None) else []
+    return ValidationResult(
+        severity=r.severity, focus_node=focus, path=r.path, value=_node(r.value) if r.value is not None else None,
+        message=r.message, source_shape=_node(r.source_shape), constraint=r.constraint,
+        source_files=tuple(sorted(source_files(union, focus))), values=tuple(dict.fromkeys(values)),
+        path_iris=r.path_iris,
+    )
+
+
+def _node(n3: str) -> Node:
+    node = from_n3(n3)
+    assert isinstance(node, (URIRef, BNode, Literal)), n3
+    return node
+
+
+def _union_store(store: ox.Store, nodes: set[str]) -> ox.Store:
+    """What the shapes read about `nodes` in the union, in one graph: the triples that mention them, the
+    types of their values (sh:class, clxsh:Source-mentions), and the triples of the neighbours that a
+    shape of :data:`NEIGHBOUR_READS` reads (pointing to them, for a shape that follows its predicate
+    backwards). No shape reads more (:func:`splittable_shapes` allows no nested shape, path or other)."""
+    focus = [ox.NamedNode(n) for n in nodes]
+    forwards = {ox.NamedNode(str(p)) for p, direction in NEIGHBOUR_READS.values() if direction == "out"}
+    backwards = {ox.NamedNode(str(p)) for p, direction in NEIGHBOUR_READS.values() if direction == "in"}
+    triples: dict[ox.Quad, None] = {}
+    values: set[Any] = set()
+    read_from: set[Any] = set()
+    pointed_to: set[Any] = set()
+    for node in focus:
+        for q in store.quads_for_pattern(node, None, None, None):
+            triples.setdefault(ox.Quad(q.subject, q.predicate, q.object), None)
+            if q.predicate in forwards:
+                read_from.add(q.object)
+            elif q.predicate != _TYPE and not isinstance(q.object, ox.Literal):
+                values.add(q.object)
+        for q in store.quads_for_pattern(None, None, node, None):
+            triples.setdefault(ox.Quad(q.subject, q.predicate, q.object), None)
+            values.add(q.subject)  # the value of an inverse path
+            if q.predicate in backwards:
+                pointed_to.add(q.subject)
+    for node in values:
+        for q in store.quads_for_pattern(node, _TYPE, None, None):
+            triples.setdefault(ox.Quad(q.subject, q.predicate, q.object), None)
+    for node in read_from:
+        for q in store.quads_for_pattern(node, None, None, None):
+            triples.setdefault(ox.Quad(q.subject, q.predicate, q.object), None)
+    for node in pointed_to:
+        for q in store.quads_for_pattern(None, None, node, None):
+            triples.setdefault(ox.Quad(q.subject, q.predicate, q.object), None)
+    out = ox.Store()
+    out.bulk_extend(triples)
+    return out
+
+
+class _StoreView(Graph):
+    """An rdflib Graph over a pyoxigraph Store's default graph, for `validate` (which copies it)."""
+
+    def __init__(self, store: ox.Store) -> None:
+        from oxrdflib import OxigraphStore
+
+        super().__init__(store=OxigraphStore(store=store))
+
+
+def validate_by_graph(data: Graph | Dataset, shapes_dir: Path | None = None) -> ValidationReport:
+    """Validate ``data`` as `validate` does, one named graph (and the default graph) per document."""
+    store = _store_of_quads(data)
+    documents = [validate_document(ox.serialize(store.quads_for_pattern(None, None, None, graph),
+                                                format=ox.RdfFormat.N_QUADS) or b"", shapes_dir)
+                 for graph in [*sorted(store.named_graphs(), key=str), ox.DefaultGraph()]]
+    return validate_parts(documents, data, store, shapes_dir)
+
+
+def _store_of_quads(data: Graph) -> ox.Store:
+    """``data`` in a pyoxigraph Store with its named graphs (a Graph: its triples in the default graph)."""
+    inner = getattr(data.store, "_inner", None)
+    if isinstance(inner, ox.Store):
+        return inner
+    store = ox.Store()
+    if isinstance(data, Dataset):
+        store.bulk_extend(_ox_quad(s, p, o, g) for s, p, o, g in data.quads())
+    else:
+        store.bulk_extend(_ox_quad(s, p, o, None) for s, p, o in data)
+    return store
+
+
+def _ox_quad(s: Node, p: Node, o: Node, g: Node | None) -> ox.Quad:
+    triple = _ox_triple(s, p, o)
+    graph = ox.NamedNode(str(g)) if isinstance(g, URIRef) and g != DATASET_DEFAULT_GRAPH_ID else ox.DefaultGraph()
+    return ox.Quad(triple.subject, triple.predicate, triple.object, graph)

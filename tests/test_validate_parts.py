@@ -1,0 +1,162 @@
+"""Validation in parts (cyberlex.validate_parts) gives the report of the union (cyberlex.validate.validate).
+
+Every shape example is validated whole and cut into documents three ways (as it is; one document per
+subject, so that every node something points to is shared; spread over three documents, some
+triples in two): the reports must be the same, result for result (blank node labels aside, which
+each parse names anew).
+"""
+
+from __future__ import annotations
+
+import pickle
+import re
+from pathlib import Path
+
+import pytest
+from rdflib import Dataset, Graph, Literal, URIRef
+from rdflib.namespace import RDF, XSD
+
+from cyberlex.build import build, sample_corpus
+from cyberlex.validate import CLX, validate
+from cyberlex.validate_parts import (
+    DocumentValidation,
+    splittable_shapes,
+    validate_by_graph,
+    validate_document,
+    validate_parts,
+)
+from test_shapes import INVALID, VALID, load
+
+ID = "https://w3id.org/cyberlex/id/"
+
+
+def same(report_a: str, report_b: str) -> bool:
+    def unlabelled(text: str) -> str:
+        return re.sub(r"_:\w+", "_:b", text)
+
+    return unlabelled(report_a) == unlabelled(report_b)
+
+
+def cut(data: Graph, how: str) -> Dataset:
+    """The triples of `data` as documents (named graphs): one per subject, or spread over three."""
+    triples = sorted(((s, p, o) for s, p, o, *_ in (data.quads() if isinstance(data, Dataset) else data)),
+                     key=lambda t: tuple(map(str, t)))
+    ds = Dataset()
+    names: dict[object, URIRef] = {}
+    for i, (s, p, o) in enumerate(triples):
+        if how == "by subject":
+            ds.graph(names.setdefault(s, URIRef(f"urn:doc:{len(names)}"))).add((s, p, o))
+        else:
+            ds.graph(URIRef(f"urn:doc:{i % 3}")).add((s, p, o))
+            if i % 5 == 0:
+                ds.graph(URIRef(f"urn:doc:{(i + 1) % 3}")).add((s, p, o))
+    return ds
+
+
+def test_cyberlex_shapes_are_split() -> None:
+    """No shape of cyberlex reads further than the parts follow: no document is validated with the union."""
+    assert splittable_shapes()
+
+
+@pytest.mark.parametrize("path", VALID + INVALID, ids=lambda p: p.name)
+@pytest.mark.parametrize("how", ["as it is", "by subject", "spread"])
+def test_parts_give_the_union_report(path: Path, how: str) -> None:
+    data = load(path)
+    whole = validate(data)
+    parts = validate_by_graph(data if how == "as it is" else cut(data, how))
+    assert parts.conforms == whole.conforms
+    assert same(parts.to_json(), whole.to_json()), f"{parts.to_text()}\n---\n{whole.to_text()}"
+
+
+def two_documents(first: list[tuple], second: list[tuple]) -> Dataset:
+    ds = Dataset()
+    for name, triples in (("a", first), ("b", second)):
+        graph = ds.graph(URIRef(f"{ID}source/{name}-txt"))
+        for triple in triples:
+            graph.add(triple)
+    return ds
+
+
+def test_a_count_over_two_documents_is_found_on_the_union() -> None:
+    """Each document gives the resolution one adoption date (alone, both conform); together, two."""
+    res = URIRef(ID + "S-RES-1-2021")
+    date = XSD.date
+    ds = two_documents([(res, RDF.type, CLX.Resolution), (res, CLX.adoptionDate, Literal("2021-09-15", datatype=date))],
+                       [(res, RDF.type, CLX.Resolution), (res, CLX.adoptionDate, Literal("2021-09-30", datatype=date))])
+    report = validate_by_graph(ds)
+    assert [(r.focus_node, r.constraint) for r in report.results] == [(res, "MaxCountConstraintComponent")]
+    assert report.to_text() == validate(ds).to_text()
+
+
+def test_a_value_typed_in_another_document_satisfies_sh_class() -> None:
+    """Alone, the first document's body is untyped (sh:class fails); the second types it: the union conforms."""
+    res, body = URIRef(ID + "A-RES-1"), URIRef(ID + "body/ga")
+    ds = two_documents([(res, RDF.type, CLX.Resolution), (res, CLX.adoptedBy, body)],
+                       [(body, RDF.type, CLX.Body), (body, URIRef("http://www.w3.org/2004/02/skos/core#prefLabel"),
+                                                     Literal("General Assembly", lang="en"))])
+    alone = validate_document(ds.graph(URIRef(f"{ID}source/a-txt")).serialize(format="nt").encode())
+    assert [r.constraint for r in alone.results] == ["ClassConstraintComponent"]
+    assert validate_by_graph(ds).conforms
+    assert validate(ds).conforms
+
+
+def test_a_document_validation_is_plain_data() -> None:
+    """It travels from worker processes and is cached with the file: it pickles, and compares equal."""
+    data = (Path(__file__).parent / "shapes" / "invalid" / "clause-duplicate-ordinal.ttl").read_text(encoding="utf-8")
+    nquads = Graph().parse(data=data, format="turtle").serialize(format="nt").encode()
+    validation = validate_document(nquads)
+    assert validation.results, "the example has results"
+    assert pickle.loads(pickle.dumps(validation)) == validation
+    assert all(isinstance(value, (str, type(None))) for r in validation.results for value in vars(r).values())
+
+
+def test_shapes_that_read_further_are_validated_on_the_union(tmp_path: Path) -> None:
+    """A nested shape (sh:node) reads a value's own triples: with it, the union is validated whole."""
+    (tmp_path / "nested.ttl").write_text("""
+        @prefix clx: <https://w3id.org/cyberlex/ontology#> .
+        @prefix sh: <http://www.w3.org/ns/shacl#> .
+        <urn:shape:adopter> a sh:PropertyShape ; sh:targetClass clx:Instrument ; sh:path clx:adoptedBy ;
+            sh:node <urn:shape:named> ; sh:message "named adopter" .
+        <urn:shape:named> a sh:NodeShape ; sh:property [ sh:path clx:code ; sh:minCount 1 ] .
+        """, encoding="utf-8")
+    assert not splittable_shapes(tmp_path)
+    res, body = URIRef(ID + "A-RES-1"), URIRef(ID + "body/ga")
+    ds = two_documents([(res, RDF.type, CLX.Resolution), (res, CLX.adoptedBy, body)],
+                       [(body, CLX.code, Literal("GA"))])
+    assert validate_by_graph(ds, shapes_dir=tmp_path).conforms
+    assert validate(ds, shapes_dir=tmp_path).conforms
+
+
+def test_the_build_validates_each_document_and_reports_as_the_union(tmp_path: Path) -> None:
+    result = build([sample_corpus()], tmp_path)
+    assert len(result.validations) == result.documents
+    assert all(isinstance(v, DocumentValidation) for v in result.validations)
+    ds = Dataset()
+    ds.parse(tmp_path / "graph.trig", format="trig")
+    assert (tmp_path / "validation.txt").read_text(encoding="utf-8") == validate(ds).to_text()
+    assert validate_parts(result.validations, ds).to_text() == validate(ds).to_text()
+
+
+def test_a_rebuild_takes_each_files_validation_from_the_cache(tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    first = build([sample_corpus()], tmp_path)
+    report = (tmp_path / "validation.txt").read_bytes()
+
+    def not_again(nquads: bytes) -> DocumentValidation:
+        raise AssertionError("an unchanged file was validated again")
+
+    monkeypatch.setattr("cyberlex.build.validate_document", not_again)
+    again = build([sample_corpus()], tmp_path)
+    assert again.from_cache == again.documents > 0
+    assert again.validations == first.validations
+    assert (tmp_path / "validation.txt").read_bytes() == report
+
+
+def test_a_file_cached_by_a_build_without_validation_is_validated_and_kept(tmp_path: Path) -> None:
+    build([sample_corpus()], tmp_path, run_validation=False)
+    validated = build([sample_corpus()], tmp_path)
+    assert validated.from_cache == validated.documents
+    assert len(validated.validations) == validated.documents
+    assert build([sample_corpus()], tmp_path).validations == validated.validations
+    assert [v.as_data() for v in validated.validations] == [
+        DocumentValidation.from_data(v.as_data()).as_data() for v in validated.validations]
