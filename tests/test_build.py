@@ -10,7 +10,8 @@ from pyoxigraph import NamedNode, Quad, RdfFormat, parse
 from cyberlex import build as build_module
 from cyberlex import serialise
 from cyberlex.build import build, build_store, collect_inputs
-from cyberlex.map import DEFAULT_BASE, Mapper, prefixes
+from cyberlex.map import Mapper
+from cyberlex.vocab import DEFAULT_BASE, prefixes
 
 CLX = prefixes()["clx"]
 TYPE = NamedNode(prefixes()["rdf"] + "type")

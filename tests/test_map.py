@@ -7,8 +7,9 @@ from collections.abc import Callable
 import pytest
 from pyoxigraph import BlankNode, Literal, NamedNode, Quad
 
-from cyberlex.map import DEFAULT_BASE, Mapper, prefixes
+from cyberlex.map import Mapper
 from cyberlex.models import Extraction, Segments, SourceText
+from cyberlex.vocab import DEFAULT_BASE, prefixes
 
 Document = tuple[SourceText, Segments, Extraction]
 

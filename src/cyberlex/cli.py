@@ -11,7 +11,7 @@ import click
 
 from cyberlex import __version__
 from cyberlex.exitcodes import ExitCode, epilog
-from cyberlex.map import DEFAULT_BASE
+from cyberlex.vocab import DEFAULT_BASE
 
 if TYPE_CHECKING:
     from cyberlex.query import Credentials
