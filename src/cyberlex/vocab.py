@@ -79,7 +79,8 @@ class Namespace:
         problem = self._undefined(name)
         if problem:
             raise AttributeError(problem)
-        return self.iri + name
+        iri = self.__dict__[name] = self.iri + name  # kept, so the next NS.term is a plain attribute
+        return iri
 
     def __getitem__(self, name: str) -> str:
         problem = self._undefined(name)
@@ -139,8 +140,8 @@ CLXSH = Namespace("clxsh", "https://w3id.org/cyberlex/shapes#")
 # Vocabularies of the release's dataset description (cyberlex.describe) only, not of the data: its
 # Turtle and pages write them as prefixed names too.
 DESCRIPTION_VOCABULARIES = {"adms": "http://www.w3.org/ns/adms#", "dcat": "http://www.w3.org/ns/dcat#",
-                        "foaf": "http://xmlns.com/foaf/0.1/", "spdx": "http://spdx.org/rdf/terms#",
-                        "vcard": "http://www.w3.org/2006/vcard/ns#", "void": "http://rdfs.org/ns/void#"}
+                            "foaf": "http://xmlns.com/foaf/0.1/", "spdx": "http://spdx.org/rdf/terms#",
+                            "vcard": "http://www.w3.org/2006/vcard/ns#", "void": "http://rdfs.org/ns/void#"}
 ADMS, DCAT, FOAF, SPDX, VCARD, VOID = (Namespace(prefix, iri) for prefix, iri in DESCRIPTION_VOCABULARIES.items())
 
 
