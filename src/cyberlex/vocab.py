@@ -119,7 +119,8 @@ def ontology_terms() -> frozenset[str]:
 
 
 CLX = Namespace("clx", terms=ontology_terms, defined_in=f"ontology/{ONTOLOGY_FILE}")
-# The external vocabularies, open: cyberlex uses a handful of their terms and keeps no list of them.
+# The external vocabularies whose terms the code writes, open: cyberlex uses a handful of their terms and
+# keeps no list of them (the mapping's CURIEs, mappings/rdf.toml, go through `expand`).
 # (rdflib's closed namespaces of the same vocabularies serve the modules that work with rdflib.)
 RDF = Namespace("rdf")
 RDFS = Namespace("rdfs")
@@ -130,10 +131,6 @@ DCTERMS = Namespace("dcterms")
 ELI = Namespace("eli")
 OA = Namespace("oa")
 PROV = Namespace("prov")
-ORG = Namespace("org")
-SCHEMA = Namespace("schema")
-WD = Namespace("wd")
-LANG = Namespace("lang")
 # The shapes' own names (shapes/*.ttl), which validation reports show.
 CLXSH = Namespace("clxsh", "https://w3id.org/cyberlex/shapes#")
 
