@@ -10,11 +10,11 @@ from pyoxigraph import NamedNode, Quad, RdfFormat, parse
 from cyberlex import build as build_module
 from cyberlex import serialise
 from cyberlex.build import DEFAULT_CACHE, build, build_store, collect_inputs
-from cyberlex.map import DEFAULT_BASE, Mapper, prefixes
+from cyberlex.map import Mapper
+from cyberlex.vocab import CLX, DEFAULT_BASE, RDF
 
-CLX = prefixes()["clx"]
-TYPE = NamedNode(prefixes()["rdf"] + "type")
-SOURCE_DOCUMENT = NamedNode(CLX + "SourceDocument")
+TYPE = NamedNode(RDF.type)
+SOURCE_DOCUMENT = NamedNode(CLX.SourceDocument)
 
 # Invented, modelled on a Commission resolution; written in Windows-1252 (curly apostrophes).
 CP1252_RESOLUTION = """\
@@ -85,7 +85,7 @@ def test_non_utf8_file_is_built(inputs: Path) -> None:
     result = build_store(collect_inputs([inputs / "ccpcj-31-2.txt"]))
     assert result.failures == []
     records = {q.object.value for q in result.store.quads_for_pattern(
-        source_iri("ccpcj-31-2.txt"), NamedNode(CLX + "records"), None, None)}
+        source_iri("ccpcj-31-2.txt"), NamedNode(CLX.records), None, None)}
     assert records == {DEFAULT_BASE + "CCPCJ-31-2"}
 
 

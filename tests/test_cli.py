@@ -9,7 +9,7 @@ from click.testing import CliRunner, Result
 from pyoxigraph import NamedNode, RdfFormat, parse, serialize
 
 from cyberlex.cli import EXIT_INPUT_FAILURES, EXIT_VIOLATIONS, main
-from cyberlex.map import prefixes
+from cyberlex.vocab import prefixes
 
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x10\x00\x00\x00\x10\x08\x06\x00\x00\x00IEND\xaeB`\x82"
 CP1252_RESOLUTION = """\

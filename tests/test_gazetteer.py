@@ -12,8 +12,9 @@ import pytest
 from pyoxigraph import Literal, NamedNode
 
 from cyberlex.knowledge import gazetteer
-from cyberlex.map import Mapper, mapping, prefixes
+from cyberlex.map import Mapper, mapping
 from cyberlex.resolve import instrument_for_symbol, normalise_symbol, ref_for_entry, un_symbol_pattern
+from cyberlex.vocab import prefixes
 
 GAZETTEER = Path(__file__).resolve().parents[1] / "mappings" / "gazetteer"
 FILES = ("bodies.toml", "states.toml", "instruments.toml")

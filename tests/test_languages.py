@@ -12,8 +12,8 @@ from pyoxigraph import NamedNode, Store
 
 from cyberlex import knowledge, read, resolve
 from cyberlex.build import build, build_store, collect_inputs
-from cyberlex.map import prefixes
 from cyberlex.resources import data_path
+from cyberlex.vocab import prefixes
 
 CASES = Path(__file__).parent / "cases"
 CLX = prefixes()["clx"]

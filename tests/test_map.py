@@ -7,12 +7,13 @@ from collections.abc import Callable
 import pytest
 from pyoxigraph import BlankNode, Literal, NamedNode, Quad
 
-from cyberlex.map import DEFAULT_BASE, Mapper, prefixes
+from cyberlex import vocab
+from cyberlex.map import Mapper
 from cyberlex.models import Extraction, Segments, SourceText
+from cyberlex.vocab import DEFAULT_BASE, prefixes
 
 Document = tuple[SourceText, Segments, Extraction]
 
-CLX = prefixes()["clx"]
 RDF = prefixes()["rdf"]
 XSD = prefixes()["xsd"]
 OA = prefixes()["oa"]
@@ -46,7 +47,7 @@ The delegation of India expressed reservations on operative paragraph 25.
 
 
 def clx(name: str) -> NamedNode:
-    return NamedNode(CLX + name)
+    return NamedNode(vocab.CLX[name])  # a misspelt term fails here rather than finding nothing
 
 
 def objects(quads: list[Quad], subject: NamedNode, predicate: NamedNode) -> list:

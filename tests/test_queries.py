@@ -16,7 +16,6 @@ from click.testing import CliRunner, Result
 from pyoxigraph import Store
 
 from cyberlex.cli import EXIT_ENDPOINT, main
-from cyberlex.map import prefixes
 from cyberlex.query import (
     QueryError,
     SelectResult,
@@ -26,6 +25,7 @@ from cyberlex.query import (
     used_prefixes,
     with_known_prefixes,
 )
+from cyberlex.vocab import prefixes
 from fixed_corpus import (
     check_queries,
     competency_queries,

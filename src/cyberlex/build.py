@@ -20,13 +20,14 @@ from pyoxigraph import NamedNode, RdfFormat, Store, serialize
 from cyberlex.cache import BuildCache, Entry
 from cyberlex.extract import extract
 from cyberlex.given import given_quads, merge_given, segments_of
-from cyberlex.map import DEFAULT_BASE, Mapper, prefixes
+from cyberlex.map import Mapper
 from cyberlex.read import MAX_FILE_BYTES, ReadError, read
 from cyberlex.resolve import slug
 from cyberlex.resources import data_path
 from cyberlex.segment import segment
 from cyberlex.serialise import serialise_graph, write_files
 from cyberlex.validate_parts import DocumentValidation, prepare_document_validation, validate_document
+from cyberlex.vocab import CLX, DEFAULT_BASE, RDF, body_classes, instrument_classes
 
 
 @dataclass(frozen=True)
@@ -281,27 +282,22 @@ def _collect(outcomes: Iterable[_FileOutcome], result: BuildResult, progress: Ca
 
 def count(store: Store) -> dict[str, int]:
     """Summary figures: documents, instruments, clauses, citations, bodies, triples."""
-    clx = prefixes()["clx"]
-    rdf_type = NamedNode(prefixes()["rdf"] + "type")
     nodes_by_class: dict[str, set[str]] = {}
-    for quad in store.quads_for_pattern(None, rdf_type, None, None):
+    for quad in store.quads_for_pattern(None, NamedNode(RDF.type), None, None):
         nodes_by_class.setdefault(str(quad.object), set()).add(str(quad.subject))
-    instrument_classes = {"Instrument", "Resolution", "Decision", "Convention", "Protocol", "Declaration",
-                          "Document", "Report", "Note", "PresidentialStatement", "Statement", "Programme", "Norms"}
-    body_classes = {"Body", "State"}
 
-    def nodes(classes: set[str]) -> int:
-        return len(set().union(*(nodes_by_class.get(f"<{clx}{c}>", set()) for c in classes)))
+    def nodes(classes: Iterable[str]) -> int:
+        return len(set().union(*(nodes_by_class.get(f"<{c}>", set()) for c in classes)))
 
-    citations = {(q.subject, q.object) for q in store.quads_for_pattern(None, NamedNode(clx + "cites"), None, None)}
+    citations = {(q.subject, q.object) for q in store.quads_for_pattern(None, NamedNode(CLX.cites), None, None)}
     distinct = store.query("SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } } }")
     triples = int(next(iter(distinct))["n"].value)  # type: ignore[arg-type,index,union-attr]
     return {
-        "documents": nodes({"SourceDocument"}),
-        "instruments": nodes(instrument_classes),
-        "clauses": nodes({"PreambularClause", "OperativeClause"}),
+        "documents": nodes({CLX.SourceDocument}),
+        "instruments": nodes(instrument_classes()),
+        "clauses": nodes({CLX.PreambularClause, CLX.OperativeClause}),
         "citations": len(citations),
-        "bodies": nodes(body_classes),
+        "bodies": nodes(body_classes()),
         "triples": triples,
     }
 

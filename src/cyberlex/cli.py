@@ -11,8 +11,8 @@ import click
 
 from cyberlex import __version__
 from cyberlex.exitcodes import ExitCode, epilog
-from cyberlex.map import DEFAULT_BASE
 from cyberlex.progress import Progress
+from cyberlex.vocab import DEFAULT_BASE
 
 if TYPE_CHECKING:
     from cyberlex.query import Credentials

@@ -25,27 +25,15 @@ from dataclasses import dataclass, field
 
 from pyoxigraph import Literal, NamedNode, RdfFormat, Triple, serialize
 
-from cyberlex.map import mapping, prefixes
+from cyberlex.map import mapping
+from cyberlex.vocab import ADMS, CLX, DCAT, DCTERMS, ELI, FOAF, OA, OWL, PROV, RDF, SKOS, SPDX, VCARD, VOID, XSD, split
 
-# Vocabularies of the dataset description only; those of the data come from mappings/prefixes.toml.
-DCAT = "http://www.w3.org/ns/dcat#"
-DCT = prefixes()["dcterms"]
-VOID = "http://rdfs.org/ns/void#"
-FOAF = "http://xmlns.com/foaf/0.1/"
-SPDX = "http://spdx.org/rdf/terms#"
-VCARD = "http://www.w3.org/2006/vcard/ns#"
-ADMS = "http://www.w3.org/ns/adms#"
-SKOS = prefixes()["skos"]
-XSD = prefixes()["xsd"]
-RDF = prefixes()["rdf"]
-OWL = prefixes()["owl"]
 EU = "http://publications.europa.eu/resource/authority/"
 IANA = "http://www.iana.org/assignments/media-types/"
 FORMATS = "http://www.w3.org/ns/formats/"
 
 DESCRIPTION_PREFIXES = {
-    "adms": ADMS, "clx": prefixes()["clx"], "dcat": DCAT, "dcterms": DCT, "foaf": FOAF, "owl": OWL, "rdf": RDF,
-    "skos": SKOS, "spdx": SPDX, "vcard": VCARD, "void": VOID, "xsd": XSD,
+    ns.prefix: ns.iri for ns in (ADMS, CLX, DCAT, DCTERMS, FOAF, OWL, RDF, SKOS, SPDX, VCARD, VOID, XSD)
 }
 
 TITLE = {
@@ -166,7 +154,7 @@ class _Triples:
         if lang is not None:
             self.add(s, p, Literal(value, language=lang))
         else:
-            self.add(s, p, Literal(value, datatype=NamedNode(datatype or XSD + "string")))
+            self.add(s, p, Literal(value, datatype=NamedNode(datatype or XSD.string)))
 
 
 def graph_figures(triples: Iterable[Triple]) -> dict[str, object]:
@@ -183,9 +171,9 @@ def graph_figures(triples: Iterable[Triple]) -> dict[str, object]:
         subjects.add(subject)
         objects.add(str(triple.object))
         per_property[triple.predicate.value] += 1
-        if triple.predicate.value == RDF + "type" and isinstance(triple.object, NamedNode):
+        if triple.predicate.value == RDF.type and isinstance(triple.object, NamedNode):
             per_class.setdefault(triple.object.value, set()).add(subject)
-        if triple.predicate.value == OWL + "sameAs":
+        if triple.predicate.value == OWL.sameAs:
             links += 1
     return {
         "triples": total,
@@ -198,9 +186,9 @@ def graph_figures(triples: Iterable[Triple]) -> dict[str, object]:
 
 
 def _slug(iri: str) -> str:
-    for prefix, namespace in sorted(prefixes().items(), key=lambda item: -len(item[1])):
-        if iri.startswith(namespace):
-            return f"{prefix}-{iri[len(namespace):]}"
+    parts = split(iri)
+    if parts:
+        return "-".join(parts)
     return hashlib.sha256(iri.encode()).hexdigest()[:16]
 
 
@@ -208,136 +196,136 @@ def describe(release: Release, files: list[FileFacts], figures: dict[str, object
     """The DCAT and VoID triples of a release, sorted."""
     t = _Triples()
     ds = release.dataset
-    a = RDF + "type"
-    t.add(ds, a, DCAT + "Dataset")
-    t.add(ds, a, VOID + "Dataset")
+    a = RDF.type
+    t.add(ds, a, DCAT.Dataset)
+    t.add(ds, a, VOID.Dataset)
     for lang, title in TITLE.items():
-        t.text(ds, DCT + "title", title, lang)
+        t.text(ds, DCTERMS.title, title, lang)
     for lang, text in DESCRIPTION.items():
-        t.text(ds, DCT + "description", text, lang)
+        t.text(ds, DCTERMS.description, text, lang)
     for lang, words in KEYWORDS.items():
         for word in words:
-            t.text(ds, DCAT + "keyword", word, lang)
-    t.text(ds, DCT + "identifier", ds)
-    t.text(ds, DCAT + "version", release.version)
+            t.text(ds, DCAT.keyword, word, lang)
+    t.text(ds, DCTERMS.identifier, ds)
+    t.text(ds, DCAT.version, release.version)
     if release.notes:
-        t.text(ds, ADMS + "versionNotes", release.notes, "en")
-    t.text(ds, DCT + "issued", release.issued, datatype=XSD + "date")
-    t.text(ds, DCT + "modified", release.modified, datatype=XSD + "date")
-    t.add(ds, DCT + "accrualPeriodicity", EU + "frequency/IRREG")
-    t.add(ds, DCT + "license", release.licence)
-    t.add(ds, DCT + "conformsTo", prefixes()["clx"].rstrip("#"))
-    t.add(ds, DCAT + "landingPage", release.base)
-    t.add(ds, FOAF + "page", release.download_url + "ontology.html")
-    t.add(ds, FOAF + "page", release.download_url + "RELEASE-NOTES.md")
-    t.add(ds, DCT + "spatial", EARTH)
-    t.add(EARTH, a, DCT + "Location")
+        t.text(ds, ADMS.versionNotes, release.notes, "en")
+    t.text(ds, DCTERMS.issued, release.issued, datatype=XSD.date)
+    t.text(ds, DCTERMS.modified, release.modified, datatype=XSD.date)
+    t.add(ds, DCTERMS.accrualPeriodicity, EU + "frequency/IRREG")
+    t.add(ds, DCTERMS.license, release.licence)
+    t.add(ds, DCTERMS.conformsTo, CLX.iri.rstrip("#"))
+    t.add(ds, DCAT.landingPage, release.base)
+    t.add(ds, FOAF.page, release.download_url + "ontology.html")
+    t.add(ds, FOAF.page, release.download_url + "RELEASE-NOTES.md")
+    t.add(ds, DCTERMS.spatial, EARTH)
+    t.add(EARTH, a, DCTERMS.Location)
 
     publisher = release.publisher_iri or release.base.rstrip("/").rsplit("/", 1)[0] + "/"
-    t.add(ds, DCT + "publisher", publisher)
-    t.add(publisher, a, FOAF + "Agent")
-    t.text(publisher, FOAF + "name", release.publisher_name, "en")
-    t.add(publisher, DCT + "type", "http://purl.org/adms/publishertype/NonProfitOrganisation")
+    t.add(ds, DCTERMS.publisher, publisher)
+    t.add(publisher, a, FOAF.Agent)
+    t.text(publisher, FOAF.name, release.publisher_name, "en")
+    t.add(publisher, DCTERMS.type, "http://purl.org/adms/publishertype/NonProfitOrganisation")
 
     contact = ds + "/contact"
-    t.add(ds, DCAT + "contactPoint", contact)
-    t.add(contact, a, VCARD + "Organization")
-    t.text(contact, VCARD + "fn", release.publisher_name)
-    t.add(contact, VCARD + "hasURL", release.contact_url or publisher)
+    t.add(ds, DCAT.contactPoint, contact)
+    t.add(contact, a, VCARD.Organization)
+    t.text(contact, VCARD.fn, release.publisher_name)
+    t.add(contact, VCARD.hasURL, release.contact_url or publisher)
 
-    t.add(EU + "data-theme", a, SKOS + "ConceptScheme")
-    t.text(EU + "data-theme", DCT + "title", "Data theme", "en")
+    t.add(EU + "data-theme", a, SKOS.ConceptScheme)
+    t.text(EU + "data-theme", DCTERMS.title, "Data theme", "en")
     for code, label in THEMES.items():
         theme = EU + "data-theme/" + code
-        t.add(ds, DCAT + "theme", theme)
-        t.add(theme, a, SKOS + "Concept")
-        t.text(theme, SKOS + "prefLabel", label, "en")
-        t.add(theme, SKOS + "inScheme", EU + "data-theme")
+        t.add(ds, DCAT.theme, theme)
+        t.add(theme, a, SKOS.Concept)
+        t.text(theme, SKOS.prefLabel, label, "en")
+        t.add(theme, SKOS.inScheme, EU + "data-theme")
     table = mapping()["expression"]["languages"]
     for code in sorted({table[lang] for lang in release.languages if lang in table}):
-        t.add(ds, DCT + "language", EU + "language/" + code)
-        t.add(EU + "language/" + code, a, DCT + "LinguisticSystem")
+        t.add(ds, DCTERMS.language, EU + "language/" + code)
+        t.add(EU + "language/" + code, a, DCTERMS.LinguisticSystem)
     if release.period is not None:
         period = ds + "/period"
-        t.add(ds, DCT + "temporal", period)
-        t.add(period, a, DCT + "PeriodOfTime")
-        t.text(period, DCAT + "startDate", release.period[0], datatype=XSD + "date")
-        t.text(period, DCAT + "endDate", release.period[1], datatype=XSD + "date")
+        t.add(ds, DCTERMS.temporal, period)
+        t.add(period, a, DCTERMS.PeriodOfTime)
+        t.text(period, DCAT.startDate, release.period[0], datatype=XSD.date)
+        t.text(period, DCAT.endDate, release.period[1], datatype=XSD.date)
 
     for facts in files:
         kind = FILES[facts.name]
         dist = f"{ds}/distribution/{facts.name}"
         url = release.download_url + facts.name
-        t.add(ds, DCAT + "distribution", dist)
-        t.add(dist, a, DCAT + "Distribution")
-        t.text(dist, DCT + "title", kind.title, "en")
-        t.add(dist, DCAT + "accessURL", url)
-        t.add(dist, DCAT + "downloadURL", url)
-        t.add(dist, DCAT + "mediaType", IANA + kind.media_type)
-        t.add(IANA + kind.media_type, a, DCT + "MediaType")
-        t.add(dist, DCT + "format", EU + "file-type/" + kind.file_type)
-        t.add(EU + "file-type/" + kind.file_type, a, DCT + "MediaTypeOrExtent")
-        t.text(dist, DCAT + "byteSize", str(facts.size), datatype=XSD + "decimal")
-        t.add(dist, DCT + "license", release.licence)
-        t.text(dist, DCT + "issued", release.modified, datatype=XSD + "date")
+        t.add(ds, DCAT.distribution, dist)
+        t.add(dist, a, DCAT.Distribution)
+        t.text(dist, DCTERMS.title, kind.title, "en")
+        t.add(dist, DCAT.accessURL, url)
+        t.add(dist, DCAT.downloadURL, url)
+        t.add(dist, DCAT.mediaType, IANA + kind.media_type)
+        t.add(IANA + kind.media_type, a, DCTERMS.MediaType)
+        t.add(dist, DCTERMS.format, EU + "file-type/" + kind.file_type)
+        t.add(EU + "file-type/" + kind.file_type, a, DCTERMS.MediaTypeOrExtent)
+        t.text(dist, DCAT.byteSize, str(facts.size), datatype=XSD.decimal)
+        t.add(dist, DCTERMS.license, release.licence)
+        t.text(dist, DCTERMS.issued, release.modified, datatype=XSD.date)
         checksum = dist + "/checksum"
-        t.add(dist, SPDX + "checksum", checksum)
-        t.add(checksum, a, SPDX + "Checksum")
-        t.add(checksum, SPDX + "algorithm", SPDX + "checksumAlgorithm_sha256")
-        t.text(checksum, SPDX + "checksumValue", facts.sha256, datatype=XSD + "hexBinary")
+        t.add(dist, SPDX.checksum, checksum)
+        t.add(checksum, a, SPDX.Checksum)
+        t.add(checksum, SPDX.algorithm, SPDX.checksumAlgorithm_sha256)
+        t.text(checksum, SPDX.checksumValue, facts.sha256, datatype=XSD.hexBinary)
         if facts.name in DUMPS:
-            t.add(ds, VOID + "dataDump", url)
+            t.add(ds, VOID.dataDump, url)
             if kind.feature:
-                t.add(ds, VOID + "feature", kind.feature)
-    t.add(release.licence, a, DCT + "LicenseDocument")
+                t.add(ds, VOID.feature, kind.feature)
+    t.add(release.licence, a, DCTERMS.LicenseDocument)
 
     if release.endpoint:
         service = ds + "/sparql"
-        t.add(service, a, DCAT + "DataService")
-        t.text(service, DCT + "title", "SPARQL endpoint of cyberlex", "en")
-        t.add(service, DCAT + "endpointURL", release.endpoint)
-        t.add(service, DCAT + "servesDataset", ds)
-        t.add(service, DCT + "conformsTo", "https://www.w3.org/TR/sparql11-protocol/")
-        t.add(service, DCT + "license", release.licence)
+        t.add(service, a, DCAT.DataService)
+        t.text(service, DCTERMS.title, "SPARQL endpoint of cyberlex", "en")
+        t.add(service, DCAT.endpointURL, release.endpoint)
+        t.add(service, DCAT.servesDataset, ds)
+        t.add(service, DCTERMS.conformsTo, "https://www.w3.org/TR/sparql11-protocol/")
+        t.add(service, DCTERMS.license, release.licence)
         dist = ds + "/distribution/sparql"
-        t.add(ds, DCAT + "distribution", dist)
-        t.add(dist, a, DCAT + "Distribution")
-        t.text(dist, DCT + "title", "SPARQL endpoint", "en")
-        t.add(dist, DCAT + "accessURL", release.endpoint)
-        t.add(dist, DCAT + "accessService", service)
-        t.add(dist, DCT + "license", release.licence)
-        t.add(ds, VOID + "sparqlEndpoint", release.endpoint)
+        t.add(ds, DCAT.distribution, dist)
+        t.add(dist, a, DCAT.Distribution)
+        t.text(dist, DCTERMS.title, "SPARQL endpoint", "en")
+        t.add(dist, DCAT.accessURL, release.endpoint)
+        t.add(dist, DCAT.accessService, service)
+        t.add(dist, DCTERMS.license, release.licence)
+        t.add(ds, VOID.sparqlEndpoint, release.endpoint)
 
     # VoID: the figures of the graph
-    integer = XSD + "integer"
-    t.text(ds, VOID + "triples", str(figures["triples"]), datatype=integer)
-    t.text(ds, VOID + "distinctSubjects", str(figures["subjects"]), datatype=integer)
-    t.text(ds, VOID + "distinctObjects", str(figures["objects"]), datatype=integer)
+    integer = XSD.integer
+    t.text(ds, VOID.triples, str(figures["triples"]), datatype=integer)
+    t.text(ds, VOID.distinctSubjects, str(figures["subjects"]), datatype=integer)
+    t.text(ds, VOID.distinctObjects, str(figures["objects"]), datatype=integer)
     properties: dict[str, int] = figures["properties"]  # type: ignore[assignment]
     classes: dict[str, int] = figures["classes"]  # type: ignore[assignment]
-    t.text(ds, VOID + "properties", str(len(properties)), datatype=integer)
-    t.text(ds, VOID + "classes", str(len(classes)), datatype=integer)
-    t.text(ds, VOID + "uriSpace", release.base)
-    for namespace in sorted({prefixes()[p] for p in ("clx", "dcterms", "eli", "oa", "owl", "prov", "rdf", "skos")}):
-        t.add(ds, VOID + "vocabulary", namespace)
+    t.text(ds, VOID.properties, str(len(properties)), datatype=integer)
+    t.text(ds, VOID.classes, str(len(classes)), datatype=integer)
+    t.text(ds, VOID.uriSpace, release.base)
+    for namespace in sorted({ns.iri for ns in (CLX, DCTERMS, ELI, OA, OWL, PROV, RDF, SKOS)}):
+        t.add(ds, VOID.vocabulary, namespace)
     for cls, number in classes.items():
         part = f"{ds}/class/{_slug(cls)}"
-        t.add(ds, VOID + "classPartition", part)
-        t.add(part, VOID + "class", cls)
-        t.text(part, VOID + "entities", str(number), datatype=integer)
+        t.add(ds, VOID.classPartition, part)
+        t.add(part, VOID["class"], cls)
+        t.text(part, VOID.entities, str(number), datatype=integer)
     for prop, number in properties.items():
         part = f"{ds}/property/{_slug(prop)}"
-        t.add(ds, VOID + "propertyPartition", part)
-        t.add(part, VOID + "property", prop)
-        t.text(part, VOID + "triples", str(number), datatype=integer)
+        t.add(ds, VOID.propertyPartition, part)
+        t.add(part, VOID.property, prop)
+        t.text(part, VOID.triples, str(number), datatype=integer)
     if figures["wikidata_links"]:
         linkset = ds + "/linkset/wikidata"
-        t.add(ds, VOID + "subset", linkset)
-        t.add(linkset, a, VOID + "Linkset")
-        t.add(linkset, VOID + "linkPredicate", OWL + "sameAs")
-        t.add(linkset, VOID + "subjectsTarget", ds)
-        t.add(linkset, VOID + "objectsTarget", "http://www.wikidata.org/")
-        t.text(linkset, VOID + "triples", str(figures["wikidata_links"]), datatype=integer)
+        t.add(ds, VOID.subset, linkset)
+        t.add(linkset, a, VOID.Linkset)
+        t.add(linkset, VOID.linkPredicate, OWL.sameAs)
+        t.add(linkset, VOID.subjectsTarget, ds)
+        t.add(linkset, VOID.objectsTarget, "http://www.wikidata.org/")
+        t.text(linkset, VOID.triples, str(figures["wikidata_links"]), datatype=integer)
     return sorted(set(t.triples), key=str)
 
 

@@ -15,15 +15,13 @@ import re
 from pyoxigraph import Literal, NamedNode, Quad
 
 from cyberlex.iri import iri_problem
-from cyberlex.map import Mapper, prefixes
+from cyberlex.map import Mapper
 from cyberlex.models import ClauseRecord, Extraction, Given, Ref, Segments, SourceText, Span, Statement
 from cyberlex.read_akn import symbol_of
 from cyberlex.resolve import body_for_name, instrument_for_symbol, lookup_name, ref_for_entry
+from cyberlex.vocab import CLX, DCTERMS, RDF, XSD
 
-CLX = prefixes()["clx"]
-RDF = prefixes()["rdf"]
-DCTERMS = prefixes()["dcterms"]
-XSD_ANY_URI = NamedNode("http://www.w3.org/2001/XMLSchema#anyURI")
+XSD_ANY_URI = NamedNode(XSD.anyURI)
 # Facts of which an instrument has one: the markup's value replaces what text extraction found.
 SINGLE = ("identifier", "title", "adoptionDate", "session", "agendaItem", "meeting")
 
@@ -158,13 +156,13 @@ def given_quads(extraction: Extraction, mapper: Mapper) -> list[Quad]:
         if problem is not None:
             extraction.warnings.append(f"keyword IRI {iri!r} dropped: {problem}")
             continue
-        quads.append(Quad(record, NamedNode(DCTERMS + "subject"), NamedNode(iri), graph))
+        quads.append(Quad(record, NamedNode(DCTERMS.subject), NamedNode(iri), graph))
     if given.frbr.get("work") and "/0001-01-01/" not in given.frbr["work"]:
-        quads.append(Quad(record, NamedNode(CLX + "frbrWork"), Literal(given.frbr["work"], datatype=XSD_ANY_URI),
+        quads.append(Quad(record, NamedNode(CLX.frbrWork), Literal(given.frbr["work"], datatype=XSD_ANY_URI),
                           graph))
-    for level in ("expression", "manifestation"):
+    for level, prop in (("expression", CLX.frbrExpression), ("manifestation", CLX.frbrManifestation)):
         if given.frbr.get(level):
-            quads.append(Quad(graph, NamedNode(CLX + "frbr" + level.title()),
+            quads.append(Quad(graph, NamedNode(prop),
                               Literal(given.frbr[level], datatype=XSD_ANY_URI), graph))
     if given.vote is not None and given.vote.outcome:
         quads += _vote_quads(given, record, graph, mapper, extraction.source.language)
@@ -180,19 +178,19 @@ def _vote_quads(given: Given, record: NamedNode, graph: NamedNode, mapper: Mappe
                 given_language: str) -> list[Quad]:
     assert given.vote is not None
     vote = NamedNode(record.value + "/vote")
-    integer = NamedNode("http://www.w3.org/2001/XMLSchema#integer")
-    quads = [Quad(record, NamedNode(CLX + "vote"), vote, graph),
-             Quad(vote, NamedNode(RDF + "type"), NamedNode(CLX + "Vote"), graph),
-             Quad(vote, NamedNode(CLX + "outcome"), Literal(given.vote.outcome), graph)]
+    integer = NamedNode(XSD.integer)
+    quads = [Quad(record, NamedNode(CLX.vote), vote, graph),
+             Quad(vote, NamedNode(RDF.type), NamedNode(CLX.Vote), graph),
+             Quad(vote, NamedNode(CLX.outcome), Literal(given.vote.outcome), graph)]
     for kind, (count_property, voter_property) in VOTE_KINDS.items():
         if kind in given.vote.counts:
-            quads.append(Quad(vote, NamedNode(CLX + count_property),
+            quads.append(Quad(vote, NamedNode(CLX[count_property]),
                               Literal(str(given.vote.counts[kind]), datatype=integer), graph))
         for name in given.vote.voters.get(kind, []):
             entry = lookup_name(name)
             if entry is None or entry.cls != "State":
                 continue  # a voter the gazetteer does not know as a State is left out, not guessed
             state = ref_for_entry(entry)
-            quads.append(Quad(vote, NamedNode(CLX + voter_property), mapper.iri(state.key), graph))
+            quads.append(Quad(vote, NamedNode(CLX[voter_property]), mapper.iri(state.key), graph))
             quads += mapper.entity_quads(state, graph, given_language)
     return quads

@@ -16,11 +16,11 @@ from typing import Any
 
 from pyoxigraph import BlankNode, Literal, NamedNode, Triple
 
-from cyberlex.map import prefixes
+from cyberlex.vocab import RDF, XSD, compact, prefixes
 
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
-RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+RDF_TYPE = RDF.type
+XSD_STRING = XSD.string
+RDF_LANG_STRING = RDF.langString
 
 
 def context(base: str | None = None, extra: dict[str, str] | None = None) -> dict[str, str]:
@@ -33,17 +33,12 @@ def context(base: str | None = None, extra: dict[str, str] | None = None) -> dic
 
 class _Compactor:
     def __init__(self, ctx: dict[str, str]) -> None:
-        # longest namespace first, so that id: (…/cyberlex/id/) wins over a shorter one it extends
-        self.namespaces = sorted(ctx.items(), key=lambda item: -len(item[1]))
+        self.namespaces = ctx
 
     def iri(self, iri: str) -> str:
-        for prefix, namespace in self.namespaces:
-            if iri.startswith(namespace):
-                local = iri[len(namespace):]
-                # a suffix starting with // would make the compact IRI read as an absolute one
-                if not local.startswith("//"):
-                    return f"{prefix}:{local}"
-        return iri
+        # the longest namespace, so that id: (…/cyberlex/id/) wins over a shorter one it extends; a
+        # suffix starting with // would make the compact IRI read as an absolute one
+        return compact(iri, self.namespaces, accept=lambda local: not local.startswith("//"), unknown=str)
 
     def node(self, term: NamedNode | BlankNode) -> str:
         return f"_:{term.value}" if isinstance(term, BlankNode) else self.iri(term.value)
@@ -63,15 +58,15 @@ class _Compactor:
 def document(triples: Iterable[Triple], base: str | None = None, extra: dict[str, str] | None = None) -> dict[str, Any]:
     """Triples as one JSON-LD document: the context inline and a ``@graph`` of node objects."""
     ctx = context(base, extra)
-    compact = _Compactor(ctx)
+    compactor = _Compactor(ctx)
     nodes: dict[str, dict[str, list[Any]]] = {}
     for triple in triples:
-        subject = compact.node(triple.subject)  # type: ignore[arg-type]
+        subject = compactor.node(triple.subject)  # type: ignore[arg-type]
         node = nodes.setdefault(subject, {})
         if triple.predicate.value == RDF_TYPE and isinstance(triple.object, NamedNode):
-            node.setdefault("@type", []).append(compact.iri(triple.object.value))
+            node.setdefault("@type", []).append(compactor.iri(triple.object.value))
         else:
-            node.setdefault(compact.iri(triple.predicate.value), []).append(compact.value(triple.object))
+            node.setdefault(compactor.iri(triple.predicate.value), []).append(compactor.value(triple.object))
     graph = []
     for subject in sorted(nodes):
         properties = nodes[subject]

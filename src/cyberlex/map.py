@@ -20,18 +20,9 @@ from cyberlex.knowledge import Entry, gazetteer
 from cyberlex.models import ClauseRecord, Extraction, Ref, Span
 from cyberlex.resolve import instrument_for_symbol, ref_for_entry, slug
 from cyberlex.resources import data_path
+from cyberlex.vocab import DEFAULT_BASE, RDF, XSD, expand
 
-DEFAULT_BASE = "https://w3id.org/cyberlex/id/"
-XSD = "http://www.w3.org/2001/XMLSchema#"
-RDF_TYPE = NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
-
-
-@cache
-def prefixes() -> dict[str, str]:
-    """The prefixes declared once in mappings/prefixes.toml."""
-    with (data_path("mappings") / "prefixes.toml").open("rb") as handle:
-        return dict(tomllib.load(handle))
-
+RDF_TYPE = NamedNode(RDF.type)
 
 @cache
 def mapping() -> dict[str, Any]:
@@ -43,8 +34,7 @@ def mapping() -> dict[str, Any]:
 @cache
 def term(curie: str) -> NamedNode:
     """A CURIE over the declared prefixes as an IRI."""
-    prefix, _, local = curie.partition(":")
-    return NamedNode(prefixes()[prefix] + local)
+    return NamedNode(expand(curie))
 
 
 @dataclass(frozen=True)
@@ -106,7 +96,7 @@ class Mapper:
             if value is None:
                 continue
             if fact["object"] == "date":
-                yield Quad(node, term(fact["property"]), Literal(str(value), datatype=NamedNode(XSD + "date")),
+                yield Quad(node, term(fact["property"]), Literal(str(value), datatype=NamedNode(XSD.date)),
                            reference)
             elif str(value) in gazetteer():  # the key of another entry
                 target = gazetteer()[str(value)]
@@ -157,7 +147,7 @@ class _DocumentMapper:
         yield self.quad(doc, RDF_TYPE, term(table["class"]))
         yield self.quad(doc, term(table["fileName"]), Literal(self.source.file_name))
         yield self.quad(doc, term(table["sha256"]), Literal(self.source.sha256))
-        yield self.quad(doc, term(table["language"]), Literal(self.lang, datatype=NamedNode(XSD + "language")))
+        yield self.quad(doc, term(table["language"]), Literal(self.lang, datatype=NamedNode(XSD.language)))
         yield self.quad(doc, term(table["format"]), Literal(self.source.media_type))
         for record in self.ex.records:
             yield self.quad(doc, term(table["records"]), self.node(record))
@@ -195,7 +185,7 @@ class _DocumentMapper:
             yield self.quad(owner, term(table["hasClause"]), node)
             yield self.quad(node, RDF_TYPE, term(table["classes"][clause.kind]))
             yield self.quad(node, term(table["ordinal"]), Literal(str(clause.ordinal),
-                                                                  datatype=NamedNode(XSD + "integer")))
+                                                                  datatype=NamedNode(XSD.integer)))
             if clause.text is not None and clause.span is not None:
                 yield self.quad(node, term(table["text"]), Literal(clause.text, language=self.lang))
                 self.evidence.append((clause.span, owner, term(table["hasClause"]), node))
@@ -261,8 +251,8 @@ class _DocumentMapper:
             yield self.quad(node, term(table["object"]), obj)
             yield self.quad(node, term(table["source"]), self.graph)
             yield self.quad(node, term(table["start"]), Literal(str(span.start),
-                                                               datatype=NamedNode(XSD + "nonNegativeInteger")))
+                                                               datatype=NamedNode(XSD.nonNegativeInteger)))
             yield self.quad(node, term(table["end"]), Literal(str(span.end),
-                                                             datatype=NamedNode(XSD + "nonNegativeInteger")))
+                                                             datatype=NamedNode(XSD.nonNegativeInteger)))
             if quote:
                 yield self.quad(node, term(table["exact"]), Literal(quote))

@@ -19,18 +19,12 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS
 
-from cyberlex.map import prefixes
 from cyberlex.pages import esc, layout
-
-CLX = prefixes()["clx"]
+from cyberlex.vocab import CLX, compact, vocabulary_prefixes
 
 
 def _curie(node: object) -> str:
-    text = str(node)
-    for prefix, namespace in sorted(prefixes().items(), key=lambda item: -len(item[1])):
-        if text.startswith(namespace) and prefix != "id":
-            return f"{prefix}:{text[len(namespace):]}"
-    return text
+    return compact(str(node), vocabulary_prefixes(), unknown=str)
 
 
 def _text(graph: Graph, node: Any, prop: URIRef) -> str:
@@ -45,8 +39,8 @@ def _link(node: object, graph: Graph) -> str:
         if members is not None:
             return " or ".join(_link(m, graph) for m in Collection(graph, members))
         return "(anonymous)"
-    if str(node).startswith(CLX):
-        local = str(node)[len(CLX):]
+    if str(node).startswith(CLX.iri):
+        local = str(node)[len(CLX.iri):]
         return f'<a href="#{esc(local)}">{esc(_curie(node))}</a>'
     return f'<a href="{esc(node)}">{esc(_curie(node))}</a>'
 
@@ -74,7 +68,7 @@ def render(path: Path) -> str:
             if values:
                 meta.append((name, ", ".join(esc(v) if isinstance(v, Literal) else
                                               f'<a href="{esc(v)}">{esc(v)}</a>' for v in values)))
-        meta.append(("Namespace", f"<code>clx:</code> <code class=\"iri\">{esc(CLX)}</code>"))
+        meta.append(("Namespace", f"<code>clx:</code> <code class=\"iri\">{esc(CLX.iri)}</code>"))
         meta.append(("Machine-readable", '<a href="ontology.ttl" type="text/turtle">ontology.ttl</a> (Turtle)'))
     parts.append("<table>" + "".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in meta) + "</table>")
     description = _text(graph, ontology, DCTERMS.description)
@@ -99,11 +93,11 @@ def render(path: Path) -> str:
 
 def _terms(graph: Graph, kind: URIRef) -> list[URIRef]:
     """The clx: terms of one kind, sorted."""
-    return sorted(s for s in graph.subjects(RDF.type, kind) if isinstance(s, URIRef) and str(s).startswith(CLX))
+    return sorted(s for s in graph.subjects(RDF.type, kind) if isinstance(s, URIRef) and str(s).startswith(CLX.iri))
 
 
 def _section(graph: Graph, term: URIRef, classes: list[URIRef], properties: list[URIRef]) -> str:
-    local = str(term)[len(CLX):]
+    local = str(term)[len(CLX.iri):]
     label = _text(graph, term, RDFS.label) or local
     rows: list[tuple[str, str]] = [("IRI", f'<code class="iri">{esc(term)}</code>')]
     definition = _text(graph, term, SKOS.definition) or _text(graph, term, RDFS.comment)

@@ -39,24 +39,26 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 from pyoxigraph import Literal, NamedNode, RdfFormat, Store, Triple, serialize
 
 from cyberlex import jsonld
-from cyberlex.map import DEFAULT_BASE, prefixes
+from cyberlex.vocab import (
+    CLX,
+    DCTERMS,
+    DEFAULT_BASE,
+    DESCRIPTION_VOCABULARIES,
+    ELI,
+    OA,
+    OWL,
+    PROV,
+    RDF,
+    RDFS,
+    SKOS,
+    body_classes,
+    compact,
+    instrument_classes,
+    vocabulary_prefixes,
+)
 
-CLX = prefixes()["clx"]
-RDF = prefixes()["rdf"]
-RDFS = prefixes()["rdfs"]
-SKOS = prefixes()["skos"]
-DCT = prefixes()["dcterms"]
-OWL = prefixes()["owl"]
-ELI = prefixes()["eli"]
-OA = prefixes()["oa"]
-PROV = prefixes()["prov"]
-TYPE = RDF + "type"
-INSTRUMENT_CLASSES = {CLX + c for c in ("Instrument", "Resolution", "Decision", "Convention", "Protocol",
-                                        "Declaration", "Document", "Report", "Note", "PresidentialStatement",
-                                        "Statement", "Programme", "Norms")}
-BODY_CLASSES = {CLX + "Body", CLX + "State"}
+TYPE = RDF.type
 MAX_LISTED = 300  # rows of a long list shown on a page; the Turtle twin has them all
-TURTLE_PREFIXES = {k: v for k, v in prefixes().items() if k != "id"}
 
 STYLE = """
 body{font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;max-width:60rem;margin:0 auto;
@@ -123,11 +125,11 @@ class Index:
 
     def is_instrument(self, iri: str) -> bool:
         """Typed with an instrument class."""
-        return bool(self.types(iri) & INSTRUMENT_CLASSES)
+        return bool(self.types(iri) & instrument_classes())
 
     def is_body(self, iri: str) -> bool:
         """Typed clx:Body or clx:State."""
-        return bool(self.types(iri) & BODY_CLASSES)
+        return bool(self.types(iri) & body_classes())
 
     def text(self, iri: str, prop: str) -> str | None:
         """One literal of (iri, prop): English first, then untagged, then the first language."""
@@ -139,7 +141,7 @@ class Index:
 
     def owner(self, clause: str) -> str | None:
         """The instrument that has a clause."""
-        owners = self.subjects(CLX + "hasClause", clause)
+        owners = self.subjects(CLX.hasClause, clause)
         return owners[0] if owners else None
 
     def label(self, iri: str) -> str:
@@ -152,25 +154,25 @@ class Index:
 
     def _label(self, iri: str) -> str:
         types = self.types(iri)
-        if types & {CLX + "PreambularClause", CLX + "OperativeClause"}:
+        if types & {CLX.PreambularClause, CLX.OperativeClause}:
             owner = self.owner(iri)
-            kind = "preambular" if CLX + "PreambularClause" in types else "operative"
-            number = self.text(iri, CLX + "ordinal") or "?"
+            kind = "preambular" if CLX.PreambularClause in types else "operative"
+            number = self.text(iri, CLX.ordinal) or "?"
             return f"{self.label(owner) if owner else '?'}, {kind} paragraph {number}"
-        if CLX + "Reservation" in types:
-            state = self.iris_of(iri, CLX + "madeBy")
-            clause = self.iris_of(iri, CLX + "concerns")
+        if CLX.Reservation in types:
+            state = self.iris_of(iri, CLX.madeBy)
+            clause = self.iris_of(iri, CLX.concerns)
             return (f"Reservation of {self.label(state[0]) if state else '?'} on "
                     f"{self.label(clause[0]) if clause else '?'}")
-        if CLX + "Evidence" in types:
-            sources = self.iris_of(iri, PROV + "wasDerivedFrom")
+        if CLX.Evidence in types:
+            sources = self.iris_of(iri, PROV.wasDerivedFrom)
             return f"Evidence {iri.rsplit('/', 1)[-1]} from {self.label(sources[0]) if sources else '?'}"
-        if CLX + "SourceDocument" in types:
-            return self.text(iri, CLX + "fileName") or _tail(iri, self.base)
-        if ELI + "LegalExpression" in types:
-            works = self.iris_of(iri, ELI + "realizes")
+        if CLX.SourceDocument in types:
+            return self.text(iri, CLX.fileName) or _tail(iri, self.base)
+        if ELI.LegalExpression in types:
+            works = self.iris_of(iri, ELI.realizes)
             return f"{self.label(works[0]) if works else '?'} ({iri.rsplit('/', 1)[-1]})"
-        for prop in (DCT + "identifier", SKOS + "prefLabel", RDFS + "label", DCT + "title",
+        for prop in (DCTERMS.identifier, SKOS.prefLabel, RDFS.label, DCTERMS.title,
                      "http://xmlns.com/foaf/0.1/name"):
             value = self.text(iri, prop)
             if value:
@@ -181,7 +183,7 @@ class Index:
 def infer_base(triples: Iterable[Triple]) -> str:
     """The base IRI of a built graph, read off its source documents (``<base>source/<slug>``)."""
     for triple in triples:
-        if triple.predicate.value == TYPE and triple.object == NamedNode(CLX + "SourceDocument"):
+        if triple.predicate.value == TYPE and triple.object == NamedNode(CLX.SourceDocument):
             iri = _iri(triple.subject)
             if "/source/" in iri:
                 return iri.rsplit("/source/", 1)[0] + "/"
@@ -197,18 +199,9 @@ def _tail(iri: str, base: str) -> str:
     return iri[len(base):] if iri.startswith(base) else iri
 
 
-# vocabularies of the dataset description (cyberlex.describe), shown as CURIEs too
-DESCRIPTION_NAMESPACES = {"adms": "http://www.w3.org/ns/adms#", "dcat": "http://www.w3.org/ns/dcat#",
-                          "foaf": "http://xmlns.com/foaf/0.1/", "spdx": "http://spdx.org/rdf/terms#",
-                          "vcard": "http://www.w3.org/2006/vcard/ns#", "void": "http://rdfs.org/ns/void#"}
-
-
 def _curie(iri: str) -> str:
-    known = {**prefixes(), **DESCRIPTION_NAMESPACES}
-    for prefix, namespace in sorted(known.items(), key=lambda item: -len(item[1])):
-        if iri.startswith(namespace) and prefix != "id":
-            return f"{prefix}:{iri[len(namespace):]}"
-    return iri
+    # the vocabularies of the dataset description (cyberlex.describe) are shown as CURIEs too
+    return compact(iri, {**vocabulary_prefixes(), **DESCRIPTION_VOCABULARIES}, unknown=str)
 
 
 # -- what a page's twins hold ----------------------------------------------------------------------
@@ -217,7 +210,7 @@ def description(index: Index, iri: str) -> list[Triple]:
     """The triples about an IRI: those it is the subject or object of, and the statements about the
     clauses and reservations it has (so an instrument's Turtle carries its text). Sorted."""
     triples = set(index.out.get(iri, ())) | set(index.into.get(iri, ()))
-    for prop in (CLX + "hasClause", CLX + "hasReservation"):
+    for prop in (CLX.hasClause, CLX.hasReservation):
         for child in index.iris_of(iri, prop):
             triples.update(index.out.get(child, ()))
     return sorted(triples, key=str)
@@ -225,7 +218,7 @@ def description(index: Index, iri: str) -> list[Triple]:
 
 def turtle(index: Index, iri: str) -> bytes:
     """The description of an IRI as Turtle."""
-    data = serialize(description(index, iri), format=RdfFormat.TURTLE, prefixes=TURTLE_PREFIXES)
+    data = serialize(description(index, iri), format=RdfFormat.TURTLE, prefixes=vocabulary_prefixes())
     return data or b""
 
 
@@ -321,32 +314,32 @@ class Renderer:
         """Sections of an instrument's page."""
         index, iri = self.index, self.iri
         rows: list[tuple[str, str]] = []
-        for name, prop in (("Symbol", DCT + "identifier"), ("Title", DCT + "title"), ("Name", SKOS + "prefLabel"),
-                           ("Adopted by", CLX + "adoptedBy"), ("Adoption date", CLX + "adoptionDate"),
-                           ("Session", CLX + "session"), ("Meeting", CLX + "meeting"),
-                           ("Agenda item", CLX + "agendaItem"), ("On the report", CLX + "onReport"),
-                           ("Annexes", CLX + "hasAnnex"), ("Same as", OWL + "sameAs"),
-                           ("Language versions", ELI + "is_realized_by")):
+        for name, prop in (("Symbol", DCTERMS.identifier), ("Title", DCTERMS.title), ("Name", SKOS.prefLabel),
+                           ("Adopted by", CLX.adoptedBy), ("Adoption date", CLX.adoptionDate),
+                           ("Session", CLX.session), ("Meeting", CLX.meeting),
+                           ("Agenda item", CLX.agendaItem), ("On the report", CLX.onReport),
+                           ("Annexes", CLX.hasAnnex), ("Same as", OWL.sameAs),
+                           ("Language versions", ELI.is_realized_by)):
             values = sorted(index.values(iri, prop), key=str)
             if values:
                 rows.append((name, "<br>".join(self.term(v) for v in values)))
-        annex_of = index.subjects(CLX + "hasAnnex", iri)
+        annex_of = index.subjects(CLX.hasAnnex, iri)
         if annex_of:
             rows.append(("Annexed to", "<br>".join(self.link(a) for a in annex_of)))
         parts = ["<h2>About</h2>", self._rows(rows)] if rows else []
 
-        clauses = index.iris_of(iri, CLX + "hasClause")
+        clauses = index.iris_of(iri, CLX.hasClause)
         if clauses:
             parts.append(f"<h2>Clauses ({len(clauses)})</h2>")
             parts.append(self.clauses(clauses))
 
-        cited = set(index.iris_of(iri, CLX + "cites")) | {c for cl in clauses for c in index.iris_of(cl, CLX + "cites")}
+        cited = set(index.iris_of(iri, CLX.cites)) | {c for cl in clauses for c in index.iris_of(cl, CLX.cites)}
         if cited:
             parts.append(f"<h2>Cites ({len(cited)})</h2>")
             parts.append(self._list([self.link(c) for c in sorted(cited, key=index.label)]))
 
         citing: dict[str, list[str]] = defaultdict(list)
-        for source in index.subjects(CLX + "cites", iri):
+        for source in index.subjects(CLX.cites, iri):
             owner = index.owner(source) if not index.is_instrument(source) else None
             if owner:
                 citing[owner].append(source)
@@ -360,24 +353,24 @@ class Renderer:
                 items.append(self.link(owner) + (f" — in {where}" if where else ""))
             parts.append(self._list(items))
 
-        established = sorted(set(index.iris_of(iri, CLX + "establishes"))
-                             | {b for cl in clauses for b in index.iris_of(cl, CLX + "establishes")}, key=index.label)
+        established = sorted(set(index.iris_of(iri, CLX.establishes))
+                             | {b for cl in clauses for b in index.iris_of(cl, CLX.establishes)}, key=index.label)
         if established:
             parts.append("<h2>Establishes</h2>" + self._list([self.link(b) for b in established]))
 
-        reservations = index.iris_of(iri, CLX + "hasReservation")
+        reservations = index.iris_of(iri, CLX.hasReservation)
         if reservations:
             parts.append(f"<h2>Reservations ({len(reservations)})</h2><table><tr><th>State</th><th>On</th>"
                          "<th>Text</th></tr>")
             for r in reservations:
-                state = "".join(self.link(s) for s in index.iris_of(r, CLX + "madeBy"))
-                clause = "".join(self.link(c, _paragraph(index, c)) for c in index.iris_of(r, CLX + "concerns"))
-                parts.append(f"<tr><td>{state}</td><td>{clause}</td><td>{esc(index.text(r, CLX + 'text') or '')}"
+                state = "".join(self.link(s) for s in index.iris_of(r, CLX.madeBy))
+                clause = "".join(self.link(c, _paragraph(index, c)) for c in index.iris_of(r, CLX.concerns))
+                parts.append(f"<tr><td>{state}</td><td>{clause}</td><td>{esc(index.text(r, CLX.text) or '')}"
                              f" <small>({self.link(r, 'details')})</small></td></tr>")
             parts.append("</table>")
 
         parts += self.evidence()
-        sources = index.subjects(CLX + "records", iri)
+        sources = index.subjects(CLX.records, iri)
         if sources:
             parts.append("<h2>Source documents</h2>" + self._list([self.link(s) for s in sources]))
         return parts
@@ -387,29 +380,29 @@ class Renderer:
         index = self.index
         out = ['<ol class="clauses">']
         for clause in sorted(clauses, key=_ordinal_key):
-            phrase = index.text(clause, CLX + "openingPhrase")
-            text = index.text(clause, CLX + "text")
+            phrase = index.text(clause, CLX.openingPhrase)
+            text = index.text(clause, CLX.text)
             anchor = "-".join(clause.rsplit("/", 2)[-2:])
             body = f"<strong>{self.link(clause, _paragraph(index, clause))}</strong>"
             if text:
                 body += f"<blockquote>{esc(text)}</blockquote>"
             elif phrase:
                 body += f" <em>{esc(phrase)}</em>"
-            for name, prop in (("cites", CLX + "cites"), ("establishes", CLX + "establishes"),
-                               ("endorses", CLX + "endorses")):
+            for name, prop in (("cites", CLX.cites), ("establishes", CLX.establishes),
+                               ("endorses", CLX.endorses)):
                 targets = index.iris_of(clause, prop)
                 if targets:
                     body += (f'<div class="meta">{name}: '
                              + ", ".join(self.link(t) for t in sorted(targets, key=index.label)) + "</div>")
             body += footnotes(index, clause)
-            out.append(f'<li id="{esc(anchor)}" value="{esc(index.text(clause, CLX + "ordinal") or "")}">{body}</li>')
+            out.append(f'<li id="{esc(anchor)}" value="{esc(index.text(clause, CLX.ordinal) or "")}">{body}</li>')
         out.append("</ol>")
         return "".join(out)
 
     def evidence(self) -> list[str]:
         """Where the statements about this node were read: evidence nodes whose subject it is."""
         index = self.index
-        nodes = index.subjects(RDF + "subject", self.iri)
+        nodes = index.subjects(RDF.subject, self.iri)
         if not nodes:
             return []
         rows = []
@@ -420,11 +413,11 @@ class Renderer:
                 language = node_language
                 rows.append(f'<tr class="language"><th colspan="3">{esc(language or "language not stated")}'
                             f"</th></tr>")
-            predicate = index.iris_of(node, RDF + "predicate")
-            objects = index.values(node, RDF + "object")
-            sources = index.iris_of(node, PROV + "wasDerivedFrom")
-            span = f"{index.text(node, OA + 'start')}–{index.text(node, OA + 'end')}"
-            quote = index.text(node, OA + "exact") or ""
+            predicate = index.iris_of(node, RDF.predicate)
+            objects = index.values(node, RDF.object)
+            sources = index.iris_of(node, PROV.wasDerivedFrom)
+            span = f"{index.text(node, OA.start)}–{index.text(node, OA.end)}"
+            quote = index.text(node, OA.exact) or ""
             rows.append(f"<tr><td>{self.term(NamedNode(predicate[0])) if predicate else ''} "
                         f"{' '.join(self.term(o) for o in objects)}</td>"
                         f"<td>{esc(quote)}</td><td>{''.join(self.link(s) for s in sources)}, "
@@ -437,14 +430,14 @@ class Renderer:
         """Sections of a body's page."""
         index, iri = self.index, self.iri
         rows = []
-        for name, prop in (("Names", SKOS + "prefLabel"), ("Other names", SKOS + "altLabel"),
-                           ("Acronyms", SKOS + "notation"), ("Same as", OWL + "sameAs")):
+        for name, prop in (("Names", SKOS.prefLabel), ("Other names", SKOS.altLabel),
+                           ("Acronyms", SKOS.notation), ("Same as", OWL.sameAs)):
             values = sorted(index.values(iri, prop), key=lambda v: (getattr(v, "language", "") or "", str(v)))
             if values:
                 rows.append((name, "<br>".join(self.term(v) for v in values)))
         parts = ["<h2>About</h2>", self._rows(rows)] if rows else []
         establishing: dict[str, list[str]] = defaultdict(list)
-        for source in index.subjects(CLX + "establishes", iri):
+        for source in index.subjects(CLX.establishes, iri):
             owner = None if index.is_instrument(source) else index.owner(source)
             establishing[owner or source].extend([source] if owner else [])
         if establishing:
@@ -453,8 +446,8 @@ class Renderer:
                 where = ", ".join(self.link(c, _paragraph(index, c)) for c in establishing[owner])
                 items.append(self.link(owner) + (f" — in {where}" if where else ""))
             parts.append("<h2>Established by</h2>" + self._list(items))
-        for title, prop in (("Adopted", CLX + "adoptedBy"), ("Reservations made", CLX + "madeBy"),
-                            ("Mentioned in", CLX + "mentions")):
+        for title, prop in (("Adopted", CLX.adoptedBy), ("Reservations made", CLX.madeBy),
+                            ("Mentioned in", CLX.mentions)):
             sources = index.subjects(prop, iri)
             if sources:
                 parts.append(f"<h2>{title} ({len(sources)})</h2>"
@@ -506,8 +499,8 @@ def _number(text: str | None) -> int:
 
 def evidence_language(index: Index, node: str) -> str:
     """The language of the document an evidence node was read in ('' where not stated)."""
-    for source in index.iris_of(node, PROV + "wasDerivedFrom"):
-        language = index.text(source, DCT + "language")
+    for source in index.iris_of(node, PROV.wasDerivedFrom):
+        language = index.text(source, DCTERMS.language)
         if language:
             return language
     return ""
@@ -516,14 +509,14 @@ def evidence_language(index: Index, node: str) -> str:
 def evidence_order(index: Index, node: str) -> tuple[str, str, int, int, str]:
     """Evidence in reading order: by language, document, then start and end offsets as numbers
     (as text, 1033 came before 109)."""
-    sources = index.iris_of(node, PROV + "wasDerivedFrom")
-    return (evidence_language(index, node), sources[0] if sources else "", _number(index.text(node, OA + "start")),
-            _number(index.text(node, OA + "end")), node)
+    sources = index.iris_of(node, PROV.wasDerivedFrom)
+    return (evidence_language(index, node), sources[0] if sources else "", _number(index.text(node, OA.start)),
+            _number(index.text(node, OA.end)), node)
 
 
 def footnotes(index: Index, clause: str) -> str:
     """A clause's footnotes, each once, tagged with its language."""
-    notes = sorted({(n.language or "", str(n.value)) for n in index.values(clause, CLX + "footnote")
+    notes = sorted({(n.language or "", str(n.value)) for n in index.values(clause, CLX.footnote)
                     if isinstance(n, Literal)})
     out = []
     for language, note in notes:
@@ -536,8 +529,8 @@ def footnotes(index: Index, clause: str) -> str:
 
 def _paragraph(index: Index, clause: str) -> str:
     types = index.types(clause)
-    number = index.text(clause, CLX + "ordinal") or "?"
-    return f"{'operative' if CLX + 'OperativeClause' in types else 'preambular'} paragraph {number}"
+    number = index.text(clause, CLX.ordinal) or "?"
+    return f"{'operative' if CLX.OperativeClause in types else 'preambular'} paragraph {number}"
 
 
 def render(index: Index, iri: str) -> str:
@@ -547,15 +540,15 @@ def render(index: Index, iri: str) -> str:
 
 def home(index: Index) -> str:
     """The site's front page: the instruments with text in the graph, then the bodies."""
-    recorded = sorted({i for s in index.iris() if index.types(s) & {CLX + "SourceDocument"}
-                       for i in index.iris_of(s, CLX + "records")}, key=index.label)
+    recorded = sorted({i for s in index.iris() if index.types(s) & {CLX.SourceDocument}
+                       for i in index.iris_of(s, CLX.records)}, key=index.label)
     bodies = sorted((i for i in index.iris() if index.is_body(i)), key=index.label)
 
     def link(iri: str) -> str:
         return f'<a href="{esc(urllib.parse.quote(_tail(iri, index.base), safe="/-._~"))}/">{esc(index.label(iri))}</a>'
 
     def titled(iri: str) -> str:
-        title = index.text(iri, DCT + "title")
+        title = index.text(iri, DCTERMS.title)
         return link(iri) + (f" — {esc(title)}" if title else "")
 
     body = [

@@ -45,10 +45,10 @@ from pyoxigraph import (
     parse_query_results,
 )
 
-from cyberlex.map import prefixes
+from cyberlex.vocab import RDF, XSD, compact, prefixes, writable
 
-XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
-RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+XSD_STRING = XSD.string
+RDF_LANG_STRING = RDF.langString
 
 Term = NamedNode | BlankNode | Literal | Triple
 T = TypeVar("T")
@@ -794,18 +794,6 @@ def _readable_rows(rows: Iterator[list[Term | None]], endpoint: str, mime: str) 
 
 # -- formatting ---------------------------------------------------------------------------------
 
-def compact(iri: str, names: dict[str, str] | None = None) -> str:
-    """An IRI with the longest matching prefix of mappings/prefixes.toml (for people's tables)."""
-    names = prefixes() if names is None else names
-    best = ""
-    for prefix, namespace in names.items():
-        if iri.startswith(namespace) and len(namespace) > len(names.get(best, "")):
-            rest = iri[len(namespace):]
-            if rest and not re.search(r"[\s<>\"{}|^`\\]", rest):
-                best = prefix
-    return f"{best}:{iri[len(names[best]):]}" if best else f"<{iri}>"
-
-
 def cell(term: Term | None) -> str:
     """A term as a value in the SPARQL CSV format (IRIs bare, literals as their lexical form)."""
     if term is None:
@@ -824,7 +812,7 @@ def people_cell(term: Term | None, names: dict[str, str], max_width: int = 0) ->
         return ""
     tag = f" @{term.language}" if isinstance(term, Literal) and term.language else ""
     if isinstance(term, NamedNode):
-        text = compact(term.value, names)
+        text = compact(term.value, names, accept=writable)
     elif isinstance(term, Literal):
         text = " ".join(term.value.split())
     else:

@@ -40,15 +40,15 @@ from pyoxigraph import DefaultGraph, Literal, Quad, RdfFormat, Store, Triple, pa
 
 from cyberlex import __version__, describe, jsonld, ontodoc, pages, scratch
 from cyberlex.build import BuildResult, build
-from cyberlex.map import DEFAULT_BASE, prefixes
 from cyberlex.resources import data_path
 from cyberlex.serialise import sorted_triples, to_bytes
 from cyberlex.validate import ValidationReport
+from cyberlex.vocab import CLX, DCAT, DCTERMS, DEFAULT_BASE, RDF, compact, instrument_classes
 
-ADOPTION_DATE = prefixes()["clx"] + "adoptionDate"
-SOURCE_DOCUMENT = prefixes()["clx"] + "SourceDocument"
-LANGUAGE = prefixes()["dcterms"] + "language"
-RDF_TYPE = prefixes()["rdf"] + "type"
+ADOPTION_DATE = CLX.adoptionDate
+SOURCE_DOCUMENT = CLX.SourceDocument
+LANGUAGE = DCTERMS.language
+RDF_TYPE = RDF.type
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -125,9 +125,9 @@ def _previous(previous: Path | None) -> tuple[set[bytes] | None, str | None, str
     description = previous / "dataset.ttl"
     if description.is_file():
         for triple in parse(path=str(description), format=RdfFormat.TURTLE):
-            if triple.predicate.value == describe.DCAT + "version" and isinstance(triple.object, Literal):
+            if triple.predicate.value == DCAT.version and isinstance(triple.object, Literal):
                 version = triple.object.value
-            if triple.predicate.value == describe.DCT + "issued" and triple.subject.value.endswith("/dataset"):
+            if triple.predicate.value == DCTERMS.issued and triple.subject.value.endswith("/dataset"):
                 issued = str(triple.object.value)
     return lines, version, issued
 
@@ -304,24 +304,17 @@ def _changes_by_property(plus: set[bytes], minus: set[bytes]) -> dict[str, tuple
 
 def _instrument_changes(plus: set[bytes], minus: set[bytes]) -> tuple[list[str], list[str]]:
     """Instruments whose rdf:type statement appears or disappears."""
-    instrument_classes = {f"<{c}>".encode() for c in pages.INSTRUMENT_CLASSES}
+    typed_as_instrument = {f"<{c}>".encode() for c in instrument_classes()}
 
     def typed(lines: set[bytes]) -> list[str]:
         found = set()
         for line in lines:
             parts = line.split(b" ", 3)
-            if len(parts) > 2 and parts[1] == f"<{RDF_TYPE}>".encode() and parts[2] in instrument_classes:
+            if len(parts) > 2 and parts[1] == f"<{RDF_TYPE}>".encode() and parts[2] in typed_as_instrument:
                 found.add(parts[0].decode().strip("<>"))
         return sorted(found)
 
     return typed(plus), typed(minus)
-
-
-def _curie(iri: str) -> str:
-    for prefix, namespace in sorted(prefixes().items(), key=lambda item: -len(item[1])):
-        if iri.startswith(namespace):
-            return f"{prefix}:{iri[len(namespace):]}"
-    return f"<{iri}>"
 
 
 def release_notes(version: str, date: str, base: str, built: BuildResult, figures: dict[str, object],
@@ -353,11 +346,11 @@ def release_notes(version: str, date: str, base: str, built: BuildResult, figure
         "",
         "| class | instances |",
         "| --- | ---: |",
-        *(f"| `{_curie(c)}` | {n:,} |" for c, n in classes.items()),
+        *(f"| `{compact(c)}` | {n:,} |" for c, n in classes.items()),
         "",
         "| property | triples |",
         "| --- | ---: |",
-        *(f"| `{_curie(p)}` | {n:,} |" for p, n in properties.items()),
+        *(f"| `{compact(p)}` | {n:,} |" for p, n in properties.items()),
         "",
         "## Changes",
         "",
@@ -368,10 +361,10 @@ def release_notes(version: str, date: str, base: str, built: BuildResult, figure
         lines += [f"Since {old_version or 'the previous release'}: {added:,} triples added, {removed:,} removed.", ""]
         if changes:
             lines += ["| property | added | removed |", "| --- | ---: | ---: |",
-                      *(f"| `{_curie(p)}` | {a:,} | {r:,} |" for p, (a, r) in changes.items()), ""]
+                      *(f"| `{compact(p)}` | {a:,} | {r:,} |" for p, (a, r) in changes.items()), ""]
         for title, items in (("Instruments added", instruments_added), ("Instruments removed", instruments_removed)):
             if items:
-                shown = ", ".join(f"`{_curie(i)}`" for i in items[:200])
+                shown = ", ".join(f"`{compact(i)}`" for i in items[:200])
                 more = f" and {len(items) - 200} more" if len(items) > 200 else ""
                 lines += [f"{title} ({len(items)}): {shown}{more}.", ""]
     return "\n".join(lines).rstrip() + "\n"

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from pyoxigraph import DefaultGraph, Quad, RdfFormat, Store, Triple, parse, serialize
 
-from cyberlex.map import prefixes
+from cyberlex.vocab import vocabulary_prefixes
 
 FORMATS = {"turtle": RdfFormat.TURTLE, "trig": RdfFormat.TRIG, "nt": RdfFormat.N_TRIPLES,
            "nq": RdfFormat.N_QUADS}
@@ -46,7 +46,7 @@ def to_bytes(statements: Iterable[Triple] | Iterable[Quad], fmt: str) -> bytes:
     """Statements serialised in a format, with the declared prefixes."""
     rdf_format = FORMATS[fmt]
     # Data IRIs are written in full: their paths ("…/A-RES-73-187/op/2") read badly as prefixed names.
-    use_prefixes = {k: v for k, v in prefixes().items() if k != "id"} if fmt in ("turtle", "trig") else None
+    use_prefixes = vocabulary_prefixes() if fmt in ("turtle", "trig") else None
     data = serialize(statements, format=rdf_format, prefixes=use_prefixes)
     assert data is not None
     return data

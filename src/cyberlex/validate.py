@@ -36,16 +36,13 @@ import pyshacl
 from lxml import etree
 from pyshacl.graph_abstraction import OxigraphDataGraph
 from pyshacl.pytypes import SHACLExecutor
-from rdflib import BNode, Dataset, Graph, Literal, Namespace, URIRef
+from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import PROV, RDF, SH, NamespaceManager
 from rdflib.term import Node
 
-from cyberlex.map import prefixes
 from cyberlex.resources import data_path
-
-CLX = Namespace(prefixes()["clx"])
-CLXSH = Namespace("https://w3id.org/cyberlex/shapes#")
+from cyberlex.vocab import CLX, CLXSH, compact, prefixes
 
 
 @dataclass(frozen=True)
@@ -125,7 +122,7 @@ class ValidationReport:
         for r in self.results:
             case_name = _show(r.focus_node) + (f" {r.path}" if r.path else "")
             case = etree.SubElement(suite, "testcase", name=_xml(case_name), classname=_show(r.source_shape), time="0")
-            failure = etree.SubElement(case, "failure", message=_xml(_compact(r.message)),
+            failure = etree.SubElement(case, "failure", message=_xml(_compact_text(r.message)),
                                        type=r.constraint or r.severity)
             failure.text = _xml(_block(r))
         etree.SubElement(suite, "system-out").text = ""
@@ -136,7 +133,7 @@ class ValidationReport:
 
 def _block(r: ValidationResult) -> str:
     """One result for a person: message, focus node, path, value(s), shape, source files."""
-    lines = [f"{r.severity}: {_compact(r.message)}", f"  focus node: {_show(r.focus_node)}"]
+    lines = [f"{r.severity}: {_compact_text(r.message)}", f"  focus node: {_show(r.focus_node)}"]
     if r.path is not None:
         lines.append(f"  path:       {r.path}")
     if r.value is not None:
@@ -328,7 +325,7 @@ def _subjects(data: Graph, p: Node, o: Node) -> list[Node]:
 
 
 def _file_names(data: Graph, nodes: set[Node]) -> set[str]:
-    return {str(name) for n in nodes for name in _objects(data, n, CLX.fileName)}
+    return {str(name) for n in nodes for name in _objects(data, n, URIRef(CLX.fileName))}
 
 
 @cache
@@ -340,14 +337,20 @@ def _namespaces() -> NamespaceManager:
 
 
 @cache
+def _report_prefixes() -> dict[str, str]:
+    """The declared prefixes and clxsh:."""
+    return {**prefixes(), CLXSH.prefix: CLXSH.iri}
+
+
+@cache
 def _prefixes() -> tuple[tuple[str, str], ...]:
-    """The declared prefixes and clxsh:, longest namespace first."""
-    pairs = {**prefixes(), "clxsh": str(CLXSH)}.items()
-    return tuple(sorted(pairs, key=lambda pair: -len(pair[1])))
+    """The prefixes of a report, longest namespace first."""
+    return tuple(sorted(_report_prefixes().items(), key=lambda pair: -len(pair[1])))
 
 
-def _compact(text: str) -> str:
-    """Shorten every IRI of a declared namespace in ``text`` to prefix:rest."""
+def _compact_text(text: str) -> str:
+    """Shorten every IRI of a declared namespace in a message (free text, where IRIs may be anywhere)
+    to prefix:rest."""
     for prefix, ns in _prefixes():
         text = text.replace(ns, prefix + ":")
     return text
@@ -395,8 +398,7 @@ def _term(node: Node) -> str:
 
 def _show(node: Node) -> str:
     if isinstance(node, URIRef):
-        short = _compact(str(node))
-        return short if short != str(node) else node.n3()
+        return compact(str(node), _report_prefixes())
     if isinstance(node, Literal):
         return node.n3(_namespaces())
     return node.n3() if isinstance(node, BNode) else str(node)

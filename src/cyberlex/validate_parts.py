@@ -67,12 +67,12 @@ from cyberlex.validate import (
 # that mention the focus node): the predicate that leads to the neighbour, and whether the focus node
 # is its subject ("out") or its object ("in"). A shape of sparql.ttl missing here is not split.
 NEIGHBOUR_READS: dict[URIRef, tuple[URIRef, str]] = {
-    CLXSH.ClauseIriShape: (CLX.hasClause, "out"),  # ?value a ?kind ; clx:ordinal ?ordinal
-    CLXSH.ClauseOrdinalUniqueShape: (CLX.hasClause, "out"),  # the same, for ?value and ?other
-    CLXSH.ReservationSameInstrumentShape: (CLX.concerns, "in"),  # ?instrument clx:hasReservation ?value
+    URIRef(CLXSH.ClauseIriShape): (URIRef(CLX.hasClause), "out"),  # ?value a ?kind ; clx:ordinal ?ordinal
+    URIRef(CLXSH.ClauseOrdinalUniqueShape): (URIRef(CLX.hasClause), "out"),  # the same, for ?value and ?other
+    URIRef(CLXSH.ReservationSameInstrumentShape): (URIRef(CLX.concerns), "in"),  # ?instrument clx:hasReservation
 }
 # SHACL-SPARQL shapes that read only the types of their values, as sh:class does.
-VALUE_TYPE_READS: frozenset[URIRef] = frozenset({CLXSH["Source-mentions"]})
+VALUE_TYPE_READS: frozenset[URIRef] = frozenset({URIRef(CLXSH["Source-mentions"])})
 
 # Constructs with which a shape reads further than a focus node's triples and its values' types.
 _NESTED = (SH.node, SH.property, SH.qualifiedValueShape, SH["or"], SH["and"], SH["not"], SH.xone)
