@@ -18,7 +18,6 @@ from pathlib import Path
 from pyoxigraph import NamedNode, RdfFormat, Store, serialize
 
 from cyberlex.extract import extract
-from cyberlex.given import given_quads, merge_given, segments_of
 from cyberlex.map import DEFAULT_BASE, Mapper, prefixes
 from cyberlex.read import ReadError, read
 from cyberlex.resolve import slug
@@ -158,17 +157,18 @@ def _process(path: Path, base: str, timeout: float | None = DEFAULT_FILE_TIMEOUT
     stage = "read"
     try:
         with _time_budget(timeout):
+            # Mapper(base).map(extract(segment(read(path, name, max_bytes)))), one stage at a time so that
+            # a failure or a timeout can say at which stage it came
             source = read(path, name, max_bytes)
             stage = "segmented"
-            segments = segments_of(source) or segment(source)
+            segments = segment(source)
             stage = "extracted"
-            extraction = merge_given(extract(segments))
+            extraction = extract(segments)
             if not extraction.records and not extraction.mentions:
                 return _FileOutcome(str(path),
                                     failure="no recognisable structure: no instrument, body or citation found")
             stage = "mapped"
-            mapper = Mapper(base)
-            quads = [*mapper.map(extraction), *given_quads(extraction, mapper)]
+            quads = Mapper(base).map(extraction)
             data = serialize(quads, format=RdfFormat.N_QUADS) or b""
     except _OutOfTime:
         return _FileOutcome(str(path), failure=f"took longer than {timeout:g} s (--file-timeout) and was "
