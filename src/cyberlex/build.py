@@ -213,6 +213,40 @@ def build_store(files: list[Path], base: str = DEFAULT_BASE,
     return result
 
 
+class InputFailed(Exception):
+    """build_graph: some input files could not be built, or there were none. `failures` names each file
+    with its reason; `store` holds the graph of the files that were built."""
+
+    def __init__(self, message: str, failures: list[Failure], store: Store) -> None:
+        super().__init__(message)
+        self.failures = failures
+        self.store = store
+
+
+def build_graph(paths: str | Path | Iterable[str | Path] | None = None, *, base: str = DEFAULT_BASE,
+                jobs: int | None = None, file_timeout: float | None = DEFAULT_FILE_TIMEOUT,
+                max_file_bytes: int | None = None) -> Store:
+    """The graph of the files named and of the files in the folders named (default: the sample corpus),
+    as `cyberlex build` makes it, neither validated nor written: a pyoxigraph Store holding one named
+    graph per source document and the gazetteer's graph (query it with SPARQL, `store.query(...)`;
+    validate it with cyberlex.validate; write it with cyberlex.write_graph). Raises InputFailed, which
+    carries the failures and the graph of the other files, when a file cannot be built or none is found."""
+    if paths is None:
+        paths = [sample_corpus()]
+    elif isinstance(paths, str | Path):
+        paths = [paths]
+    named = [Path(path) for path in paths]
+    files = collect_inputs(named)
+    result = build_store(files, base, None, jobs, file_timeout, max_file_bytes)
+    if not files:
+        raise InputFailed(f"no files to read in {', '.join(map(str, named))}", [], result.store)
+    if result.failures:
+        listed = "; ".join(f"{failure.path}: {failure.reason}" for failure in result.failures)
+        raise InputFailed(f"{len(result.failures)} of {len(files)} input files failed: {listed}", result.failures,
+                          result.store)
+    return result.store
+
+
 def _collect(outcomes: Iterable[_FileOutcome], result: BuildResult, progress: Callable[[Path], None] | None) -> None:
     for outcome in outcomes:
         if progress is not None:
@@ -254,12 +288,9 @@ def count(store: Store) -> dict[str, int]:
 
 def validate_store(store: Store) -> tuple[int, str]:
     """SHACL validation of a store: the number of violations and the report for people."""
-    from oxrdflib import OxigraphStore
-    from rdflib import Dataset
-
     from cyberlex.validate import validate
 
-    report = validate(Dataset(store=OxigraphStore(store=store)))
+    report = validate(store)
     return sum(1 for r in report.results if r.severity == "Violation"), report.to_text()
 
 

@@ -157,13 +157,18 @@ def _xml(text: str) -> str:
 
 
 def validate(
-    data_graph: Graph | Dataset, shapes_dir: Path | None = None, ontology: Path | None = None
+    data_graph: Graph | Dataset | ox.Store, shapes_dir: Path | None = None, ontology: Path | None = None
 ) -> ValidationReport:
-    """Validate ``data_graph`` (all its named graphs as one) against ``shapes_dir/*.ttl``.
+    """Validate ``data_graph`` (all its named graphs as one; an rdflib graph or a pyoxigraph Store)
+    against ``shapes_dir/*.ttl``.
 
     The ontology (default ``ontology/cyberlex.ttl``) is added to a copy of the data so that
     sh:targetClass and sh:class see its rdfs:subClassOf axioms; the data graph is not changed.
     """
+    if isinstance(data_graph, ox.Store):
+        from oxrdflib import OxigraphStore
+
+        data_graph = Dataset(store=OxigraphStore(store=data_graph))
     shapes = load_shapes(shapes_dir)
     ont = Graph().parse(ontology or data_path("ontology") / "cyberlex.ttl", format="turtle")
     store = _copy_to_store(data_graph, ont)
