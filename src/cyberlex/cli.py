@@ -12,6 +12,7 @@ import click
 from cyberlex import __version__
 from cyberlex.exitcodes import ExitCode, epilog
 from cyberlex.map import DEFAULT_BASE
+from cyberlex.progress import Progress
 
 if TYPE_CHECKING:
     from cyberlex.query import Credentials
@@ -52,10 +53,9 @@ def _inputs(paths: tuple[Path, ...]) -> tuple[list[Path], int]:
     return inputs, len(collect_inputs(inputs))
 
 
-def _progress(count: int) -> Any:
-    """A progress bar on stderr, shown for many files when stderr is a terminal."""
-    return click.progressbar(length=count, label="Building", file=sys.stderr,
-                             hidden=not (count > 20 and sys.stderr.isatty()))
+def _progress(count: int) -> Progress:
+    """Files done, files per second and time left, on stderr when it is a terminal (cyberlex.progress)."""
+    return Progress(count, "Building", sys.stderr)
 
 
 def _report_failures(failures: list[Any]) -> None:
@@ -89,7 +89,7 @@ def build(paths: tuple[Path, ...], out_dir: Path, base: str, no_validate: bool, 
     try:
         with _progress(count) as bar:
             result = run_build(inputs, out_dir, base=base, run_validation=not no_validate,
-                               progress=lambda _path: bar.update(1), file_timeout=file_timeout or None,
+                               progress=lambda _path: bar.advance(), file_timeout=file_timeout or None,
                                max_file_bytes=int(max_file_size * 1024 * 1024))
     except NothingBuilt as exc:
         _report_failures(exc.result.failures)
@@ -192,7 +192,7 @@ def release(paths: tuple[Path, ...], out_dir: Path, base: str, previous: Path | 
         with _progress(count) as bar:
             result = run_release(inputs, out_dir, base=base, previous=previous, endpoint=endpoint, date=date,
                                  download_url=download_url, licence=LICENCES[licence], publisher=publisher,
-                                 site_url=site_url, with_site=not no_site, progress=lambda _path: bar.update(1))
+                                 site_url=site_url, with_site=not no_site, progress=lambda _path: bar.advance())
     except ReleaseError as exc:
         raise click.UsageError(str(exc)) from None
     except UnsafePagePath as exc:  # nothing was written outside --out, and --out is left as it was
