@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -9,7 +10,7 @@ from pyoxigraph import NamedNode, Quad, RdfFormat, parse
 
 from cyberlex import build as build_module
 from cyberlex import serialise
-from cyberlex.build import DEFAULT_CACHE, build, build_store, collect_inputs
+from cyberlex.build import DEFAULT_CACHE, build, build_store, collect_inputs, sample_corpus
 from cyberlex.map import Mapper
 from cyberlex.vocab import CLX, DEFAULT_BASE, RDF
 
@@ -197,3 +198,25 @@ def test_processes_do_not_change_the_output(inputs: Path, tmp_path: Path, monkey
     for name in ("graph.ttl", "graph.trig", "validation.txt"):
         assert (one / name).read_bytes() == (two / name).read_bytes(), name
     assert [f.path for f in first.failures] == [f.path for f in second.failures]
+
+
+def test_a_file_whose_validation_runs_out_of_time_is_kept_and_validated_again(monkeypatch: pytest.MonkeyPatch,
+                                                                              tmp_path: Path) -> None:
+    """The file's time budget is for reading it; if its own SHACL check runs past it, the file's graph is kept
+    and checked again without a budget, never left out of the graph or of the report."""
+    real = build_module.validate_document
+    calls: list[int] = []
+
+    def slow_in_the_worker(data: bytes) -> object:
+        calls.append(1)
+        if len(calls) == 1:
+            time.sleep(2)
+        return real(data)
+
+    monkeypatch.setattr(build_module, "validate_document", slow_in_the_worker)
+    source = sample_corpus() / "ccpcj-resolution.txt"
+    outcome = build_module._process(source, DEFAULT_BASE, 0.5, source.name, None, validate=True)
+    assert outcome.failure is None and outcome.nquads and outcome.validation is None
+    calls.clear()
+    result = build_store([source], file_timeout=0.5, validate_documents=True)
+    assert result.failures == [] and len(result.validations) == 1 and len(calls) == 2

@@ -16,7 +16,6 @@ import pytest
 import quality
 from cyberlex.build import build, build_store
 from cyberlex.extract import extract
-from cyberlex.given import merge_given, segments_of
 from cyberlex.read import ReadError, read, sniff
 from cyberlex.read_akn import looks_like_akn, symbol_of
 from cyberlex.segment import segment
@@ -109,9 +108,8 @@ def write(tmp_path: Path, data: bytes | str, name: str = "doc.xml") -> Path:
 
 def run(path: Path) -> Any:
     source = read(path)
-    given = segments_of(source)
-    assert given is not None
-    return source, given, merge_given(extract(given))
+    segments = segment(source)
+    return source, segments, extract(segments)
 
 
 # -- detection from content ---------------------------------------------------------------------
@@ -322,9 +320,7 @@ def test_xml_and_text_of_one_resolution_agree(shared: Path, stem: str) -> None:
     text) and, of the citations, every one the text gives (the XML adds those only its links show)."""
     corpus = shared / "corpus" / "un"
     xml_source, text_source = read(corpus / "xml" / f"{stem}.xml"), read(corpus / "text" / f"{stem}.txt")
-    given = segments_of(xml_source)
-    assert given is not None
-    from_xml = merge_given(extract(given))
+    from_xml = extract(segment(xml_source))
     from_text = extract(segment(text_source))
     assert [r.key for r in from_xml.records] == [r.key for r in from_text.records]
     assert {(c.kind, c.ordinal, c.text) for c in from_xml.clauses} == {

@@ -5,6 +5,7 @@ One bad file never stops the build: it is reported with its reason and the rest 
 
 from __future__ import annotations
 
+import dataclasses
 import multiprocessing
 import os
 import re
@@ -19,7 +20,6 @@ from pyoxigraph import NamedNode, RdfFormat, Store, serialize
 
 from cyberlex.cache import BuildCache, Entry
 from cyberlex.extract import extract
-from cyberlex.given import given_quads, merge_given, segments_of
 from cyberlex.map import Mapper
 from cyberlex.read import MAX_FILE_BYTES, ReadError, read
 from cyberlex.resolve import slug
@@ -165,21 +165,26 @@ def _process(path: Path, base: str, timeout: float | None = DEFAULT_FILE_TIMEOUT
     stage = "read"
     try:
         with _time_budget(timeout):
+            # Mapper(base).map(extract(segment(read(path, name, max_bytes)))), one stage at a time so that
+            # a failure or a timeout can say at which stage it came
             source = read(path, name, max_bytes)
             stage = "segmented"
-            segments = segments_of(source) or segment(source)
+            segments = segment(source)
             stage = "extracted"
-            extraction = merge_given(extract(segments))
+            extraction = extract(segments)
             if not extraction.records and not extraction.mentions:
                 return _FileOutcome(str(path),
                                     failure="no recognisable structure: no instrument, body or citation found")
             stage = "mapped"
-            mapper = Mapper(base)
-            quads = [*mapper.map(extraction), *given_quads(extraction, mapper)]
+            quads = Mapper(base).map(extraction)
             data = serialize(quads, format=RdfFormat.N_QUADS) or b""
-            stage = "validated"
-            validation = validate_document(data) if validate else None
+            validation = None
+            if validate:
+                stage = "validated"
+                validation = validate_document(data)
     except _OutOfTime:
+        if stage == "validated":  # the file is built: its validation is done again without a budget
+            return _FileOutcome(str(path), data, None, tuple(extraction.warnings))
         return _FileOutcome(str(path), failure=f"took longer than {timeout:g} s (--file-timeout) and was "
                                                f"given up while being {stage}")
     except ReadError as exc:
@@ -257,6 +262,9 @@ def _in_file_order(files: list[Path], cached: dict[Path, Entry], built: Iterator
             yield _FileOutcome(str(path), entry.nquads, None, entry.warnings, validation)
             continue
         outcome = next(built)
+        if validate and outcome.failure is None and outcome.validation is None:
+            # its validation ran out of the file's time: never a file whose results are left out
+            outcome = dataclasses.replace(outcome, validation=validate_document(outcome.nquads))
         if cache is not None and key and outcome.failure is None:
             extra = {VALIDATION: outcome.validation.as_data()} if outcome.validation is not None else {}
             cache.put(key, Entry(outcome.nquads, outcome.warnings, extra))
@@ -264,6 +272,40 @@ def _in_file_order(files: list[Path], cached: dict[Path, Entry], built: Iterator
 
 
 VALIDATION = "validation"  # the key of a file's own SHACL results in its cache entry (`Entry.extra`)
+
+
+class InputFailed(Exception):
+    """build_graph: some input files could not be built, or there were none. `failures` names each file
+    with its reason; `store` holds the graph of the files that were built."""
+
+    def __init__(self, message: str, failures: list[Failure], store: Store) -> None:
+        super().__init__(message)
+        self.failures = failures
+        self.store = store
+
+
+def build_graph(paths: str | Path | Iterable[str | Path] | None = None, *, base: str = DEFAULT_BASE,
+                jobs: int | None = None, file_timeout: float | None = DEFAULT_FILE_TIMEOUT,
+                max_file_bytes: int | None = None) -> Store:
+    """The graph of the files named and of the files in the folders named (default: the sample corpus),
+    as `cyberlex build` makes it, neither validated nor written: a pyoxigraph Store holding one named
+    graph per source document and the gazetteer's graph (query it with SPARQL, `store.query(...)`;
+    validate it with cyberlex.validate; write it with cyberlex.write_graph). Raises InputFailed, which
+    carries the failures and the graph of the other files, when a file cannot be built or none is found."""
+    if paths is None:
+        paths = [sample_corpus()]
+    elif isinstance(paths, str | Path):
+        paths = [paths]
+    named = [Path(path) for path in paths]
+    files = collect_inputs(named)
+    result = build_store(files, base, None, jobs, file_timeout, max_file_bytes)
+    if not files:
+        raise InputFailed(f"no files to read in {', '.join(map(str, named))}", [], result.store)
+    if result.failures:
+        listed = "; ".join(f"{failure.path}: {failure.reason}" for failure in result.failures)
+        raise InputFailed(f"{len(result.failures)} of {len(files)} input files failed: {listed}", result.failures,
+                          result.store)
+    return result.store
 
 
 def _collect(outcomes: Iterable[_FileOutcome], result: BuildResult, progress: Callable[[Path], None] | None) -> None:

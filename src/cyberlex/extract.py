@@ -2,7 +2,8 @@
 
 Each statement keeps the span of text that says it. Names and numbers are turned into entities
 by cyberlex.resolve; what counts as a citation, an establishment, an endorsement or a reservation
-is read from the phrase tables of the document's language (mappings/lang/).
+is read from the phrase tables of the document's language (mappings/lang/). For a source read from
+markup (Akoma Ntoso), what the markup states outright is merged in at the end (merge_markup).
 """
 
 from __future__ import annotations
@@ -10,8 +11,20 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from cyberlex.iri import iri_problem
 from cyberlex.knowledge import Language, languages
-from cyberlex.models import ClauseRecord, Extraction, Ref, ReservationRecord, Segments, Span, Statement
+from cyberlex.models import (
+    ClauseRecord,
+    Extraction,
+    Given,
+    MarkupFacts,
+    RecordedVote,
+    Ref,
+    ReservationRecord,
+    Segments,
+    Span,
+    Statement,
+)
 from cyberlex.relations import Citation, find_relations, report_antecedents
 from cyberlex.relations import Paragraph as RelationParagraph
 from cyberlex.resolve import (
@@ -26,6 +39,7 @@ from cyberlex.resolve import (
     lookup_name,
     match_resolution_number,
     ref_for_entry,
+    symbol_of_link,
 )
 from cyberlex.segment import marker_pattern
 
@@ -33,8 +47,12 @@ MARKDOWN = re.compile(r"<sup>\s*\d+\s*</sup>|\[([^\]]{0,1000})\]\([^)]{0,2000}\)
 
 
 def extract(segments: Segments) -> Extraction:
-    """Everything one document says, as records and statements with their evidence."""
-    return _Extractor(segments).run()
+    """Everything one document says, as records and statements with their evidence; for a source read
+    from markup, with what the markup states merged in (merge_markup)."""
+    extraction = _Extractor(segments).run()
+    if segments.source.given is not None:
+        merge_markup(extraction, segments.source.given)
+    return extraction
 
 
 def clean(text: str) -> str:
@@ -591,3 +609,133 @@ def _body_key(body: Ref | None) -> str | None:
 
 def _clause_ref(clause: ClauseRecord) -> Ref:
     return Ref(key=clause.key, cls="OperativeClause" if clause.kind == "operative" else "PreambularClause")
+
+
+# -- what a marked-up source states ------------------------------------------------------------------
+
+# Facts of which an instrument has one: the markup's value replaces what text extraction found.
+SINGLE_VALUED = ("identifier", "title", "adoptionDate", "session", "agendaItem", "meeting")
+
+
+def merge_markup(extraction: Extraction, given: Given) -> None:
+    """Add to the extraction what the markup states and text extraction cannot see or may get wrong in a
+    language without a phrase table: the symbol, title, date, session, agenda item, meeting and adopting
+    body; citations from the document's links; subject keywords, FRBR identifiers and the recorded vote
+    (Extraction.markup). Nothing is added to a document in which no instrument was recorded."""
+    if not extraction.records:
+        return
+    record = extraction.records[0]
+    _given_values(extraction, given, record)
+    _link_citations(extraction, given, record)
+    extraction.markup = MarkupFacts(record, _subjects(extraction, given), _frbr(given), _vote(given))
+
+
+def _given_values(extraction: Extraction, given: Given, record: Ref) -> None:
+    fallback = given.enacting or given.header
+    if fallback.end <= fallback.start:
+        fallback = Span(0, min(1, len(extraction.source.text)))
+    for value in given.values:
+        if value.predicate not in SINGLE_VALUED:
+            continue
+        if value.predicate == "identifier" and record.identifier and _norm(record.identifier) != _norm(value.value):
+            continue  # a collection's symbol ("A/RES/76/247 A-C") the record already carries in its own form
+        written = _comparable(value.predicate, value.value, record)
+        if written is None:
+            continue  # the markup's value cannot be right (a date in year 1) or cannot be compared
+        extraction.statements = [s for s in extraction.statements
+                                 if not (s.subject == record and s.predicate == value.predicate)]
+        lang = extraction.source.language if value.predicate == "title" else None
+        extraction.statements.append(Statement(record, value.predicate, written, value.span or fallback, lang,
+                                               value.datatype))
+    if given.author:
+        body = body_for_name(given.author, "en")
+        if not any(s.subject == record and s.predicate == "adoptedBy" and s.obj == body
+                   for s in extraction.statements):
+            extraction.statements.append(Statement(record, "adoptedBy", body, given.enacting or fallback))
+            extraction.mentions.setdefault(body, given.enacting or fallback)
+
+
+def _comparable(predicate: str, value: str, record: Ref) -> str | None:
+    """A markup value in the form every language version shares, as the text reading gives it: the
+    meeting and session as numbers ("42e séance plénière" → "42"; the session from the symbol, A/RES/76/…
+    → "76"); None for a value that cannot be right, such as the date 0001-01-01 of some German files."""
+    if predicate == "meeting":
+        number = re.search(r"\d+", value)
+        return number.group() if number else None
+    if predicate == "session":
+        session = re.match(r"A/RES/((?:ES-|S-)?\d+)/", record.identifier or "")
+        return session.group(1) if session else None
+    if predicate == "adoptionDate" and not re.match(r"(?:19[4-9]\d|2\d\d\d)-", value):
+        return None
+    return value
+
+
+def _link_citations(extraction: Extraction, given: Given, record: Ref) -> None:
+    """Each link to a document (https://undocs.org/<symbol>) is a citation by the clause it stands in (or
+    whose footnote it stands in), by the annex it stands in, or else by the instrument itself."""
+    own = {_norm(record.identifier or ""), _norm(given.symbol or "")}
+    clauses = {(c.kind, c.ordinal): c for c in extraction.clauses if c.instrument == record and c.span is not None}
+    note_spans = {note.marker: note.span for note in given.footnotes}
+    holders: list[tuple[Span, Ref]] = []
+    for paragraph in given.paragraphs:
+        clause = clauses.get((paragraph.kind, paragraph.ordinal))
+        if clause is None:
+            continue
+        ref = _clause_ref(clause)
+        holders.append((paragraph.span, ref))
+        holders += [(note_spans[m], ref) for m in paragraph.footnote_markers if m in note_spans]
+    annex_records = [r for r in extraction.records if r.key.startswith(record.key + "/annex")]
+    for number, span in enumerate(given.annexes):
+        if number < len(annex_records):
+            holders.append((span, annex_records[number]))
+    done = {(s.subject, s.obj) for s in extraction.statements if s.predicate == "cites"}
+    for link in given.links:
+        symbol = symbol_of_link(link.href)
+        if symbol is None or _norm(symbol) in own:
+            continue
+        cited = instrument_for_symbol(symbol)
+        subject = next((ref for span, ref in holders if span.start <= link.span.start and link.span.end <= span.end),
+                       record)
+        if (subject, cited) in done or cited.identifier is None or _norm(cited.identifier) in own:
+            continue
+        done.add((subject, cited))
+        extraction.statements.append(Statement(subject, "cites", cited, link.span))
+        extraction.mentions.setdefault(cited, link.span)
+
+
+def _subjects(extraction: Extraction, given: Given) -> list[str]:
+    """The IRIs of the markup's subject keywords (UNBIS, EuroVoc, SDG concepts), sorted; an IRI that is
+    not sound is dropped with a warning, since it would become a node (and a page)."""
+    subjects = []
+    for iri in sorted({k.iri for k in given.keywords if k.iri and k.iri.startswith(("http://", "https://"))}):
+        problem = iri_problem(iri)
+        if problem is not None:
+            extraction.warnings.append(f"keyword IRI {iri!r} dropped: {problem}")
+            continue
+        subjects.append(iri)
+    return subjects
+
+
+def _frbr(given: Given) -> dict[str, str]:
+    """The markup's FRBR IRIs; the work's left out where it carries the date 0001-01-01 of some files."""
+    return {level: iri for level, iri in given.frbr.items()
+            if iri and level in ("work", "expression", "manifestation")
+            and not (level == "work" and "/0001-01-01/" in iri)}
+
+
+def _vote(given: Given) -> RecordedVote | None:
+    """The recorded vote with its voters resolved to States; a voter the gazetteer does not know as a
+    State is left out, not guessed."""
+    if given.vote is None or not given.vote.outcome:
+        return None
+    voters: dict[str, list[Ref]] = {}
+    for kind, names in given.vote.voters.items():
+        for name in names:
+            entry = lookup_name(name)
+            if entry is not None and entry.cls == "State":
+                voters.setdefault(kind, []).append(ref_for_entry(entry))
+    return RecordedVote(given.vote.outcome, dict(given.vote.counts), voters)
+
+
+def _norm(symbol: str) -> str:
+    return "".join(ch for ch in symbol.casefold() if ch.isalnum())

@@ -3,7 +3,8 @@
 Each document's statements go to a named graph named by its source document's IRI; names and
 Wikidata identifiers of the gazetteer entities it uses, and the facts the gazetteer states of them, go to the
 named graph `id:graph/gazetteer`.
-Every statement gets an evidence node: the statement, the source document, offsets and quote.
+Every statement gets an evidence node: the statement, the source document, offsets and quote. What a
+marked-up source states beside its text (subject keywords, FRBR identifiers, the vote) has none.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any
 from pyoxigraph import Literal, NamedNode, Quad
 
 from cyberlex.knowledge import Entry, gazetteer
-from cyberlex.models import ClauseRecord, Extraction, Ref, Span
+from cyberlex.models import ClauseRecord, Extraction, RecordedVote, Ref, Span
 from cyberlex.resolve import instrument_for_symbol, ref_for_entry, slug
 from cyberlex.resources import data_path
 from cyberlex.vocab import DEFAULT_BASE, RDF, XSD, expand
@@ -138,6 +139,7 @@ class _DocumentMapper:
         yield from self._clauses()
         yield from self._reservations()
         yield from self._expressions()
+        yield from self._markup()
         yield from self._entities()
         yield from self._evidence()
 
@@ -226,6 +228,38 @@ class _DocumentMapper:
                 yield self.quad(expression, term(table["language"]), NamedNode(table["language_authority"] + code))
             if record.key in titles:
                 yield self.quad(expression, term(table["title"]), Literal(titles[record.key], language=self.lang))
+
+    def _markup(self) -> Iterator[Quad]:
+        """What a marked-up source states beside its text: subject concepts, FRBR IRIs, the recorded vote
+        (no evidence: the markup says them, no span of the text)."""
+        facts = self.ex.markup
+        if facts is None:
+            return
+        table = self.table["markup"]
+        instrument = self.mapper.iri(facts.instrument.key)
+        for iri in facts.subjects:
+            yield self.quad(instrument, term(table["subject"]), NamedNode(iri))
+        frbr = table["frbr"]
+        for level, iri in facts.frbr.items():
+            holder = instrument if frbr[level]["of"] == "instrument" else self.graph
+            yield self.quad(holder, term(frbr[level]["property"]), Literal(iri, datatype=term(frbr["datatype"])))
+        if facts.vote is not None:
+            yield from self._vote(instrument, facts.vote)
+
+    def _vote(self, instrument: NamedNode, vote: RecordedVote) -> Iterator[Quad]:
+        table = self.table["markup"]["vote"]
+        node = NamedNode(f"{instrument.value}/{table['path']}")
+        yield self.quad(instrument, term(table["vote"]), node)
+        yield self.quad(node, RDF_TYPE, term(table["class"]))
+        yield self.quad(node, term(table["outcome"]), Literal(vote.outcome))
+        for kind, count_property in table["counts"].items():
+            if kind in vote.counts:
+                yield self.quad(node, term(count_property),
+                                Literal(str(vote.counts[kind]), datatype=term(table["count_datatype"])))
+        for kind, voter_property in table["voters"].items():
+            for state in vote.voters.get(kind, []):
+                yield self.quad(node, term(voter_property), self.mapper.iri(state.key))
+                yield from self.mapper.entity_quads(state, self.graph, self.lang)
 
     def _entities(self) -> Iterator[Quad]:
         """Types and names of every entity used: from the gazetteer, or as found in this document."""

@@ -138,6 +138,30 @@ class Extraction:
     statements: list[Statement] = field(default_factory=list)
     mentions: dict[Ref, Span] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)  # what looked wrong in the document, for its reader
+    # What a marked-up source states of its instrument beside the statements (which carry evidence)
+    markup: MarkupFacts | None = None
+
+
+@dataclass
+class RecordedVote:
+    """A recorded vote as extracted: outcome, counts by kind ("inFavour", "against", "abstaining") and the
+    States (gazetteer entities) that voted so, by kind."""
+
+    outcome: str
+    counts: dict[str, int] = field(default_factory=dict)
+    voters: dict[str, list[Ref]] = field(default_factory=dict)
+
+
+@dataclass
+class MarkupFacts:
+    """What the markup of a structured source (Akoma Ntoso) states of the instrument it records and that
+    its text does not: subject concepts (UNBIS, EuroVoc, SDG IRIs), the FRBR IRIs ("work", "expression",
+    "manifestation" -> AKN IRI) and the recorded vote. Written by the mapper as mappings/rdf.toml says."""
+
+    instrument: Ref
+    subjects: list[str] = field(default_factory=list)
+    frbr: dict[str, str] = field(default_factory=dict)
+    vote: RecordedVote | None = None
 
 
 @dataclass(frozen=True)
@@ -179,9 +203,10 @@ class Vote:
 
 @dataclass
 class Given:
-    """What a structured source states outright: its structure (so that segment() is not needed: the
-    fields mirror Segments) and facts that text extraction cannot give (links, FRBR identifiers, keywords,
-    the vote). Offsets are into the text rendered from the markup (SourceText.text)."""
+    """What a structured source states outright, put on its SourceText by the reader: its structure
+    (segment() takes it instead of reading the text's layout: the fields mirror Segments) and facts that
+    text extraction cannot give (links, FRBR identifiers, keywords, the vote; extract() merges them).
+    Offsets are into the text rendered from the markup (SourceText.text)."""
 
     header: Span = field(default_factory=lambda: Span(0, 0))
     enacting: Span | None = None

@@ -48,10 +48,11 @@ EXTRACTED: dict[str, tuple[Callable[[bytes], str], type[Exception]]] = {
 }
 
 
-def read(path: Path, name: str | None = None, max_bytes: int | None = None) -> SourceText:
+def read(path: Path | str, name: str | None = None, max_bytes: int | None = None) -> SourceText:
     """Read one file; raise ReadError naming what is wrong with it. `name` is the name its source document
     is known by (default: the file's name); a file larger than `max_bytes` (default MAX_FILE_BYTES) is
     refused."""
+    path = Path(path)
     data = read_bytes(path, max_bytes or MAX_FILE_BYTES)
     name = name or path.name
     if not data.strip():

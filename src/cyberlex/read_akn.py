@@ -3,8 +3,10 @@
 The document is rendered to plain text laid out as the printed resolution is (cover page, title,
 preamble, numbered paragraphs, meeting line, footnotes, annexes: the layout of
 ``../shared/eval/akn2gold.py`` and of text taken from the printed document), so that every offset
-of the evidence points into one text and ``extract()`` runs on it unchanged. While rendering, the
-reader records what the markup says outright and text extraction would have to guess:
+of the evidence points into one text and ``extract()`` runs on it as on any text. While rendering, the
+reader records, as plain data on the SourceText (cyberlex.models.Given), what the markup says outright
+and text extraction would have to guess (``segment()`` takes the parts from it, ``extract()`` merges the
+facts, ``Mapper.map()`` writes the keywords, FRBR identifiers and vote):
 
 - the parts (Akoma Ntoso 3.0, OASIS LegalDocML, part 1 §5): ``coverPage``, ``preface``,
   ``preamble`` with its enacting ``formula`` and one ``container`` per preambular paragraph, named

@@ -3,7 +3,8 @@
 Follows the drafting conventions of UN resolutions (and of the bodies that copy them: CCPCJ, IPU):
 cover page, enacting formula ("The General Assembly,"), preambular paragraphs that open with a
 participle and end with a comma, numbered operative paragraphs with lettered sub-paragraphs, the
-meeting line, footnotes below a rule, annexes. The phrase tables are in mappings/lang/.
+meeting line, footnotes below a rule, annexes. The phrase tables are in mappings/lang/. A source read
+from markup (Akoma Ntoso) carries its parts already (SourceText.given): they are taken as they are.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import re
 from dataclasses import dataclass
 
 from cyberlex.knowledge import Language, languages
-from cyberlex.models import Footnote, Paragraph, Segments, SourceText, Span
+from cyberlex.models import Footnote, Given, Paragraph, Segments, SourceText, Span
 from cyberlex.resolve import is_known_body
 
 # How many printed numbers may be missing between two operative paragraphs ("44.", then "46.").
@@ -68,7 +69,10 @@ def mask_markup(text: str) -> str:
 
 
 def segment(source: SourceText) -> Segments:
-    """Split one document into its parts. Documents without an enacting formula have no paragraphs."""
+    """Split one document into its parts. Documents without an enacting formula have no paragraphs. A
+    source read from markup (Akoma Ntoso) is split as its markup says, not by reading its text's layout."""
+    if source.given is not None:
+        return _as_marked_up(source, source.given)
     text = source.text
     lines = _lines(text)
     lang_order = [source.language, *(c for c in sorted(languages()) if c != source.language)]
@@ -111,6 +115,26 @@ def segment(source: SourceText) -> Segments:
         closing=closing,
         annexes=annexes,
         body_text=body_span,
+    )
+
+
+def _as_marked_up(source: SourceText, given: Given) -> Segments:
+    """The parts the markup of a structured source gives; the enacting body is the markup's author, else
+    the enacting formula's words ("The General Assembly," -> "General Assembly")."""
+    enacting_body = given.author
+    if enacting_body is None and given.enacting_text:
+        enacting_body = given.enacting_text.strip(" ,*").removeprefix("The ").strip() or None
+    return Segments(
+        source=source,
+        plain=source.text,  # rendered from markup: there is no Markdown markup to blank out
+        header=given.header,
+        enacting=given.enacting,
+        enacting_body=enacting_body,
+        paragraphs=list(given.paragraphs),
+        footnotes=list(given.footnotes),
+        closing=given.closing,
+        annexes=list(given.annexes),
+        body_text=given.body_text,
     )
 
 

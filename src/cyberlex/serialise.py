@@ -99,6 +99,6 @@ def write_files(out_dir: Path, files: dict[str, bytes]) -> dict[str, Path]:
     return written
 
 
-def write_graph(store: Store, out_dir: Path, extra: dict[str, bytes] | None = None) -> dict[str, Path]:
+def write_graph(store: Store, out_dir: Path | str, extra: dict[str, bytes] | None = None) -> dict[str, Path]:
     """graph.ttl and graph.trig in out_dir, with any extra files (name -> content), replaced together."""
-    return write_files(out_dir, {**serialise_graph(store), **(extra or {})})
+    return write_files(Path(out_dir), {**serialise_graph(store), **(extra or {})})

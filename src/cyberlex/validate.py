@@ -155,10 +155,11 @@ def _xml(text: str) -> str:
 
 
 def validate(
-    data_graph: Graph | Dataset, shapes_dir: Path | None = None, ontology: Path | None = None,
+    data_graph: Graph | Dataset | ox.Store, shapes_dir: Path | None = None, ontology: Path | None = None,
     data_for_report: Graph | Dataset | None = None, focus_nodes: Iterable[URIRef] | None = None,
 ) -> ValidationReport:
-    """Validate ``data_graph`` (all its named graphs as one) against ``shapes_dir/*.ttl``.
+    """Validate ``data_graph`` (all its named graphs as one; an rdflib graph or a pyoxigraph Store)
+    against ``shapes_dir/*.ttl``.
 
     The ontology (default ``ontology/cyberlex.ttl``) is added to a copy of the data so that
     sh:targetClass and sh:class see its rdfs:subClassOf axioms; the data graph is not changed.
@@ -166,6 +167,10 @@ def validate(
     graph; cyberlex.validate_parts validates a part of the data and reports from the whole), and with
     ``focus_nodes`` only the results on those nodes (an empty collection: none) are looked for.
     """
+    if isinstance(data_graph, ox.Store):
+        from oxrdflib import OxigraphStore
+
+        data_graph = Dataset(store=OxigraphStore(store=data_graph))
     if focus_nodes is not None:
         focus_nodes = list(focus_nodes)
         if not focus_nodes:  # pyshacl would take an empty list for "every node"

@@ -12,6 +12,7 @@ from hostile_inputs import akn
 from cyberlex import build as build_module
 from cyberlex.build import build
 from cyberlex.cli import EXIT_INPUT_FAILURES, main
+from cyberlex.map import Mapper
 
 
 @pytest.fixture
@@ -48,17 +49,19 @@ def test_any_exception_in_a_stage_is_the_files_failure(tmp_path: Path, good_akn:
     folder.mkdir()
     (folder / "a.xml").write_text(good_akn, encoding="utf-8")
     (folder / "b.xml").write_text(akn(8), encoding="utf-8")
-    names = {"read": "read", "segment": "segments_of", "extract": "extract", "map": "given_quads"}
-    real = getattr(build_module, names[stage])
+    # where each stage is looked up when the build calls it (the mapping stage: Mapper(base).map)
+    owner, name = {"read": (build_module, "read"), "segment": (build_module, "segment"),
+                   "extract": (build_module, "extract"), "map": (Mapper, "map")}[stage]
+    real = getattr(owner, name)
 
-    def failing(first, *args):  # type: ignore[no-untyped-def]
-        text = str(first) if isinstance(first, Path) else str(getattr(first, "path", ""))
-        text += str(getattr(getattr(first, "source", None), "path", ""))
+    def failing(*args):  # type: ignore[no-untyped-def]
+        text = "".join(str(arg) if isinstance(arg, Path) else str(getattr(arg, "path", ""))
+                       + str(getattr(getattr(arg, "source", None), "path", "")) for arg in args)
         if "b.xml" in text:
             raise KeyError("injected\nsecond line")
-        return real(first, *args)
+        return real(*args)
 
-    monkeypatch.setattr(build_module, names[stage], failing)
+    monkeypatch.setattr(owner, name, failing)
     result = build([folder], tmp_path / "out", run_validation=False, jobs=1)
     assert result.documents == 1
     assert [(Path(f.path).name, "KeyError" in f.reason) for f in result.failures] == [("b.xml", True)]
