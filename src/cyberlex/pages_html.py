@@ -168,7 +168,8 @@ class Renderer:
             else:
                 citing.setdefault(source, [])
         established = sorted(set(index.iris_of(iri, CLX + "establishes"))
-                             | {b for cl in clauses for b in index.iris_of(cl, CLX + "establishes")}, key=index.label)
+                             | {b for cl in clauses for b in index.iris_of(cl, CLX + "establishes")},
+                             key=index.by_label)
         reservations = [
             (self.links(index.iris_of(r, CLX + "madeBy")),
              [self._paragraph_link(c) for c in index.iris_of(r, CLX + "concerns")],
@@ -177,7 +178,7 @@ class Renderer:
         return {
             "about": about,
             "clauses": self.clauses(clauses),
-            "cites": listing(sorted(cited, key=index.label), self.link),
+            "cites": listing(sorted(cited, key=index.by_label), self.link),
             "cited_by": listing(sorted(citing, key=index.label), lambda owner: (
                 self.link(owner), [self._paragraph_link(c) for c in sorted(citing[owner], key=_ordinal_key)])),
             "establishes": listing(established, self.link),
@@ -316,7 +317,7 @@ def render(index: Index, iri: str) -> str:
 def home(index: Index) -> str:
     """The site's front page: the instruments with text in the graph, then the bodies."""
     recorded = sorted({i for s in index.iris() if index.types(s) & {CLX + "SourceDocument"}
-                       for i in index.iris_of(s, CLX + "records")}, key=index.label)
+                       for i in index.iris_of(s, CLX + "records")}, key=index.by_label)
     bodies = sorted((i for i in index.iris() if index.is_body(i)), key=index.label)
 
     def link(iri: str) -> Term:  # from the root of the site

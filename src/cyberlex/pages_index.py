@@ -110,6 +110,11 @@ class Index:
         self._labels[iri] = label
         return label
 
+    def by_label(self, iri: str) -> tuple[str, str]:
+        """The order of a set of nodes on a page: by label, then by IRI. (By label alone, two nodes
+        with the same label came in the set's order, which changes from run to run with the hash seed.)"""
+        return (self.label(iri), iri)
+
     def _label(self, iri: str) -> str:
         types = self.types(iri)
         if types & {CLX + "PreambularClause", CLX + "OperativeClause"}:
