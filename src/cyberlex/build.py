@@ -17,10 +17,11 @@ from pathlib import Path
 
 from pyoxigraph import NamedNode, RdfFormat, Store, serialize
 
+from cyberlex.cache import BuildCache, Entry
 from cyberlex.extract import extract
 from cyberlex.given import given_quads, merge_given, segments_of
 from cyberlex.map import DEFAULT_BASE, Mapper, prefixes
-from cyberlex.read import ReadError, read
+from cyberlex.read import MAX_FILE_BYTES, ReadError, read
 from cyberlex.resolve import slug
 from cyberlex.resources import data_path
 from cyberlex.segment import segment
@@ -62,6 +63,7 @@ class BuildResult:
     written: dict[str, Path] = field(default_factory=dict)
     violations: int | None = None
     report_text: str = ""
+    from_cache: int = 0  # files taken from the build cache instead of being built
 
 
 def sample_corpus() -> Path:
@@ -184,33 +186,59 @@ def _process_for_pool(job: tuple[Path, str, float | None, str, int | None]) -> _
     return _process(*job)
 
 
+# The build cache's folder inside the output folder, unless `cache_dir` names another.
+DEFAULT_CACHE = ".cache"
+
 # Below this many files, starting processes costs more than it saves.
 PARALLEL_FROM = 40
 
 
 def build_store(files: list[Path], base: str = DEFAULT_BASE,
                 progress: Callable[[Path], None] | None = None, jobs: int | None = None,
-                file_timeout: float | None = DEFAULT_FILE_TIMEOUT, max_file_bytes: int | None = None) -> BuildResult:
+                file_timeout: float | None = DEFAULT_FILE_TIMEOUT, max_file_bytes: int | None = None,
+                cache: BuildCache | None = None) -> BuildResult:
     """Read, segment, extract and map every file into one Oxigraph store.
 
     Files are processed by `jobs` processes (default: one per CPU) when there are many; the results
     are taken in the order of the files, so the output does not depend on the number of processes.
     A file that takes longer than `file_timeout` seconds (None or 0: no limit), or is larger than
-    `max_file_bytes` (default cyberlex.read.MAX_FILE_BYTES), fails with that reason.
+    `max_file_bytes` (default cyberlex.read.MAX_FILE_BYTES), fails with that reason. With a `cache`, a file
+    whose entry is there (same bytes, name, base and cyberlex) is taken from it instead of being built, and a
+    file built is kept in it (failures are not: they may be passing, like a timeout on a busy machine).
     """
     store = Store()
     result = BuildResult(store)
     jobs = jobs or os.cpu_count() or 1
     names = source_names(files)
-    work = [(path, base, file_timeout, names[path], max_file_bytes) for path in files]
-    if jobs > 1 and len(files) >= PARALLEL_FROM:
+    keys = {path: cache.key(path, names[path], base, max_file_bytes or MAX_FILE_BYTES) for path in files} \
+        if cache is not None else {}
+    cached = {path: entry for path, key in keys.items() if key and (entry := cache.get(key)) is not None} \
+        if cache is not None else {}
+    result.from_cache = len(cached)
+    work = [(path, base, file_timeout, names[path], max_file_bytes) for path in files if path not in cached]
+    if jobs > 1 and len(work) >= PARALLEL_FROM:
         with multiprocessing.get_context("fork").Pool(jobs) as pool:
-            outcomes: Iterable[_FileOutcome] = pool.imap(_process_for_pool, work, chunksize=4)
-            _collect(outcomes, result, progress)
+            built: Iterator[_FileOutcome] = pool.imap(_process_for_pool, work, chunksize=4)
+            _collect(_in_file_order(files, cached, built, keys, cache), result, progress)
     else:
-        _collect(map(_process_for_pool, work), result, progress)
+        _collect(_in_file_order(files, cached, map(_process_for_pool, work), keys, cache), result, progress)
     result.counts = count(store)
     return result
+
+
+def _in_file_order(files: list[Path], cached: dict[Path, Entry], built: Iterator[_FileOutcome],
+                   keys: dict[Path, str | None], cache: BuildCache | None) -> Iterator[_FileOutcome]:
+    """Every file's outcome in the order of the files: from the cache, or as built (and then kept in it)."""
+    for path in files:
+        entry = cached.get(path)
+        if entry is not None:
+            yield _FileOutcome(str(path), entry.nquads, None, entry.warnings)
+            continue
+        outcome = next(built)
+        key = keys.get(path)
+        if cache is not None and key and outcome.failure is None:
+            cache.put(key, Entry(outcome.nquads, outcome.warnings))
+        yield outcome
 
 
 def _collect(outcomes: Iterable[_FileOutcome], result: BuildResult, progress: Callable[[Path], None] | None) -> None:
@@ -273,15 +301,23 @@ def _validate_inherited() -> tuple[int, str]:
 
 def build(paths: list[Path], out_dir: Path, base: str = DEFAULT_BASE, run_validation: bool = True,
           progress: Callable[[Path], None] | None = None, jobs: int | None = None,
-          file_timeout: float | None = DEFAULT_FILE_TIMEOUT, max_file_bytes: int | None = None) -> BuildResult:
+          file_timeout: float | None = DEFAULT_FILE_TIMEOUT, max_file_bytes: int | None = None,
+          cache_dir: Path | None = None, use_cache: bool = True) -> BuildResult:
     """The whole job: build the store, validate it, write graph.ttl, graph.trig and the report.
+
+    Files are taken from the build cache where they are unchanged: `cache_dir`, or by default `.cache` in
+    out_dir, whose entries no longer used are removed after the build (a `cache_dir` given is shared, say
+    between CI runs, and left as it is); `use_cache=False` builds every file.
 
     Validation (pure Python in pyshacl) runs in a second process while this one serialises the
     graph, so the two take the time of the longer, not of both.
     """
     global _STORE_TO_VALIDATE
     files = collect_inputs(paths, exclude=out_dir)
-    result = build_store(files, base, progress, jobs, file_timeout, max_file_bytes)
+    cache = BuildCache(cache_dir or out_dir / DEFAULT_CACHE) if use_cache else None
+    if cache is not None and cache_dir is not None:
+        files = [path for path in files if not path.resolve().is_relative_to(cache_dir.resolve())]
+    result = build_store(files, base, progress, jobs, file_timeout, max_file_bytes, cache)
     if result.documents == 0:
         named = ", ".join(str(p) for p in paths)
         why = (f"all {len(files)} input files failed" if files
@@ -313,4 +349,6 @@ def build(paths: list[Path], out_dir: Path, base: str = DEFAULT_BASE, run_valida
         raise error from exc
     if run_validation:
         result.written["report"] = result.written.pop("validation.txt")
+    if cache is not None and cache_dir is None:
+        cache.prune()
     return result

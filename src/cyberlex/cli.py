@@ -12,6 +12,7 @@ import click
 from cyberlex import __version__
 from cyberlex.exitcodes import ExitCode, epilog
 from cyberlex.map import DEFAULT_BASE
+from cyberlex.progress import Progress
 
 if TYPE_CHECKING:
     from cyberlex.query import Credentials
@@ -52,10 +53,9 @@ def _inputs(paths: tuple[Path, ...]) -> tuple[list[Path], int]:
     return inputs, len(collect_inputs(inputs))
 
 
-def _progress(count: int) -> Any:
-    """A progress bar on stderr, shown for many files when stderr is a terminal."""
-    return click.progressbar(length=count, label="Building", file=sys.stderr,
-                             hidden=not (count > 20 and sys.stderr.isatty()))
+def _progress(count: int) -> Progress:
+    """Files done, files per second and time left, on stderr when it is a terminal (cyberlex.progress)."""
+    return Progress(count, "Building", sys.stderr)
 
 
 def _report_failures(failures: list[Any]) -> None:
@@ -79,8 +79,12 @@ def _stop(message: str, code: int) -> None:
               help="Give up a file that takes longer than this to read, segment, extract and map (0: no limit).")
 @click.option("--max-file-size", type=click.FloatRange(min=0, min_open=True), default=100.0, show_default=True,
               metavar="MB", help="Refuse, unread, an input file larger than this.")
+@click.option("--cache", "cache_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder of the build cache, to share it (between CI runs, say); unchanged files are taken from "
+                   "it instead of being built. Default: .cache in --out, where entries no longer used are removed.")
+@click.option("--no-cache", is_flag=True, help="Build every file, neither reading nor writing the build cache.")
 def build(paths: tuple[Path, ...], out_dir: Path, base: str, no_validate: bool, file_timeout: float,
-          max_file_size: float) -> None:
+          max_file_size: float, cache_dir: Path | None, no_cache: bool) -> None:
     """Build the graph from PATHS (files and folders; default: the bundled sample corpus)."""
     from cyberlex.build import NothingBuilt, WriteError
     from cyberlex.build import build as run_build
@@ -89,8 +93,9 @@ def build(paths: tuple[Path, ...], out_dir: Path, base: str, no_validate: bool, 
     try:
         with _progress(count) as bar:
             result = run_build(inputs, out_dir, base=base, run_validation=not no_validate,
-                               progress=lambda _path: bar.update(1), file_timeout=file_timeout or None,
-                               max_file_bytes=int(max_file_size * 1024 * 1024))
+                               progress=lambda _path: bar.advance(), file_timeout=file_timeout or None,
+                               max_file_bytes=int(max_file_size * 1024 * 1024), cache_dir=cache_dir,
+                               use_cache=not no_cache)
     except NothingBuilt as exc:
         _report_failures(exc.result.failures)
         _stop(str(exc), EXIT_INPUT_FAILURES)
@@ -101,6 +106,8 @@ def build(paths: tuple[Path, ...], out_dir: Path, base: str, no_validate: bool, 
         click.echo(f"cyberlex: {one_line(warning.path)}: warning: {one_line(warning.reason)}", err=True)
     counts = result.counts
     click.echo(f"documents: {result.documents} read, {len(result.failures)} failed")
+    if result.from_cache:
+        click.echo(f"from the build cache: {result.from_cache}")
     for name in ("instruments", "clauses", "citations", "bodies", "triples"):
         click.echo(f"{name}: {counts.get(name, 0)}")
     if result.violations is not None:
@@ -192,7 +199,7 @@ def release(paths: tuple[Path, ...], out_dir: Path, base: str, previous: Path | 
         with _progress(count) as bar:
             result = run_release(inputs, out_dir, base=base, previous=previous, endpoint=endpoint, date=date,
                                  download_url=download_url, licence=LICENCES[licence], publisher=publisher,
-                                 site_url=site_url, with_site=not no_site, progress=lambda _path: bar.update(1))
+                                 site_url=site_url, with_site=not no_site, progress=lambda _path: bar.advance())
     except ReleaseError as exc:
         raise click.UsageError(str(exc)) from None
     except UnsafePagePath as exc:  # nothing was written outside --out, and --out is left as it was

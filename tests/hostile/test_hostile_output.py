@@ -38,7 +38,7 @@ def run(*args: str):  # type: ignore[no-untyped-def]
 
 
 def built(out: Path) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in sorted(out.iterdir())}
+    return {p.name: p.read_bytes() for p in sorted(out.iterdir()) if p.is_file()}
 
 
 @pytest.mark.parametrize("case", ["empty folder", "every file fails"])
