@@ -67,3 +67,15 @@ def test_the_installed_versions_satisfy_pyproject_bounds() -> None:
     for requirement in _requirements():
         installed = version(requirement.name)
         assert requirement.specifier.contains(installed, prereleases=True), f"{requirement.name} {installed}"
+
+
+def test_package_data_patterns_cover_every_template() -> None:
+    patterns = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"][
+        "package-data"]["cyberlex"]
+    templates = REPO / "src" / "cyberlex" / "templates"
+    found = [path for path in templates.rglob("*") if path.is_file()]
+    assert len(found) >= 12  # the pages, the ontology page, the three server rules
+    for path in found:
+        relative = path.relative_to(REPO / "src" / "cyberlex").as_posix()
+        assert any(fnmatch.fnmatch(relative, p) and relative.count("/") == p.count("/")
+                   for p in patterns), f"{relative} would be left out of the wheel"

@@ -1,0 +1,210 @@
+"""The graph of the linked-data pages, indexed: its triples by subject and by object, the labels of
+its nodes, and the description of an IRI that its page's Turtle and JSON-LD twins hold."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from pyoxigraph import Literal, NamedNode, RdfFormat, Store, Triple, serialize
+
+from cyberlex import jsonld
+from cyberlex.vocab import (
+    CLX,
+    DCTERMS,
+    DEFAULT_BASE,
+    DESCRIPTION_VOCABULARIES,
+    ELI,
+    PROV,
+    RDF,
+    RDFS,
+    SKOS,
+    body_classes,
+    compact,
+    instrument_classes,
+    vocabulary_prefixes,
+)
+
+TYPE = RDF.type
+
+
+# -- the graph, indexed ----------------------------------------------------------------------------
+
+class Index:
+    """The triples of the graph by subject and by object, with the base IRI of its pages."""
+
+    def __init__(self, triples: Iterable[Triple], base: str) -> None:
+        self.base = base
+        self.out: dict[str, list[Triple]] = defaultdict(list)
+        self.into: dict[str, list[Triple]] = defaultdict(list)
+        for triple in triples:
+            self.out[node_iri(triple.subject)].append(triple)
+            if isinstance(triple.object, NamedNode):
+                self.into[triple.object.value].append(triple)
+        self._labels: dict[str, str] = {}
+
+    @classmethod
+    def from_store(cls, store: Store, base: str | None = None) -> Index:
+        """Index the union of a store's graphs (each triple once, sorted)."""
+        from cyberlex.serialise import sorted_triples
+
+        triples = sorted_triples(store)
+        return cls(triples, base or infer_base(triples))
+
+    def iris(self) -> list[str]:
+        """Every IRI under the base that the graph states something about or points to, sorted."""
+        found = {iri for iri in self.out if iri.startswith(self.base)}
+        found |= {iri for iri in self.into if iri.startswith(self.base)}
+        found.discard(self.base)
+        return sorted(found)
+
+    def knows(self, iri: str) -> bool:
+        """Whether the graph has the IRI (as subject or object)."""
+        return iri in self.out or iri in self.into
+
+    def values(self, iri: str, prop: str) -> list[Any]:
+        """The objects of (iri, prop, ?)."""
+        return [t.object for t in self.out.get(iri, ()) if t.predicate.value == prop]
+
+    def iris_of(self, iri: str, prop: str) -> list[str]:
+        """The IRI objects of (iri, prop, ?), sorted."""
+        return sorted({o.value for o in self.values(iri, prop) if isinstance(o, NamedNode)})
+
+    def subjects(self, prop: str, iri: str) -> list[str]:
+        """The subjects of (?, prop, iri), sorted."""
+        return sorted({node_iri(t.subject) for t in self.into.get(iri, ()) if t.predicate.value == prop})
+
+    def types(self, iri: str) -> set[str]:
+        """The rdf:type IRIs of a node."""
+        return set(self.iris_of(iri, TYPE))
+
+    def is_instrument(self, iri: str) -> bool:
+        """Typed with an instrument class."""
+        return bool(self.types(iri) & instrument_classes())
+
+    def is_body(self, iri: str) -> bool:
+        """Typed clx:Body or clx:State."""
+        return bool(self.types(iri) & body_classes())
+
+    def text(self, iri: str, prop: str) -> str | None:
+        """One literal of (iri, prop): English first, then untagged, then the first language."""
+        literals = [o for o in self.values(iri, prop) if isinstance(o, Literal)]
+        if not literals:
+            return None
+        literals.sort(key=lambda lit: (lit.language != "en", lit.language is not None, lit.language or "", lit.value))
+        return str(literals[0].value)
+
+    def owner(self, clause: str) -> str | None:
+        """The instrument that has a clause."""
+        owners = self.subjects(CLX.hasClause, clause)
+        return owners[0] if owners else None
+
+    def label(self, iri: str) -> str:
+        """A short human name for a node."""
+        if iri in self._labels:
+            return self._labels[iri]
+        label = self._label(iri)
+        self._labels[iri] = label
+        return label
+
+    def by_label(self, iri: str) -> tuple[str, str]:
+        """The order of a set of nodes on a page: by label, then by IRI. (By label alone, two nodes
+        with the same label came in the set's order, which changes from run to run with the hash seed.)"""
+        return (self.label(iri), iri)
+
+    def _label(self, iri: str) -> str:
+        types = self.types(iri)
+        if types & {CLX.PreambularClause, CLX.OperativeClause}:
+            owner = self.owner(iri)
+            kind = "preambular" if CLX.PreambularClause in types else "operative"
+            number = self.text(iri, CLX.ordinal) or "?"
+            return f"{self.label(owner) if owner else '?'}, {kind} paragraph {number}"
+        if CLX.Reservation in types:
+            state = self.iris_of(iri, CLX.madeBy)
+            clause = self.iris_of(iri, CLX.concerns)
+            return (f"Reservation of {self.label(state[0]) if state else '?'} on "
+                    f"{self.label(clause[0]) if clause else '?'}")
+        if CLX.Evidence in types:
+            sources = self.iris_of(iri, PROV.wasDerivedFrom)
+            return f"Evidence {iri.rsplit('/', 1)[-1]} from {self.label(sources[0]) if sources else '?'}"
+        if CLX.SourceDocument in types:
+            return self.text(iri, CLX.fileName) or tail(iri, self.base)
+        if ELI.LegalExpression in types:
+            works = self.iris_of(iri, ELI.realizes)
+            return f"{self.label(works[0]) if works else '?'} ({iri.rsplit('/', 1)[-1]})"
+        for prop in (DCTERMS.identifier, SKOS.prefLabel, RDFS.label, DCTERMS.title,
+                     "http://xmlns.com/foaf/0.1/name"):
+            value = self.text(iri, prop)
+            if value:
+                return value
+        return tail(iri, self.base) if iri.startswith(self.base) else curie(iri)
+
+
+def infer_base(triples: Iterable[Triple]) -> str:
+    """The base IRI of a built graph, read off its source documents (``<base>source/<slug>``)."""
+    for triple in triples:
+        if triple.predicate.value == TYPE and triple.object == NamedNode(CLX.SourceDocument):
+            iri = node_iri(triple.subject)
+            if "/source/" in iri:
+                return iri.rsplit("/source/", 1)[0] + "/"
+    return DEFAULT_BASE
+
+
+def node_iri(node: object) -> str:
+    """The IRI (or blank node id) of a subject as a string."""
+    return str(getattr(node, "value", node))
+
+
+def tail(iri: str, base: str) -> str:
+    """An IRI relative to the base (its page's path in the site); an IRI outside the base as it is."""
+    return iri[len(base):] if iri.startswith(base) else iri
+
+
+@cache  # the same few predicates and classes, on every page
+def curie(iri: str) -> str:
+    """An IRI as prefix:name where a known prefix fits, else the IRI."""
+    # the vocabularies of the dataset description (cyberlex.describe) too
+    return compact(iri, {**vocabulary_prefixes(), **DESCRIPTION_VOCABULARIES}, unknown=str)
+
+
+# -- what a page's twins hold ----------------------------------------------------------------------
+
+def description(index: Index, iri: str) -> list[Triple]:
+    """The triples about an IRI: those it is the subject or object of, and the statements about the
+    clauses and reservations it has (so an instrument's Turtle carries its text). Sorted."""
+    triples = set(index.out.get(iri, ())) | set(index.into.get(iri, ()))
+    for prop in (CLX.hasClause, CLX.hasReservation):
+        for child in index.iris_of(iri, prop):
+            triples.update(index.out.get(child, ()))
+    return sorted(triples, key=str)
+
+
+def turtle(index: Index, iri: str) -> bytes:
+    """The description of an IRI as Turtle."""
+    data = serialize(description(index, iri), format=RdfFormat.TURTLE, prefixes=vocabulary_prefixes())
+    return data or b""
+
+
+def json_ld(index: Index, iri: str) -> bytes:
+    """The description of an IRI as JSON-LD."""
+    return jsonld.to_bytes(description(index, iri), base=index.base)
+
+
+def load_index(data: Path) -> Index:
+    """The Index of a build or release folder (its graph.trig, else graph.ttl; a release's dataset.ttl
+    too, so the dataset's IRIs have pages) or of an RDF file."""
+    store = Store()
+    if data.is_dir():
+        graph = next((data / n for n in ("graph.trig", "graph.ttl", "graph.nt") if (data / n).is_file()), None)
+        if graph is None:
+            raise FileNotFoundError(f"{data}: no graph.trig, graph.ttl or graph.nt in this folder")
+        files = [graph] + ([data / "dataset.ttl"] if (data / "dataset.ttl").is_file() else [])
+    else:
+        files = [data]
+    for file in files:
+        fmt = RdfFormat.from_extension(file.suffix.lstrip(".")) or RdfFormat.TURTLE
+        store.bulk_load(path=str(file), format=fmt)
+    return Index.from_store(store)
