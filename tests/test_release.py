@@ -17,8 +17,15 @@ from rdflib.compare import isomorphic
 from rdflib.namespace import DCTERMS, OWL, RDF
 
 from cyberlex import __version__, jsonld, pages
+from cyberlex.build import sample_corpus
 from cyberlex.cli import main
-from cyberlex.release import ReleaseError, release, release_date, stamp_ontology, validate_description
+from cyberlex.release import (
+    ReleaseError,
+    release,
+    release_date,
+    stamp_ontology,
+    validate_description,
+)
 from cyberlex.resources import data_path
 
 DCAT = Namespace("http://www.w3.org/ns/dcat#")
@@ -381,3 +388,13 @@ def test_evidence_in_offset_order_by_language_and_footnotes_once_with_language(d
     assert checked > 0
     page = pages.render(index, ID + "A-RES-99-101")
     assert '<div class="meta" lang="en">footnote (en): A/74/130.</div>' in page
+
+
+def test_a_release_uses_the_build_cache_named_and_ships_no_cache(dist: Path, tmp_path: Path) -> None:
+    assert not any(part.endswith("cache") for path in tree(dist) for part in Path(path).parts)
+    out, cache = tmp_path / "dist-again", tmp_path / "release-cache"
+    first = release([sample_corpus()], out, cache_dir=cache)
+    second = release([sample_corpus()], out, cache_dir=cache)
+    assert first.build.from_cache == 0 and second.build.from_cache == second.build.documents > 0
+    assert (out / "graph.ttl").read_bytes() == (dist / "graph.ttl").read_bytes()
+    assert not any(part.endswith("cache") for path in tree(out) for part in Path(path).parts)

@@ -367,12 +367,12 @@ def _validate_inherited() -> tuple[int, str]:
 def build(paths: list[Path], out_dir: Path, base: str = DEFAULT_BASE, run_validation: bool = True,
           progress: Callable[[Path], None] | None = None, jobs: int | None = None,
           file_timeout: float | None = DEFAULT_FILE_TIMEOUT, max_file_bytes: int | None = None,
-          cache_dir: Path | None = None, use_cache: bool = True) -> BuildResult:
+          cache_dir: Path | None = None, use_cache: bool = True, prune_cache: bool | None = None) -> BuildResult:
     """The whole job: build the store, validate it, write graph.ttl, graph.trig and the report.
 
     Files are taken from the build cache where they are unchanged: `cache_dir`, or by default `.cache` in
     out_dir, whose entries no longer used are removed after the build (a `cache_dir` given is shared, say
-    between CI runs, and left as it is); `use_cache=False` builds every file.
+    between CI runs, and left as it is unless `prune_cache`); `use_cache=False` builds every file.
 
     Each file's graph is validated alone by the worker that built it (and kept in the cache with it);
     what several files describe is validated on the union (cyberlex.validate_parts) in a second process
@@ -417,6 +417,6 @@ def build(paths: list[Path], out_dir: Path, base: str = DEFAULT_BASE, run_valida
         raise error from exc
     if run_validation:
         result.written["report"] = result.written.pop("validation.txt")
-    if cache is not None and cache_dir is None:
+    if cache is not None and (prune_cache if prune_cache is not None else cache_dir is None):
         cache.prune()
     return result

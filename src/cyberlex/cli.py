@@ -183,9 +183,12 @@ def validate(graphs: tuple[Path, ...], shapes: Path | None, output_format: str) 
               show_default=True, help="Licence of the data.")
 @click.option("--publisher", default=None, help="Name of the publisher (default: cyberlex project).")
 @click.option("--no-site", is_flag=True, help="Do not write the linked-data pages (site/).")
+@click.option("--cache", "cache_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder of a build cache to build through (as for build --cache); none by default, so that "
+                   "nothing is written outside --out.")
 def release(paths: tuple[Path, ...], out_dir: Path, base: str, previous: Path | None, endpoint: str | None,
             date: str | None, download_url: str | None, site_url: str | None, licence: str, publisher: str | None,
-            no_site: bool) -> None:
+            no_site: bool, cache_dir: Path | None) -> None:
     """Build PATHS and write a versioned release: dumps in four formats, ontology, shapes, DCAT and VoID
     description, release notes, ontology documentation and the linked-data pages."""
     from cyberlex.build import NothingBuilt, WriteError
@@ -199,7 +202,8 @@ def release(paths: tuple[Path, ...], out_dir: Path, base: str, previous: Path | 
         with _progress(count) as bar:
             result = run_release(inputs, out_dir, base=base, previous=previous, endpoint=endpoint, date=date,
                                  download_url=download_url, licence=LICENCES[licence], publisher=publisher,
-                                 site_url=site_url, with_site=not no_site, progress=lambda _path: bar.advance())
+                                 site_url=site_url, with_site=not no_site, progress=lambda _path: bar.advance(),
+                                 cache_dir=cache_dir)
     except ReleaseError as exc:
         raise click.UsageError(str(exc)) from None
     except UnsafePagePath as exc:  # nothing was written outside --out, and --out is left as it was
