@@ -27,9 +27,9 @@ from pathlib import Path
 
 from cyberlex import __version__
 from cyberlex.build import build_store, collect_inputs
-from cyberlex.query import GraphResult, Result, SelectResult, load_store, read_query, run_local, run_remote
 from cyberlex.serialise import write_graph
-from cyberlex.serve import OxigraphServer
+from cyberlex.sparql.query import GraphResult, Result, SelectResult, load_store, read_query, run_local, run_remote
+from cyberlex.sparql.serve import OxigraphServer
 
 # The queries name instruments of the fixed corpus (samples/), which the UN corpus does not hold, so
 # the ones about one instrument are also timed asked about one it does hold: (label, text, replacement).

@@ -22,8 +22,8 @@ import time
 from pathlib import Path
 
 from cyberlex.build import build_store, collect_inputs
-from cyberlex.query import GraphResult, Result, SelectResult, to_csv
 from cyberlex.serialise import write_graph
+from cyberlex.sparql.query import GraphResult, Result, SelectResult, to_csv
 
 REPO = Path(__file__).resolve().parents[1]
 QUERIES = REPO / "queries"

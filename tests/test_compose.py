@@ -26,7 +26,7 @@ from cyberlex.build import InputFailed, _process, build_graph, build_store
 from cyberlex.extract import extract
 from cyberlex.map import Mapper
 from cyberlex.read import EXTRACTED, read
-from cyberlex.read_akn import MEDIA_TYPE as AKN_MEDIA_TYPE
+from cyberlex.read.akn import MEDIA_TYPE as AKN_MEDIA_TYPE
 from cyberlex.segment import segment
 from cyberlex.vocab import prefixes
 

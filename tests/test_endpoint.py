@@ -19,8 +19,8 @@ from click.testing import CliRunner, Result
 
 from cyberlex.cli import EXIT_ENDPOINT, EXIT_NOT_VERIFIED, main
 from cyberlex.publish import graph_url, graphs_to_send, query_endpoint_for
-from cyberlex.query import Credentials, load_store
-from cyberlex.serve import OxigraphServer, oxigraph_binary
+from cyberlex.sparql.query import Credentials, load_store
+from cyberlex.sparql.serve import OxigraphServer, oxigraph_binary
 from fixed_corpus import (
     competency_queries,
     csv_rows,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import shutil
 import tomllib
 from collections.abc import Iterator
@@ -10,7 +11,7 @@ from pathlib import Path
 import pytest
 from pyoxigraph import NamedNode, Store
 
-from cyberlex import knowledge, read, resolve
+from cyberlex import knowledge, resolve
 from cyberlex.build import build, build_store, collect_inputs
 from cyberlex.resources import data_path
 from cyberlex.vocab import prefixes
@@ -127,6 +128,8 @@ def mappings_with_italian(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> It
     def patched(name: str) -> Path:
         return copy if name == "mappings" else real(name)
 
+    # the module, not the function cyberlex.read that the package exports under its name
+    read = importlib.import_module("cyberlex.read")
     for module in (knowledge, read, resolve):
         monkeypatch.setattr(module, "data_path", patched, raising=False)
     caches = [knowledge.languages, knowledge.symbols, knowledge.gazetteer, knowledge._compile,

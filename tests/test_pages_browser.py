@@ -24,7 +24,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS
 
 from cyberlex.release import release
-from cyberlex.serve import free_port
+from cyberlex.sparql.serve import free_port
 
 CHROMIUM = os.environ.get("CYBERLEX_CHROMIUM", "/usr/bin/chromium")
 ID = "https://w3id.org/cyberlex/id/"

@@ -16,7 +16,7 @@ from click.testing import CliRunner, Result
 from pyoxigraph import Store
 
 from cyberlex.cli import EXIT_ENDPOINT, main
-from cyberlex.query import (
+from cyberlex.sparql.query import (
     QueryError,
     SelectResult,
     load_store,

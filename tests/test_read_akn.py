@@ -17,7 +17,7 @@ import quality
 from cyberlex.build import build, build_store
 from cyberlex.extract import extract
 from cyberlex.read import ReadError, read, sniff
-from cyberlex.read_akn import looks_like_akn, symbol_of
+from cyberlex.read.akn import looks_like_akn, symbol_of
 from cyberlex.segment import segment
 
 AKN = """<?xml version="1.0" encoding="UTF-8"?>

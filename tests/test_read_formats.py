@@ -20,7 +20,7 @@ import pytest
 
 from cyberlex.build import build
 from cyberlex.read import ReadError, read, sniff
-from cyberlex.read_pdf import _footnote_lines, _join_hyphens
+from cyberlex.read.pdf import _footnote_lines, _join_hyphens
 
 sys.path.insert(0, str(Path(__file__).parent))
 from office import convert, fodt, soffice

@@ -1,4 +1,4 @@
-"""Stage 3, extract (cyberlex.relations): which instrument establishes which body, which endorses which.
+"""Stage 3, extract (cyberlex.extract.relations): which instrument establishes which body, which endorses which.
 
 The grammar is data (mappings/relations/<lang>.toml); these tests hold it to the drafting conventions it
 encodes, in every language with a grammar, on texts written for the tests, and to the hand-made gold of
@@ -16,8 +16,8 @@ import pytest
 
 import quality
 from cyberlex.build import build
+from cyberlex.extract.relations import grammars
 from cyberlex.models import Extraction, Ref, Segments, SourceText
-from cyberlex.relations import grammars
 
 Pipeline = Callable[..., tuple[SourceText, Segments, Extraction]]
 
@@ -218,8 +218,8 @@ def test_relations_dev_gold_one_node_per_body(dev_scores: dict[str, Any]) -> Non
 
 
 def test_danish_grammar_on_a_paragraph() -> None:
+    from cyberlex.extract.relations import Citation, Paragraph, find_relations
     from cyberlex.models import Span
-    from cyberlex.relations import Citation, Paragraph, find_relations
 
     text = "3. beslutter at nedsætte en arbejdsgruppe om beskyttelse af undersøiske kabler;"
     document = Ref(key="A-RES-90-20", cls="Resolution", identifier="A/RES/90/20")

@@ -16,7 +16,7 @@ from rdflib import Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import DCTERMS, OWL, RDF
 
-from cyberlex import __version__, jsonld, pages
+from cyberlex import __version__, jsonld
 from cyberlex.build import sample_corpus
 from cyberlex.cli import main
 from cyberlex.release import (
@@ -27,6 +27,7 @@ from cyberlex.release import (
     validate_description,
 )
 from cyberlex.resources import data_path
+from cyberlex.site import pages
 
 DCAT = Namespace("http://www.w3.org/ns/dcat#")
 SPDX = Namespace("http://spdx.org/rdf/terms#")

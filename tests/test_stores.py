@@ -28,9 +28,9 @@ import virtuoso
 from cyberlex.build import build_store, collect_inputs
 from cyberlex.cli import EXIT_TRUNCATED, main
 from cyberlex.publish import graph_url, graphs_at_endpoint, publish_opener
-from cyberlex.query import Credentials, SelectResult, load_store, run_remote
 from cyberlex.serialise import write_graph
-from cyberlex.serve import OxigraphServer, free_port, oxigraph_binary
+from cyberlex.sparql.query import Credentials, SelectResult, load_store, run_remote
+from cyberlex.sparql.serve import OxigraphServer, free_port, oxigraph_binary
 from fixed_corpus import (
     FIXED_CORPUS,
     competency_queries,
@@ -335,7 +335,7 @@ def test_a_cut_answer_is_reported_by_header_or_by_a_usual_cap() -> None:
 
 @pytest.mark.corpus
 def test_the_un_build_on_virtuoso(shared: Path, tmp_path: Path) -> None:
-    from cyberlex.query import run_local
+    from cyberlex.sparql.query import run_local
 
     corpus = [shared / "corpus" / "un" / "text"]
     server = start_virtuoso()

@@ -9,8 +9,8 @@ import pytest
 from jinja2 import UndefinedError
 from pyoxigraph import Literal, NamedNode, Triple
 
-from cyberlex import pages
-from cyberlex.templating import html_template, text_environment, text_template
+from cyberlex.site import pages
+from cyberlex.site.templating import html_template, text_environment, text_template
 
 ID = "https://w3id.org/cyberlex/id/"
 CLX = "https://w3id.org/cyberlex/ontology#"
@@ -74,7 +74,7 @@ def test_each_template_is_compiled_once() -> None:
 SAME_LABELS = """
 import sys
 from pyoxigraph import Literal, NamedNode, Triple
-from cyberlex import pages
+from cyberlex.site import pages
 ID, CLX = "https://w3id.org/cyberlex/id/", "https://w3id.org/cyberlex/ontology#"
 TYPE = NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 source, cited = NamedNode(ID + "source/x"), NamedNode(ID + "A-RES-0-0")

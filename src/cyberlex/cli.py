@@ -15,7 +15,7 @@ from cyberlex.progress import Progress
 from cyberlex.vocab import DEFAULT_BASE
 
 if TYPE_CHECKING:
-    from cyberlex.query import Credentials
+    from cyberlex.sparql.query import Credentials
 
 # Exit codes: one table (cyberlex.exitcodes) for the code, `cyberlex --help` and the README.
 EXIT_VIOLATIONS = ExitCode.VIOLATIONS
@@ -192,10 +192,10 @@ def release(paths: tuple[Path, ...], out_dir: Path, base: str, previous: Path | 
     """Build PATHS and write a versioned release: dumps in four formats, ontology, shapes, DCAT and VoID
     description, release notes, ontology documentation and the linked-data pages."""
     from cyberlex.build import NothingBuilt, WriteError
-    from cyberlex.describe import LICENCES
-    from cyberlex.pages import UnsafePagePath
     from cyberlex.release import ReleaseError
     from cyberlex.release import release as run_release
+    from cyberlex.release.describe import LICENCES
+    from cyberlex.site.pages import UnsafePagePath
 
     inputs, count = _inputs(paths)
     try:
@@ -281,7 +281,7 @@ def credential_options(command: Callable[..., None]) -> Callable[..., None]:
 
 def make_credentials(user: str | None, password: str | None, digest: bool, token: str | None) -> Credentials:
     """Credentials from the options; the password is asked for on a terminal when a user has none."""
-    from cyberlex.query import Credentials
+    from cyberlex.sparql.query import Credentials
 
     if user is not None and password is None and sys.stdin.isatty():
         password = click.prompt(f"Password for {user}", hide_input=True, err=True)
@@ -290,7 +290,7 @@ def make_credentials(user: str | None, password: str | None, digest: bool, token
 
 def query_limit_options(command: Callable[..., None]) -> Callable[..., None]:
     """--max-query-bytes and --max-query-depth, for commands that run or serve queries."""
-    from cyberlex.query import DEFAULT_MAX_QUERY_BYTES, DEFAULT_MAX_QUERY_DEPTH
+    from cyberlex.sparql.query import DEFAULT_MAX_QUERY_BYTES, DEFAULT_MAX_QUERY_DEPTH
 
     for option in reversed([
         click.option("--max-query-bytes", type=click.IntRange(min=1), default=DEFAULT_MAX_QUERY_BYTES,
@@ -329,7 +329,7 @@ def query(query_text: str, data: Path, endpoint: str | None, fmt: str | None, ti
     skos:, …) that the query uses without declaring are declared for it. A query past the limits
     (--max-query-bytes, --max-query-depth) is refused before it is parsed (exit code 2).
     """
-    from cyberlex.query import (
+    from cyberlex.sparql.query import (
         Answer,
         EndpointError,
         GraphResult,
@@ -443,8 +443,8 @@ def serve(data: Path, empty: bool, host: str, port: int, writable: bool, locatio
     """
     import signal
 
-    from cyberlex.query import QueryError, QueryLimits
-    from cyberlex.serve import OxigraphServer, ServerError
+    from cyberlex.sparql.query import QueryError, QueryLimits
+    from cyberlex.sparql.serve import OxigraphServer, ServerError
 
     def stop(_signum: int, _frame: object) -> None:
         raise KeyboardInterrupt
@@ -461,8 +461,8 @@ def serve(data: Path, empty: bool, host: str, port: int, writable: bool, locatio
     except ServerError as exc:
         raise EndpointFailure(str(exc)) from None
     pages_server = None
-    if pages_port is not None:  # linked-data pages beside the endpoint (cyberlex.pages)
-        from cyberlex.pages import PagesServer, load_index
+    if pages_port is not None:  # linked-data pages beside the endpoint (cyberlex.site.pages)
+        from cyberlex.site.pages import PagesServer, load_index
 
         try:
             pages_server = PagesServer(load_index(data), host=host, port=pages_port).start()
@@ -537,7 +537,7 @@ def publish(endpoint: str, data: Path, graph_iri: str | None, replace: bool, que
     """
     from cyberlex.publish import VerificationError
     from cyberlex.publish import publish as run_publish
-    from cyberlex.query import EndpointError, QueryError
+    from cyberlex.sparql.query import EndpointError, QueryError
 
     if atomic and resume:
         raise click.UsageError("--resume is for a publish one graph at a time; --atomic sends all or nothing")
@@ -586,7 +586,7 @@ def prune_graphs(data: Path, endpoint: str, credentials: Credentials, query_endp
                  dry_run: bool) -> None:
     """publish --prune [--dry-run]: delete (or list) the dataset's graphs the build no longer has."""
     from cyberlex.publish import prune
-    from cyberlex.query import EndpointError, QueryError
+    from cyberlex.sparql.query import EndpointError, QueryError
 
     try:
         report = prune(data, endpoint, credentials=credentials, query_endpoint=query_endpoint, timeout=timeout,
@@ -605,7 +605,7 @@ def prune_graphs(data: Path, endpoint: str, credentials: Credentials, query_endp
 def fill_default_graph(data: Path, endpoint: str, credentials: Credentials, timeout: float) -> None:
     """publish --also-default-graph: the union of the named graphs into the default graph."""
     from cyberlex.publish import default_graph_url, publish_default_graph
-    from cyberlex.query import EndpointError
+    from cyberlex.sparql.query import EndpointError
 
     try:
         sent = publish_default_graph(data, endpoint, credentials=credentials, timeout=timeout)

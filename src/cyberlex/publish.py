@@ -23,7 +23,8 @@ from pathlib import Path
 
 from pyoxigraph import DefaultGraph, Literal, NamedNode, Store, Triple
 
-from cyberlex.query import (
+from cyberlex.serialise import to_bytes
+from cyberlex.sparql.query import (
     AUTH_HINT,
     Credentials,
     EndpointError,
@@ -34,7 +35,6 @@ from cyberlex.query import (
     run_remote,
     with_auth_hint,
 )
-from cyberlex.serialise import to_bytes
 
 
 class VerificationError(Exception):

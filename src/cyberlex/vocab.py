@@ -134,7 +134,7 @@ PROV = Namespace("prov")
 # The shapes' own names (shapes/*.ttl), which validation reports show.
 CLXSH = Namespace("clxsh", "https://w3id.org/cyberlex/shapes#")
 
-# Vocabularies of the release's dataset description (cyberlex.describe) only, not of the data: its
+# Vocabularies of the release's dataset description (cyberlex.release.describe) only, not of the data: its
 # Turtle and pages write them as prefixed names too.
 DESCRIPTION_VOCABULARIES = {"adms": "http://www.w3.org/ns/adms#", "dcat": "http://www.w3.org/ns/dcat#",
                             "foaf": "http://xmlns.com/foaf/0.1/", "spdx": "http://spdx.org/rdf/terms#",

@@ -15,13 +15,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from cyberlex.extract.relations import _heads, grammars
 from cyberlex.knowledge import languages, symbols
-from cyberlex.relations import _heads, grammars
 from cyberlex.resources import data_path
 
 # Modules whose patterns are applied to the text (or bytes) of input documents.
-TEXT_MODULES = ("read", "read_akn", "read_html", "read_docx", "read_pdf", "segment", "extract", "relations",
-                "resolve", "given", "map")
+TEXT_MODULES = ("read", "read.akn", "read.html", "read.docx", "read.pdf", "segment", "extract", "extract.relations",
+                "resolve", "map")
 RE_FUNCTIONS = {"compile", "search", "match", "fullmatch", "sub", "subn", "finditer", "findall", "split"}
 
 # Runs that make a backtracking engine try many splits: white space of every kind, letters, digits,
@@ -128,7 +128,7 @@ def code_patterns() -> list[Pattern]:
         for source in (lang.get("resolution_word") + r"\s+", r"\b" + lang.get("its_word") + r"\s+$",
                        rf"(?:{lang.get('resolution_word')}|{lang.get('not_resolution_word')})"):
             found[(source, 0)] = Pattern(f"extract ({code})", source, 0)
-    for code in grammars():  # the head nouns of bodies and instruments, as cyberlex.relations assembles them
+    for code in grammars():  # the head nouns of bodies and instruments, as cyberlex.extract.relations assembles them
         for table in ("body_kinds", "instrument_heads"):
             heads = _heads(code, table)[0]
             found[(heads.pattern, heads.flags)] = Pattern(f"relations {code} {table}", heads.pattern,

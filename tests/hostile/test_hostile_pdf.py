@@ -24,7 +24,7 @@ from cyberlex.cli import EXIT_INPUT_FAILURES, main
 HERE = Path(__file__).parent
 READ = """
 import json, resource, sys
-import cyberlex.read_pdf as read_pdf
+from cyberlex.read import pdf as read_pdf
 for name, value in json.loads(sys.argv[2]).items():
     setattr(read_pdf, name, value)
 try:

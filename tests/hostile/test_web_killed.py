@@ -15,7 +15,7 @@ import sys
 import time
 from pathlib import Path
 
-from cyberlex.serve import TEMPORARY_PREFIX
+from cyberlex.sparql.serve import TEMPORARY_PREFIX
 from fixed_corpus import FIXED_CORPUS, fixed_graph, stop_process
 
 COMMAND = [sys.executable, "-c", "from cyberlex.cli import main; main()"]

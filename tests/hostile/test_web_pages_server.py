@@ -20,7 +20,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from cyberlex.pages import PAGES_BACKLOG, PAGES_TIMEOUT_S, PAGES_WORKERS, PagesServer, load_index
+from cyberlex.site.pages import PAGES_BACKLOG, PAGES_TIMEOUT_S, PAGES_WORKERS, PagesServer, load_index
 from fixed_corpus import fixed_graph, stop_process
 
 CLIENTS = 200

@@ -24,7 +24,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from cyberlex.publish import graphs_to_send
-from cyberlex.query import load_store
+from cyberlex.sparql.query import load_store
 from fixed_corpus import fixed_graph, stop_process
 
 KILL_AT = 4  # the server is killed when the 4th graph is sent
@@ -140,7 +140,7 @@ def test_an_atomic_publish_killed_leaves_every_graph_as_it_was(tmp_path: Path) -
     from pyoxigraph import Literal, NamedNode, Quad, RdfFormat
 
     from cyberlex.publish import count_triples
-    from cyberlex.query import Credentials
+    from cyberlex.sparql.query import Credentials
 
     old = load_store(fixed_graph(), union_default=False)
     before = {name: len(triples) for name, triples in graphs_to_send(old).items()}

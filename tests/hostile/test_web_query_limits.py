@@ -25,8 +25,14 @@ from typing import Any
 
 import pytest
 
-from cyberlex.query import DEFAULT_MAX_QUERY_BYTES, DEFAULT_MAX_QUERY_DEPTH, QueryLimits, nesting_depth, uses_service
-from cyberlex.serve import OxigraphServer
+from cyberlex.sparql.query import (
+    DEFAULT_MAX_QUERY_BYTES,
+    DEFAULT_MAX_QUERY_DEPTH,
+    QueryLimits,
+    nesting_depth,
+    uses_service,
+)
+from cyberlex.sparql.serve import OxigraphServer
 from fixed_corpus import fixed_graph, start_serve
 
 DEEP = "SELECT * WHERE " + "{" * 3000 + " ?s ?p ?o " + "}" * 3000  # 12 kB

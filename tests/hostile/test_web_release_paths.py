@@ -13,9 +13,9 @@ import pytest
 from click.testing import CliRunner
 from pyoxigraph import NamedNode, Triple
 
-from cyberlex import pages
 from cyberlex.cli import main
 from cyberlex.iri import iri_problem
+from cyberlex.site import pages
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from test_read_akn import AKN  # (the small Akoma Ntoso document of the reader's tests)

@@ -105,7 +105,7 @@ def test_the_table_measures_its_widths_on_the_first_rows_and_writes_every_row() 
 
     from pyoxigraph import Literal
 
-    from cyberlex.query import SelectStream, write_table
+    from cyberlex.sparql.query import SelectStream, write_table
 
     rows = iter([[Literal("a")], [Literal("bb")], [Literal("a much longer cell")]])
     out = io.StringIO()

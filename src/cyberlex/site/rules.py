@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import urllib.parse
 
-from cyberlex.templating import text_template
+from cyberlex.site.templating import text_template
 
 
 def apache_rules(base: str) -> str:

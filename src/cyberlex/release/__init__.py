@@ -38,10 +38,12 @@ from pathlib import Path
 
 from pyoxigraph import DefaultGraph, Literal, Quad, RdfFormat, Store, Triple, parse
 
-from cyberlex import __version__, describe, jsonld, ontodoc, pages, scratch
+from cyberlex import __version__, jsonld, scratch
 from cyberlex.build import BuildResult, build
+from cyberlex.release import describe
 from cyberlex.resources import data_path
 from cyberlex.serialise import sorted_triples, to_bytes
+from cyberlex.site import ontodoc, pages
 from cyberlex.validate import ValidationReport
 from cyberlex.vocab import CLX, DCAT, DCTERMS, DEFAULT_BASE, RDF, compact, instrument_classes
 

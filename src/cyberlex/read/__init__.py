@@ -1,8 +1,8 @@
 """Stage 1, read: a file on disk becomes a SourceText (decoded, hashed, language and type known).
 
 The type of a file is told from its content, not its name (``sniff``): Akoma Ntoso XML is rendered
-to text with the structure its markup gives (cyberlex.read_akn); the text of PDF, Word and HTML
-files is extracted (cyberlex.read_pdf, read_docx, read_html) and then read as text is; anything
+to text with the structure its markup gives (cyberlex.read.akn); the text of PDF, Word and HTML
+files is extracted (cyberlex.read.pdf, read_docx, read_html) and then read as text is; anything
 else that is text is decoded as plain text or Markdown.
 """
 
@@ -21,14 +21,14 @@ from lingua import IsoCode639_1, Language, LanguageDetector, LanguageDetectorBui
 
 from cyberlex.knowledge import languages
 from cyberlex.models import SourceText
-from cyberlex.read_akn import MEDIA_TYPE as AKN_MEDIA_TYPE
-from cyberlex.read_akn import AknError, looks_like_akn, read_akn
-from cyberlex.read_docx import MEDIA_TYPE as DOCX_MEDIA_TYPE
-from cyberlex.read_docx import DocxError, is_docx, read_docx
-from cyberlex.read_html import MEDIA_TYPE as HTML_MEDIA_TYPE
-from cyberlex.read_html import HtmlError, looks_like_html, read_html
-from cyberlex.read_pdf import MEDIA_TYPE as PDF_MEDIA_TYPE
-from cyberlex.read_pdf import PdfError, read_pdf
+from cyberlex.read.akn import MEDIA_TYPE as AKN_MEDIA_TYPE
+from cyberlex.read.akn import AknError, looks_like_akn, read_akn
+from cyberlex.read.docx import MEDIA_TYPE as DOCX_MEDIA_TYPE
+from cyberlex.read.docx import DocxError, is_docx, read_docx
+from cyberlex.read.html import MEDIA_TYPE as HTML_MEDIA_TYPE
+from cyberlex.read.html import HtmlError, looks_like_html, read_html
+from cyberlex.read.pdf import MEDIA_TYPE as PDF_MEDIA_TYPE
+from cyberlex.read.pdf import PdfError, read_pdf
 
 READABLE_SUFFIXES = {".txt", ".md", ".markdown", ".text"}
 # Larger input files are refused unread (`cyberlex build --max-file-size`, in MB).

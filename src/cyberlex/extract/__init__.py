@@ -11,6 +11,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from cyberlex.extract.relations import Citation, find_relations, report_antecedents
+from cyberlex.extract.relations import Paragraph as RelationParagraph
 from cyberlex.iri import iri_problem
 from cyberlex.knowledge import Language, languages
 from cyberlex.models import (
@@ -25,8 +27,6 @@ from cyberlex.models import (
     Span,
     Statement,
 )
-from cyberlex.relations import Citation, find_relations, report_antecedents
-from cyberlex.relations import Paragraph as RelationParagraph
 from cyberlex.resolve import (
     bare_resolution_pattern,
     body_for_name,
@@ -462,7 +462,7 @@ class _Extractor:
         return found
 
     def _relations(self, owner: Ref, clauses: list[tuple[Ref, RelationParagraph]]) -> None:
-        """What the paragraphs say is established or endorsed, by whom (cyberlex.relations)."""
+        """What the paragraphs say is established or endorsed, by whom (cyberlex.extract.relations)."""
         antecedents = report_antecedents(self.text, self.lang_code, [paragraph for _, paragraph in clauses])
         for clause, paragraph in clauses:
             annexes = [s.obj for s in self.out.statements

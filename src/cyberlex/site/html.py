@@ -1,5 +1,5 @@
 """The HTML of the linked-data pages: what each page shows, chosen here from the Index, and written by
-the templates in templates/pages/ (autoescaped; see cyberlex.templating).
+the templates in templates/pages/ (autoescaped; see cyberlex.site.templating).
 
 A page of an IRI is ``pages/resource.html`` (its types, every statement about it and pointing to it),
 ``pages/instrument.html`` for an instrument (metadata, clauses, citations, reservations, evidence) and
@@ -20,8 +20,8 @@ from typing import Any
 
 from pyoxigraph import Literal, NamedNode
 
-from cyberlex.pages_index import TYPE, Index, curie, node_iri, tail
-from cyberlex.templating import html_template
+from cyberlex.site.index import TYPE, Index, curie, node_iri, tail
+from cyberlex.site.templating import html_template
 from cyberlex.vocab import CLX, DCTERMS, ELI, OA, OWL, PROV, RDF, SKOS
 
 MAX_LISTED = 300  # rows of a long list shown on a page; the Turtle twin has them all

@@ -20,7 +20,7 @@ import zipfile
 
 from lxml import etree
 
-from cyberlex.read_akn import AknError, parse_xml
+from cyberlex.read.akn import AknError, parse_xml
 
 MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"

@@ -166,7 +166,7 @@ def tail(iri: str, base: str) -> str:
 @cache  # the same few predicates and classes, on every page
 def curie(iri: str) -> str:
     """An IRI as prefix:name where a known prefix fits, else the IRI."""
-    # the vocabularies of the dataset description (cyberlex.describe) too
+    # the vocabularies of the dataset description (cyberlex.release.describe) too
     return compact(iri, {**vocabulary_prefixes(), **DESCRIPTION_VOCABULARIES}, unknown=str)
 
 

@@ -30,8 +30,8 @@ The modules, one concern each (this one gathers their public names):
     pages_server   the WSGI application (content negotiation) and its HTTP server
 """
 
-from cyberlex.pages_html import MAX_LISTED, Renderer, home, not_found, render, see_other
-from cyberlex.pages_index import (
+from cyberlex.site.html import MAX_LISTED, Renderer, home, not_found, render, see_other
+from cyberlex.site.index import (
     Index,
     description,
     infer_base,
@@ -39,8 +39,8 @@ from cyberlex.pages_index import (
     load_index,
     turtle,
 )
-from cyberlex.pages_rules import apache_rules, nginx_rules, w3id_rules
-from cyberlex.pages_server import (
+from cyberlex.site.rules import apache_rules, nginx_rules, w3id_rules
+from cyberlex.site.server import (
     PAGES_BACKLOG,
     PAGES_TIMEOUT_S,
     PAGES_WORKERS,
@@ -49,7 +49,7 @@ from cyberlex.pages_server import (
     negotiate,
     rdf_bytes,
 )
-from cyberlex.pages_site import UnsafePagePath, site_files, site_path, write_site
+from cyberlex.site.writer import UnsafePagePath, site_files, site_path, write_site
 
 __all__ = [
     "MAX_LISTED", "PAGES_BACKLOG", "PAGES_TIMEOUT_S", "PAGES_WORKERS",

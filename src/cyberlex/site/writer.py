@@ -7,9 +7,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from cyberlex.pages_html import home, not_found, render
-from cyberlex.pages_index import Index, json_ld, tail, turtle
-from cyberlex.pages_rules import apache_rules
+from cyberlex.site.html import home, not_found, render
+from cyberlex.site.index import Index, json_ld, tail, turtle
+from cyberlex.site.rules import apache_rules
 
 
 class UnsafePagePath(ValueError):

@@ -20,8 +20,8 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS
 
-from cyberlex.pages_html import Term
-from cyberlex.templating import html_template
+from cyberlex.site.html import Term
+from cyberlex.site.templating import html_template
 from cyberlex.vocab import CLX, compact, vocabulary_prefixes
 
 

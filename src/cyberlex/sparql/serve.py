@@ -32,8 +32,8 @@ from pathlib import Path
 from types import TracebackType
 
 from cyberlex import scratch
-from cyberlex.guard import GuardConfig, GuardServer
-from cyberlex.query import ENGINE_STACK_BYTES, QueryLimits, graph_file
+from cyberlex.sparql.guard import GuardConfig, GuardServer
+from cyberlex.sparql.query import ENGINE_STACK_BYTES, QueryLimits, graph_file
 
 
 class ServerError(Exception):
@@ -84,13 +84,13 @@ RESTART_WINDOW = 60.0
 
 class OxigraphServer:
     """An Oxigraph server process over a built graph (or an empty store), behind the guard
-    (cyberlex.guard), as a context manager.
+    (cyberlex.sparql.guard), as a context manager.
 
     data: a build folder (its graph.trig or graph.ttl) or an RDF file to load; None for an empty store.
     port: 0 picks a free port. writable: `serve` instead of `serve-read-only`. location: a store folder
     to keep (by default a temporary one, removed on stop). timeout_s: the time a query may run (the
     guard stops it by restarting the server). limits: what the guard refuses (by default the query
-    limits of cyberlex.query, and SERVICE). notify: told, in one line, when the server is restarted
+    limits of cyberlex.sparql.query, and SERVICE). notify: told, in one line, when the server is restarted
     (default: stderr).
 
     The Oxigraph server listens on a private port on 127.0.0.1; the guard listens on host:port. When
@@ -199,7 +199,7 @@ class OxigraphServer:
             command = [*self._command, "--bind", f"127.0.0.1:{self._backend_port}"]
             log = open(self._log_file, "ab")  # noqa: SIM115 (kept open for the child's lifetime)
             self._log_handle = log
-            # a large stack for the server's threads: its parser recurses (see cyberlex.query)
+            # a large stack for the server's threads: its parser recurses (see cyberlex.sparql.query)
             env = {**os.environ, "RUST_MIN_STACK": os.environ.get("RUST_MIN_STACK", str(ENGINE_STACK_BYTES))}
             # its own session: a Ctrl-C on the terminal reaches cyberlex, which stops the server in order
             self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log, stderr=log, env=env,
@@ -276,7 +276,7 @@ class OxigraphServer:
         if file.name != "graph.trig" or not union.is_file():
             from pyoxigraph import DefaultGraph, RdfFormat
 
-            from cyberlex.query import load_store
+            from cyberlex.sparql.query import load_store
 
             union = (self._temporary or location) / "union.nt"
             load_store(file).dump(str(union), format=RdfFormat.N_TRIPLES, from_graph=DefaultGraph())

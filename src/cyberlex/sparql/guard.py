@@ -7,7 +7,7 @@ at its `--timeout-s` while the query computes (measured with oxigraph 0.5: a 10^
 port, and this small HTTP proxy listens where the endpoint was asked for. For every request that
 carries a query or an update (the `query`/`update` URL parameters, an `application/sparql-query` or
 `application/sparql-update` body, or a form), it checks the text against the limits
-(cyberlex.query.check_limits: size, bracket depth, SERVICE) and answers a refusal itself, on one line:
+(cyberlex.sparql.query.check_limits: size, bracket depth, SERVICE) and answers a refusal itself, on one line:
 
     413  the query is longer than --max-query-bytes
     400  its brackets nest deeper than --max-query-depth
@@ -16,7 +16,7 @@ carries a query or an update (the `query`/`update` URL parameters, an `applicati
 
 Everything else is passed on unchanged (Graph Store Protocol reads and writes included). A query or
 update still running at --query-timeout is stopped the only way the server allows: the guard answers
-504 and has the server restarted (cyberlex.serve.OxigraphServer), which also stops a query whose client
+504 and has the server restarted (cyberlex.sparql.serve.OxigraphServer), which also stops a query whose client
 gave up. Other requests in flight at that moment get 502; while the server restarts, requests get 503.
 """
 
@@ -33,7 +33,7 @@ import urllib.parse
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
-from cyberlex.query import QueryLimits, QueryRefused, check_limits
+from cyberlex.sparql.query import QueryLimits, QueryRefused, check_limits
 
 # Hop-by-hop headers (RFC 9110, 7.6.1): not passed on.
 HOP_BY_HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer", "trailers",

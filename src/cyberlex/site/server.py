@@ -15,8 +15,8 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from pyoxigraph import RdfFormat, serialize
 
-from cyberlex.pages_html import home, not_found, render, see_other
-from cyberlex.pages_index import Index, description, json_ld, turtle
+from cyberlex.site.html import home, not_found, render, see_other
+from cyberlex.site.index import Index, description, json_ld, turtle
 
 HTML, TURTLE, JSONLD = "text/html", "text/turtle", "application/ld+json"
 RDFXML, NTRIPLES = "application/rdf+xml", "application/n-triples"

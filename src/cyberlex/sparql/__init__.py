@@ -1,0 +1,1 @@
+"""The sparql wing of cyberlex."""
