@@ -18,12 +18,14 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS
 
 from cyberlex.release import release
+from cyberlex.site import pages
 from cyberlex.sparql.serve import free_port
 
 CHROMIUM = os.environ.get("CYBERLEX_CHROMIUM", "/usr/bin/chromium")
@@ -40,10 +42,17 @@ def missing(reason: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def pages_url(shared: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """`cyberlex serve --pages` over a release of ../shared/corpus/seeds; the pages' root URL."""
+def seeds_release(shared: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A release of ../shared/corpus/seeds (without its static site)."""
     out = tmp_path_factory.mktemp("seeds") / "dist"
     release([shared / "corpus" / "seeds"], out, with_site=False)
+    return out
+
+
+@pytest.fixture(scope="module")
+def pages_url(seeds_release: Path) -> Iterator[str]:
+    """`cyberlex serve --pages` over a release of ../shared/corpus/seeds; the pages' root URL."""
+    out = seeds_release
     port = free_port()
     command = [str(Path(sys.executable).parent / "cyberlex"), "serve", "--data", str(out), "--port", "0",
                "--pages", str(port)]
@@ -102,6 +111,42 @@ def test_page_of_73_187_links_to_a_cited_instrument(pages_url: str, tmp_path: Pa
         finally:
             browser.close()
     shutil.rmtree(profile, ignore_errors=True)
+
+
+def chromium_context(playwright: Any, tmp_path: Path) -> Any:
+    profile = Path(tempfile.mkdtemp(prefix="cyberlex-chromium-", dir=tmp_path))
+    return playwright.chromium.launch_persistent_context(
+        str(profile), executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+
+
+def test_an_evidence_iri_opens_its_row_on_the_clause_page(pages_url: str, seeds_release: Path,
+                                                          tmp_path: Path) -> None:
+    if not Path(CHROMIUM).is_file():
+        missing(f"Chromium not found at {CHROMIUM}")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        missing("Playwright for Python is not installed")
+    index = pages.load_index(seeds_release)
+    rdf = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+    node = next(n for n in sorted(index.evidence)
+                if index.iris_of(n, rdf + "subject")[0].startswith(ID + "A-RES-73-187/pre/"))
+    clause = index.iris_of(node, rdf + "subject")[0]
+    anchor = pages.evidence_anchor(node)
+    quote = index.text(node, "http://www.w3.org/ns/oa#exact") or ""
+    with sync_playwright() as playwright:
+        browser = chromium_context(playwright, tmp_path)
+        try:
+            page = browser.new_page()
+            answer = page.goto(pages_url + node[len(ID):])  # the evidence IRI: 303 to its row on the clause page
+            assert answer is not None and answer.ok
+            assert page.url == f"{pages_url}{clause[len(ID):]}/#{anchor}"
+            row = page.locator(f'tr[id="{anchor}"]')
+            assert row.is_visible() and quote and " ".join(quote.split()) in " ".join(row.inner_text().split())
+            box, viewport = row.bounding_box(), page.viewport_size
+            assert box is not None and viewport is not None and 0 <= box["y"] < viewport["height"]  # in view
+        finally:
+            browser.close()
 
 
 def test_same_iri_as_turtle(pages_url: str) -> None:

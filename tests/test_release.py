@@ -4,6 +4,7 @@ conforms to our shapes and the official DCAT-AP ones, notes, byte-identical rele
 from __future__ import annotations
 
 import hashlib
+import html
 import json
 import urllib.parse
 import urllib.request
@@ -33,6 +34,8 @@ DCAT = Namespace("http://www.w3.org/ns/dcat#")
 SPDX = Namespace("http://spdx.org/rdf/terms#")
 VOID = Namespace("http://rdfs.org/ns/void#")
 ID = "https://w3id.org/cyberlex/id/"
+RDF_NS = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+OA_NS = "http://www.w3.org/ns/oa#"
 DUMPS = {"graph.nt": "nt", "graph.ttl": "turtle", "graph.trig": "trig", "graph.jsonld": "json-ld"}
 
 
@@ -276,12 +279,16 @@ def test_base_iri_is_configurable(tmp_path: Path) -> None:
 
 def test_static_site_has_a_page_and_twins_per_iri(dist: Path) -> None:
     site = dist / "site"
-    nt = ox.parse(path=str(dist / "graph.nt"), format=ox.RdfFormat.N_TRIPLES)
+    nt = list(ox.parse(path=str(dist / "graph.nt"), format=ox.RdfFormat.N_TRIPLES))
     iris = {t.value for triple in nt for t in (triple.subject, triple.object)
             if isinstance(t, ox.NamedNode) and t.value.startswith(ID) and t.value != ID}
-    for iri in iris:
+    evidence = {t.subject.value for t in nt if t.object == ox.NamedNode(CLX_NS + "Evidence")}
+    assert len(evidence) > 100 and evidence <= iris
+    for iri in iris - evidence:
         folder = site / iri[len(ID):]
         assert (folder / "index.html").is_file(), iri
+    # no page, Turtle or JSON-LD of an evidence node: each is a row of the pages that show it
+    assert not any("/evidence/" in str(path.relative_to(site)) for path in site.rglob("*"))
     page = (site / "A-RES-99-101" / "index.html").read_text(encoding="utf-8")
     assert "<script" not in page and 'href="../A-RES-65-230/"' in page
     assert 'rel="alternate" type="text/turtle" href="index.ttl"' in page
@@ -326,6 +333,108 @@ def test_content_negotiation(dist: Path) -> None:
     # the dataset description has pages too, when serving a release
     status, _, body = call(app, "/dataset/")
     assert status.startswith("200") and b"dcat:distribution" in body
+
+
+CLX_NS = "https://w3id.org/cyberlex/ontology#"
+
+
+def evidence_nodes(index: pages.Index) -> list[str]:
+    return sorted(index.evidence)
+
+
+def test_the_quote_shows_on_the_clause_page_at_the_evidence_anchor(dist: Path) -> None:
+    index = pages.load_index(dist)
+    site = dist / "site"
+    shown = 0
+    for node in evidence_nodes(index):
+        subject = index.iris_of(node, RDF_NS + "subject")[0]
+        if "/op/" not in subject:
+            continue
+        quote = html.escape(index.text(node, OA_NS + "exact") or "", quote=True)
+        anchor = pages.evidence_anchor(node)
+        page = (site / subject[len(ID):] / "index.html").read_text(encoding="utf-8")
+        row = page.split(f'<tr id="{anchor}">', 1)[1].split("</tr>", 1)[0]
+        assert f"<q>{quote}</q>" in row and quote
+        start, end = index.text(node, OA_NS + "start"), index.text(node, OA_NS + "end")
+        assert f">{start}–{end}</a>" in row and '/source/' in row  # offsets, the source's page
+        # the source document's page has the row too (where the static site's rules lead), and its Turtle
+        # describes the evidence node
+        source = index.iris_of(node, "http://www.w3.org/ns/prov#wasDerivedFrom")[0]
+        assert f'<tr id="{anchor}">' in (site / source[len(ID):] / "index.html").read_text(encoding="utf-8")
+        twin = Graph().parse(site / source[len(ID):] / "index.ttl", format="turtle")
+        assert (URIRef(node), URIRef(OA_NS + "exact"), None) in twin
+        shown += 1
+    assert shown > 3
+
+
+def test_an_evidence_iri_is_answered_303_to_its_anchor_on_the_page_it_supports(dist: Path) -> None:
+    index = pages.load_index(dist)
+    app = pages.PagesApp(index)
+    clause = next(n for n in evidence_nodes(index) if "/op/" in index.iris_of(n, RDF_NS + "subject")[0])
+    subject = index.iris_of(clause, RDF_NS + "subject")[0]
+    path = "/" + clause[len(ID):]
+    for asked in (path, path + "/", path + "/index.html"):
+        status, headers, _ = call(app, asked, "text/html")
+        assert status.startswith("303"), asked
+        assert headers["Location"] == f"/{subject[len(ID):]}/#{pages.evidence_anchor(clause)}", asked
+    status, headers, body = call(app, headers["Location"].split("#")[0])
+    assert status.startswith("200") and f'<tr id="{pages.evidence_anchor(clause)}">'.encode() in body
+    status, headers, _ = call(app, path, "text/turtle")  # as data: its description, computed
+    assert status.startswith("303") and headers["Location"] == path + "/index.ttl"
+    status, _, body = call(app, path + "/index.ttl")
+    graph = Graph().parse(data=body, format="turtle")
+    assert status.startswith("200") and (URIRef(clause), RDF.subject, URIRef(subject)) in graph
+    status, _, body = call(app, path + "/index.jsonld")
+    assert status.startswith("200") and isomorphic(graph, Graph().parse(data=body, format="json-ld"))
+
+
+def rewrite(rules: str, path: str, accept: str) -> str | None:
+    """Where an Apache rules file's RewriteRules send a path (no leading slash), read as PCRE by Python's re:
+    the first rule that matches and whose RewriteCond on the Accept header holds; None if none does."""
+    import re
+
+    condition = None
+    for line in rules.splitlines():
+        if line.startswith("RewriteCond %{HTTP_ACCEPT} "):
+            condition = line.split(" ", 2)[2]
+        elif line.startswith("RewriteRule "):
+            _, pattern, target, *_ = line.split(" ")
+            held = condition is None or re.search(condition, accept)
+            condition = None
+            match = re.match(pattern, path)
+            if match and held and not line.rstrip().endswith("index.$2 [L]"):
+                return match.expand(target.replace("$", "\\"))
+    return None
+
+
+def test_the_server_rules_redirect_an_evidence_iri_to_its_anchor(dist: Path) -> None:
+    import re
+
+    index = pages.load_index(dist)
+    site = dist / "site"
+    node = evidence_nodes(index)[len(index.evidence) // 2]
+    path, anchor = node[len(ID):], pages.evidence_anchor(node)
+    source = index.iris_of(node, "http://www.w3.org/ns/prov#wasDerivedFrom")[0][len(ID):]
+    htaccess = (site / ".htaccess").read_text(encoding="utf-8")
+    assert rewrite(htaccess, path, "text/html") == f"{source}/#{anchor}"
+    assert rewrite(htaccess, path, "text/turtle") == f"{source}/index.ttl"
+    assert rewrite(htaccess, path, "application/ld+json") == f"{source}/index.jsonld"
+    assert rewrite(htaccess, "A-RES-99-101", "text/html") == "A-RES-99-101/"  # the others as before
+    assert f'<tr id="{anchor}">' in (site / source / "index.html").read_text(encoding="utf-8")
+    w3id = (dist / "publish" / "w3id.htaccess").read_text(encoding="utf-8")
+    site_url = "https://example.org/cyberlex/site/"
+    assert rewrite(w3id, "id/" + path, "text/html") == f"{site_url}{source}/#{anchor}"
+    assert rewrite(w3id, "id/" + path, "text/turtle") == f"{site_url}{source}/index.ttl"
+    nginx = (dist / "publish" / "nginx.conf").read_text(encoding="utf-8")
+    location = re.search(r"location ~ (\^/cyberlex/id/source/.*evidence.*) \{\n(.*)\n(.*)\n", nginx)
+    assert location, nginx
+    match = re.match(location.group(1).replace("(?<", "(?P<"), "/cyberlex/id/" + path)
+    assert match
+    html_target = re.search(r"return 303 (\S+);", location.group(2)).group(1)  # type: ignore[union-attr]
+    for name, value in match.groupdict().items():
+        html_target = html_target.replace("$" + name, value)
+    assert html_target == f"/cyberlex/id/{source}/#{anchor}"
+    assert location.group(3).strip() == "return 303 /cyberlex/id/source/$doc$cyberlex_twin;"
 
 
 def test_jsonld_round_trip_of_literals() -> None:

@@ -20,7 +20,7 @@ from typing import Any
 
 from pyoxigraph import Literal, NamedNode
 
-from cyberlex.site.index import TYPE, Index, curie, node_iri, tail
+from cyberlex.site.index import TYPE, Index, curie, evidence_anchor, evidence_language, node_iri, tail
 from cyberlex.site.templating import html_template
 from cyberlex.vocab import CLX, DCTERMS, ELI, OA, OWL, PROV, RDF, SKOS
 
@@ -59,9 +59,12 @@ class Clause:
 
 @dataclass(frozen=True, slots=True)
 class EvidenceRow:
-    """One statement read from a document: what was stated, the quoted text, where."""
+    """One statement read from a document: what was stated, the quoted text, where. The row's anchor
+    (``ev-…``, see evidence_anchor) is where the evidence IRI leads."""
 
+    anchor: str
     language: str
+    about: Term | None  # the node the statement is about, where it is not the page's own
     predicate: Term | None
     objects: list[Term]
     quote: str
@@ -86,8 +89,12 @@ class Renderer:
 
     # links
     def href(self, iri: str) -> str:
-        """Where a link to an IRI goes: its page in this site, or the IRI itself."""
+        """Where a link to an IRI goes: its page in this site (for an evidence node, its anchor on the
+        page that shows it), or the IRI itself."""
         if iri.startswith(self.index.base) and self.index.knows(iri):
+            if iri in self.index.evidence:
+                page = self.index.evidence_page(iri)
+                return ("" if page == self.iri else self.href(page)) + "#" + evidence_anchor(iri)
             return self.root + urllib.parse.quote(tail(iri, self.index.base), safe="/-._~") + "/"
         return iri
 
@@ -170,7 +177,6 @@ class Renderer:
                 self.link(owner), [self._paragraph_link(c) for c in sorted(citing[owner], key=_ordinal_key)])),
             "establishes": listing(established, self.link),
             "reservations": reservations,
-            "evidence": self.evidence(),
             "sources": listing(index.subjects(CLX.records, iri), self.link),
         }
 
@@ -193,24 +199,27 @@ class Renderer:
         return shown
 
     def evidence(self) -> dict[str, Any] | None:
-        """Where the statements about this node were read: evidence nodes whose subject it is, grouped by
-        the language of the document read, in reading order."""
+        """Where the statements about this node were read (on a source document's page: every statement
+        read from it), grouped by the language of the document read, in reading order. All of them,
+        each at its anchor: the evidence IRIs lead there."""
         index = self.index
-        nodes = index.subjects(RDF.subject, self.iri)
+        nodes = index.evidence_of(self.iri)
         if not nodes:
             return None
         rows = []
-        for node in sorted(nodes, key=lambda n: evidence_order(index, n))[:MAX_LISTED]:
+        for node in nodes:
             predicate = index.iris_of(node, RDF.predicate)
+            subjects = [s for s in index.iris_of(node, RDF.subject) if s != self.iri]
             span = f"{index.text(node, OA.start)}–{index.text(node, OA.end)}"
-            rows.append(EvidenceRow(language=evidence_language(index, node),
+            rows.append(EvidenceRow(anchor=evidence_anchor(node), language=evidence_language(index, node),
+                                    about=self.link(subjects[0]) if subjects else None,
                                     predicate=self.term(NamedNode(predicate[0])) if predicate else None,
                                     objects=[self.term(o) for o in index.values(node, RDF.object)],
                                     quote=index.text(node, OA.exact) or "",
                                     sources=self.links(index.iris_of(node, PROV.wasDerivedFrom)),
-                                    span=self.link(node, span)))
+                                    span=Term(span, "#" + evidence_anchor(node))))
         groups = [(language, list(group)) for language, group in groupby(rows, key=lambda row: row.language)]
-        return {"count": len(nodes), "groups": groups, "more": max(0, len(nodes) - MAX_LISTED)}
+        return {"count": len(nodes), "groups": groups}
 
     def body(self) -> dict[str, Any]:
         """What the page of a body or State shows."""
@@ -247,8 +256,11 @@ class Renderer:
                 out[t.predicate.value].append(t.object)
         into: dict[str, list[str]] = defaultdict(list)
         for t in index.into.get(iri, ()):
-            into[t.predicate.value].append(node_iri(t.subject))
+            subject = node_iri(t.subject)
+            if subject not in index.evidence:  # the evidence has its own section
+                into[t.predicate.value].append(subject)
         return {
+            "evidence": self.evidence() if index.evidence else None,
             "statements": [(self.term(NamedNode(prop)), listing(out[prop], self.term))
                            for prop in sorted(out, key=curie)],
             "referenced_by": [(self.term(NamedNode(prop)), listing(sorted(set(into[prop])), self.link))
@@ -261,27 +273,6 @@ def _ordinal_key(clause: str) -> tuple[int, int, str]:
     if not match:
         return (2, 0, clause)
     return (0 if match.group(1) == "pre" else 1, int(match.group(2)), clause)
-
-
-def _number(text: str | None) -> int:
-    return int(text) if text is not None and text.isdigit() else -1
-
-
-def evidence_language(index: Index, node: str) -> str:
-    """The language of the document an evidence node was read in ('' where not stated)."""
-    for source in index.iris_of(node, PROV.wasDerivedFrom):
-        language = index.text(source, DCTERMS.language)
-        if language:
-            return language
-    return ""
-
-
-def evidence_order(index: Index, node: str) -> tuple[str, str, int, int, str]:
-    """Evidence in reading order: by language, document, then start and end offsets as numbers
-    (as text, 1033 came before 109)."""
-    sources = index.iris_of(node, PROV.wasDerivedFrom)
-    return (evidence_language(index, node), sources[0] if sources else "", _number(index.text(node, OA.start)),
-            _number(index.text(node, OA.end)), node)
 
 
 def footnotes(index: Index, clause: str) -> list[tuple[str, str]]:

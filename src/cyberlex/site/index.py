@@ -18,6 +18,7 @@ from cyberlex.vocab import (
     DEFAULT_BASE,
     DESCRIPTION_VOCABULARIES,
     ELI,
+    OA,
     PROV,
     RDF,
     RDFS,
@@ -45,6 +46,10 @@ class Index:
             if isinstance(triple.object, NamedNode):
                 self.into[triple.object.value].append(triple)
         self._labels: dict[str, str] = {}
+        # The evidence nodes have no page of their own: each is shown, at its anchor, on the page of the
+        # node whose statement it supports (its rdf:subject), and on the page of its source document.
+        self.evidence: set[str] = {node_iri(t.subject) for t in self.into.get(CLX.Evidence, ())
+                                   if t.predicate.value == TYPE}
 
     @classmethod
     def from_store(cls, store: Store, base: str | None = None) -> Index:
@@ -59,7 +64,23 @@ class Index:
         found = {iri for iri in self.out if iri.startswith(self.base)}
         found |= {iri for iri in self.into if iri.startswith(self.base)}
         found.discard(self.base)
-        return sorted(found)
+        return sorted(found - self.evidence)
+
+    def evidence_page(self, node: str) -> str:
+        """The IRI of the page that shows an evidence node: that of the node its statement is about (its
+        rdf:subject) when that node has a page, else that of its source document."""
+        for subject in self.iris_of(node, RDF.subject):
+            if subject.startswith(self.base) and subject != self.base and subject not in self.evidence:
+                return subject
+        sources = self.iris_of(node, PROV.wasDerivedFrom)
+        return sources[0] if sources else node.rsplit("/evidence/", 1)[0]
+
+    def evidence_of(self, iri: str) -> list[str]:
+        """The evidence nodes a page shows: those of the statements the node is the subject of and, on a
+        source document's page, those read from it. In reading order (see evidence_order)."""
+        nodes = {node_iri(t.subject) for t in self.into.get(iri, ())
+                 if t.predicate.value in (RDF.subject, PROV.wasDerivedFrom) and node_iri(t.subject) in self.evidence}
+        return sorted(nodes, key=lambda node: evidence_order(self, node))
 
     def knows(self, iri: str) -> bool:
         """Whether the graph has the IRI (as subject or object)."""
@@ -143,6 +164,34 @@ class Index:
         return tail(iri, self.base) if iri.startswith(self.base) else curie(iri)
 
 
+def evidence_anchor(node: str) -> str:
+    """The anchor of an evidence node on the pages that show it: ``<base>source/<doc>/evidence/<a>/<b>/<c>``
+    is ``ev-<doc>-<a>-<b>-<c>`` (what the server rules compute from the IRI alone)."""
+    doc, _, rest = node.rpartition("/evidence/")
+    return "ev-" + "-".join([doc.rsplit("/", 1)[-1], *rest.split("/")])
+
+
+def _number(text: str | None) -> int:
+    return int(text) if text is not None and text.isdigit() else -1
+
+
+def evidence_language(index: Index, node: str) -> str:
+    """The language of the document an evidence node was read in ('' where not stated)."""
+    for source in index.iris_of(node, PROV.wasDerivedFrom):
+        language = index.text(source, DCTERMS.language)
+        if language:
+            return language
+    return ""
+
+
+def evidence_order(index: Index, node: str) -> tuple[str, str, int, int, str]:
+    """Evidence in reading order: by language, document, then start and end offsets as numbers
+    (as text, 1033 came before 109)."""
+    sources = index.iris_of(node, PROV.wasDerivedFrom)
+    return (evidence_language(index, node), sources[0] if sources else "", _number(index.text(node, OA.start)),
+            _number(index.text(node, OA.end)), node)
+
+
 def infer_base(triples: Iterable[Triple]) -> str:
     """The base IRI of a built graph, read off its source documents (``<base>source/<slug>``)."""
     for triple in triples:
@@ -173,12 +222,16 @@ def curie(iri: str) -> str:
 # -- what a page's twins hold ----------------------------------------------------------------------
 
 def description(index: Index, iri: str) -> list[Triple]:
-    """The triples about an IRI: those it is the subject or object of, and the statements about the
-    clauses and reservations it has (so an instrument's Turtle carries its text). Sorted."""
+    """The triples about an IRI: those it is the subject or object of, the statements about the
+    clauses and reservations it has (so an instrument's Turtle carries its text), and every triple of
+    the evidence its page shows (that of its own statements; on a source document's, all read from it),
+    so that the Turtle of the page an evidence IRI redirects to describes it. Sorted."""
     triples = set(index.out.get(iri, ())) | set(index.into.get(iri, ()))
     for prop in (CLX.hasClause, CLX.hasReservation):
         for child in index.iris_of(iri, prop):
             triples.update(index.out.get(child, ()))
+    for node in index.evidence_of(iri):
+        triples.update(index.out.get(node, ()))
     return sorted(triples, key=str)
 
 

@@ -17,9 +17,14 @@ nginx snippet written beside the site, or w3id.org's redirects). Links in pages 
 site works wherever it is hosted. Pages are plain HTML with one small stylesheet, no JavaScript.
 
 What a page shows: for an instrument, its metadata, clauses (with what each cites, establishes,
-endorses), what it cites and what cites it, reservations, and the evidence for its statements; for a
-body, its names, what established it, what it adopted, what mentions it; for every IRI, all
-statements about it and all statements that point to it.
+endorses), what it cites and what cites it, reservations; for a body, its names, what established it,
+what it adopted, what mentions it; for every IRI, all statements about it and all statements that
+point to it, and the evidence of the statements it is the subject of (a source document's page: of
+every statement read from it). An evidence node has no page: each is a row, at the anchor
+``#ev-<document>-<span>-<property>-<n>``, of the pages that show it; its IRI is answered 303 to that
+anchor (the pages server: on the page of the node it supports; the static site's rules, which have
+only the IRI to go by: on its source document's page). The Turtle and JSON-LD of a page include every
+triple of the evidence it shows, so an evidence IRI asked for as data leads to its description.
 
 The modules, one concern each (this one gathers their public names):
 
@@ -34,6 +39,7 @@ from cyberlex.site.html import MAX_LISTED, Renderer, home, not_found, render, se
 from cyberlex.site.index import (
     Index,
     description,
+    evidence_anchor,
     infer_base,
     json_ld,
     load_index,
@@ -53,7 +59,7 @@ from cyberlex.site.writer import UnsafePagePath, site_files, site_path, write_si
 
 __all__ = [
     "MAX_LISTED", "PAGES_BACKLOG", "PAGES_TIMEOUT_S", "PAGES_WORKERS",
-    "Index", "PagesApp", "PagesServer", "Renderer", "UnsafePagePath", "apache_rules", "description", "home",
-    "infer_base", "json_ld", "load_index", "negotiate", "nginx_rules", "not_found", "rdf_bytes", "render",
-    "see_other", "site_files", "site_path", "turtle", "w3id_rules", "write_site",
+    "Index", "PagesApp", "PagesServer", "Renderer", "UnsafePagePath", "apache_rules", "description",
+    "evidence_anchor", "home", "infer_base", "json_ld", "load_index", "negotiate", "nginx_rules", "not_found",
+    "rdf_bytes", "render", "see_other", "site_files", "site_path", "turtle", "w3id_rules", "write_site",
 ]

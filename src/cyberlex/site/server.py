@@ -1,6 +1,7 @@
 """The pages server: a WSGI application answering each IRI of an Index by content negotiation (303 See
 Other from the bare IRI to its page, Turtle or JSON-LD by the Accept header; RDF/XML and N-Triples
-too), and a small threaded HTTP server around it (the standard library's wsgiref) for
+too; an evidence node, which has no page, 303 to its anchor on the page of the node it supports, and
+its own description as data), and a small threaded HTTP server around it (the standard library's wsgiref) for
 `cyberlex serve --pages` and the tests."""
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 from pyoxigraph import RdfFormat, serialize
 
 from cyberlex.site.html import home, not_found, render, see_other
-from cyberlex.site.index import Index, description, json_ld, turtle
+from cyberlex.site.index import Index, description, evidence_anchor, json_ld, turtle
 
 HTML, TURTLE, JSONLD = "text/html", "text/turtle", "application/ld+json"
 RDFXML, NTRIPLES = "application/rdf+xml", "application/n-triples"
@@ -75,16 +76,29 @@ class PagesApp:
                               *((tail, media) for media, (tail, _) in MORE_FORMATS.items())):
             if path.endswith(suffix):
                 iri = index.base + path[: -len(suffix)]
+                if media == HTML and iri in index.evidence:  # no page of its own: its anchor
+                    return self._see_other(start_response, environ, method, self._evidence_location(iri))
                 if index.knows(iri):
                     return self._answer(start_response, "200 OK", media, self._body(iri, media), method)
         iri = index.base + path
         if not index.knows(iri):
             return self._answer(start_response, "404 Not Found", HTML, not_found(iri).encode(), method)
         media = negotiate(environ.get("HTTP_ACCEPT"))
+        if media == HTML and iri in index.evidence:
+            return self._see_other(start_response, environ, method, self._evidence_location(iri))
         tail = {HTML: "/", TURTLE: "/index.ttl", JSONLD: "/index.jsonld",
                 **{m: t for m, (t, _) in MORE_FORMATS.items()}}[media]
+        return self._see_other(start_response, environ, method, urllib.parse.quote(path, safe="/-._~") + tail)
+
+    def _evidence_location(self, iri: str) -> str:
+        """Where an evidence IRI leads a browser: its anchor on the page of the node it supports."""
+        page = self.index.evidence_page(iri)
+        return urllib.parse.quote(page[len(self.index.base):], safe="/-._~") + "/#" + evidence_anchor(iri)
+
+    def _see_other(self, start_response: Callable[..., Any], environ: dict[str, Any], method: str,
+                   relative: str) -> list[bytes]:
         script = environ.get("SCRIPT_NAME", "").rstrip("/")
-        location = f"{script}/{urllib.parse.quote(path, safe='/-._~')}{tail}"
+        location = f"{script}/{relative}"
         body = see_other(location).encode("utf-8")
         return self._answer(start_response, "303 See Other", HTML, body, method,
                             [("Location", location), ("Vary", "Accept")])
