@@ -402,7 +402,7 @@ def rewrite(rules: str, path: str, accept: str) -> str | None:
             held = condition is None or re.search(condition, accept)
             condition = None
             match = re.match(pattern, path)
-            if match and held and not line.rstrip().endswith("index.$2 [L]"):
+            if match and held:
                 return match.expand(target.replace("$", "\\"))
     return None
 
