@@ -6,6 +6,7 @@ One bad file never stops the build: it is reported with its reason and the rest 
 from __future__ import annotations
 
 import dataclasses
+import gc
 import multiprocessing
 import os
 import re
@@ -214,11 +215,24 @@ def _process_on_worker(job: _Job) -> _FileOutcome:
     kept for the next), one file at a time in a worker process (the stages are pure Python, so a worker's
     threads would only take turns, and they share the compiled shapes). Dask runs a task in a thread of
     the worker, where no timer signal arrives: the file has no time budget there (--file-timeout is not
-    applied on a cluster; the size limit is, by the build's process when it reads the file)."""
+    applied on a cluster; the size limit is, by the build's process when it reads the file).
+
+    The garbage collector waits while the file is built, and collects what it left at the end, in this
+    thread: pyoxigraph's objects (query results inside pySHACL) may be dropped only by the thread that made
+    them, and a collection started by the worker's event loop thread would drop them there (an error
+    printed for each, and the object leaked). No collection has run since the task began, so the youngest
+    generation holds all the garbage made since, and collecting only it costs little."""
     with _ONE_AT_A_TIME:
-        if job[5]:
-            prepare_document_validation()
-        return _process(*job)
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            if job[5]:
+                prepare_document_validation()
+            return _process(*job)
+        finally:
+            gc.collect(0)
+            if collecting:
+                gc.enable()
 
 
 def _with_bytes(job: _Job) -> _Job:

@@ -7,6 +7,7 @@ is optional (`pip install cyberlex[dask]`); dask is imported only when `cyberlex
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 from collections import deque
 from collections.abc import Callable, Generator, Iterable
@@ -65,8 +66,9 @@ class DaskCluster:
     """An existing Dask distributed cluster, by its scheduler's address (tcp://host:8786).
 
     Jobs are submitted as they are taken from `jobs`, at most `window` of them waiting or running at a time
-    (default: four per worker thread, at least 16), so that a corpus of any size holds only that many
-    jobs and results in this process; each result is gathered in the order of the jobs and released."""
+    (default: four per worker thread, at least 16, counted again as workers come and go), so that a corpus
+    of any size holds only that many jobs and results in this process; each result is gathered in the order
+    of the jobs and released. A cluster with no worker yet (a SLURM job still queued) is waited for."""
 
     def __init__(self, address: str, timeout: float | None = None, window: int | None = None) -> None:
         try:
@@ -75,14 +77,21 @@ class DaskCluster:
             raise ClusterError("--dask needs dask's distributed scheduler, which is not installed: "
                                "pip install 'cyberlex[dask]'", missing=True) from None
         self.address = address
+        # The client's event loop runs in a thread of its own, and a garbage collection it starts would drop
+        # there the pyoxigraph objects that this thread left in reference cycles (which only the thread
+        # that made them may drop: an error printed for each); collect them here first.
+        gc.collect()
         try:
             self.client: Any = Client(address, timeout=CONNECT_TIMEOUT if timeout is None else timeout,
                                       set_as_default=False)
         except (OSError, TimeoutError, ValueError, TypeError) as exc:
             reason = " ".join(str(exc).split()) or type(exc).__name__
             raise ClusterError(f"cannot reach the Dask scheduler at {address}: {reason}") from None
-        threads = sum(self.client.nthreads().values())
-        self.window = window or max(16, 4 * threads)
+        self.fixed_window = window
+        self.window = self._window()
+
+    def _window(self) -> int:
+        return self.fixed_window or max(16, 4 * sum(self.client.nthreads().values()))
 
     def map(self, fn: Callable[[J], R], jobs: Iterable[J],
             on_error: Callable[[J, BaseException], R] | None = None) -> Generator[R, None, None]:
@@ -90,9 +99,11 @@ class DaskCluster:
         worker died: KilledWorker) gives `on_error(job, exc)`, or raises without it."""
         pending: deque[tuple[J, Any]] = deque()
         try:
-            for job in jobs:
+            for submitted, job in enumerate(jobs, 1):
                 pending.append((job, self.client.submit(fn, job, pure=False)))
-                if len(pending) >= self.window:
+                if submitted % 64 == 0:
+                    self.window = self._window()
+                while len(pending) >= self.window:
                     yield self._take(*pending.popleft(), on_error)
             while pending:
                 yield self._take(*pending.popleft(), on_error)
