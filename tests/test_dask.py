@@ -117,3 +117,17 @@ def test_without_dask_installed_the_option_says_how_to_get_it(tmp_path: Path, mo
     assert result.exit_code == ExitCode.USAGE, result.output
     assert result.stderr.strip().splitlines() == [
         "cyberlex: --dask needs dask's distributed scheduler, which is not installed: pip install 'cyberlex[dask]'"]
+
+
+def test_the_cluster_yields_in_job_order_and_a_failed_job_gives_its_error(scheduler: str) -> None:
+    """Results come back in the order of the jobs whatever the window of jobs in flight; a job whose task
+    raised (as when its worker dies: KilledWorker) gives on_error's value, and the others are kept."""
+    import math
+
+    cluster = cluster_module.DaskCluster(scheduler, window=3)
+    try:
+        jobs = [float(n * n) for n in range(20)] + [-1.0, 4.0]
+        results = list(cluster.map(math.sqrt, jobs, on_error=lambda job, exc: f"{job}: {type(exc).__name__}"))
+    finally:
+        cluster.close()
+    assert results == [float(n) for n in range(20)] + ["-1.0: ValueError", 2.0]
