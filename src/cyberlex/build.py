@@ -6,12 +6,13 @@ One bad file never stops the build: it is reported with its reason and the rest 
 from __future__ import annotations
 
 import dataclasses
+import gc
 import multiprocessing
 import os
 import re
 import signal
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,9 +20,10 @@ from pathlib import Path
 from pyoxigraph import NamedNode, RdfFormat, Store, serialize
 
 from cyberlex.cache import BuildCache, Entry
+from cyberlex.cluster import DaskCluster, Executor, LocalPool
 from cyberlex.extract import extract
 from cyberlex.map import Mapper
-from cyberlex.read import MAX_FILE_BYTES, ReadError, read
+from cyberlex.read import MAX_FILE_BYTES, ReadError, read, read_bytes
 from cyberlex.resolve import slug
 from cyberlex.resources import data_path
 from cyberlex.segment import segment
@@ -158,16 +160,20 @@ def source_names(files: list[Path]) -> dict[Path, str]:
 
 
 def _process(path: Path, base: str, timeout: float | None = DEFAULT_FILE_TIMEOUT,
-             name: str | None = None, max_bytes: int | None = None, validate: bool = False) -> _FileOutcome:
+             name: str | None = None, max_bytes: int | None = None, validate: bool = False,
+             data: bytes | ReadError | None = None) -> _FileOutcome:
     """Read, segment, extract and map one file within its time budget (and, with `validate`, check it
     against the shapes alone: cyberlex.validate_parts); whatever goes wrong is that file's failure, with
-    its reason."""
+    its reason. `data`: the file's bytes, or why they could not be read, where they were read already
+    (on a cluster, by the build's own process)."""
     stage = "read"
     try:
         with _time_budget(timeout):
+            if isinstance(data, ReadError):
+                raise data
             # Mapper(base).map(extract(segment(read(path, name, max_bytes)))), one stage at a time so that
             # a failure or a timeout can say at which stage it came
-            source = read(path, name, max_bytes)
+            source = read(path, name, max_bytes, data)
             stage = "segmented"
             segments = segment(source)
             stage = "extracted"
@@ -177,25 +183,72 @@ def _process(path: Path, base: str, timeout: float | None = DEFAULT_FILE_TIMEOUT
                                     failure="no recognisable structure: no instrument, body or citation found")
             stage = "mapped"
             quads = Mapper(base).map(extraction)
-            data = serialize(quads, format=RdfFormat.N_QUADS) or b""
+            nquads = serialize(quads, format=RdfFormat.N_QUADS) or b""
             validation = None
             if validate:
                 stage = "validated"
-                validation = validate_document(data)
+                validation = validate_document(nquads)
     except _OutOfTime:
         if stage == "validated":  # the file is built: its validation is done again without a budget
-            return _FileOutcome(str(path), data, None, tuple(extraction.warnings))
+            return _FileOutcome(str(path), nquads, None, tuple(extraction.warnings))
         return _FileOutcome(str(path), failure=f"took longer than {timeout:g} s (--file-timeout) and was "
                                                f"given up while being {stage}")
     except ReadError as exc:
         return _FileOutcome(str(path), failure=str(exc))
     except Exception as exc:  # a defect or a hostile file: this file fails, the others are built
         return _FileOutcome(str(path), failure=f"could not be {stage}: {type(exc).__name__}: {exc}")
-    return _FileOutcome(str(path), data, None, tuple(extraction.warnings), validation)
+    return _FileOutcome(str(path), nquads, None, tuple(extraction.warnings), validation)
 
 
-def _process_for_pool(job: tuple[Path, str, float | None, str, int | None, bool]) -> _FileOutcome:
+_Job = tuple[Path, str, float | None, str, int | None, bool, bytes | ReadError | None]
+
+
+def _process_for_pool(job: _Job) -> _FileOutcome:
     return _process(*job)
+
+
+_ONE_AT_A_TIME = threading.Lock()
+
+
+def _process_on_worker(job: _Job) -> _FileOutcome:
+    """One file on a Dask worker: as _process, the shapes compiled by the worker's first file (they are
+    kept for the next), one file at a time in a worker process (the stages are pure Python, so a worker's
+    threads would only take turns, and they share the compiled shapes). Dask runs a task in a thread of
+    the worker, where no timer signal arrives: the file has no time budget there (--file-timeout is not
+    applied on a cluster; the size limit is, by the build's process when it reads the file).
+
+    The garbage collector waits while the file is built, and collects what it left at the end, in this
+    thread: pyoxigraph's objects (query results inside pySHACL) may be dropped only by the thread that made
+    them, and a collection started by the worker's event loop thread would drop them there (an error
+    printed for each, and the object leaked). No collection has run since the task began, so the youngest
+    generation holds all the garbage made since, and collecting only it costs little."""
+    with _ONE_AT_A_TIME:
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            if job[5]:
+                prepare_document_validation()
+            return _process(*job)
+        finally:
+            gc.collect(0)
+            if collecting:
+                gc.enable()
+
+
+def _with_bytes(job: _Job) -> _Job:
+    """The job with the file's bytes (or why they cannot be read), read here for a worker that may not
+    see this machine's files; at most max_bytes each (--max-file-size)."""
+    path, max_bytes = job[0], job[4]
+    try:
+        data: bytes | ReadError = read_bytes(path, max_bytes or MAX_FILE_BYTES)
+    except ReadError as exc:
+        data = exc
+    return (*job[:6], data)
+
+
+def _lost_on_cluster(job: _Job, exc: BaseException) -> _FileOutcome:
+    return _FileOutcome(str(job[0]), failure=f"could not be built on the cluster: {type(exc).__name__}: "
+                                             f"{' '.join(str(exc).split())}")
 
 
 # The build cache's folder inside the output folder, unless `cache_dir` names another.
@@ -208,7 +261,8 @@ PARALLEL_FROM = 40
 def build_store(files: list[Path], base: str = DEFAULT_BASE,
                 progress: Callable[[Path], None] | None = None, jobs: int | None = None,
                 file_timeout: float | None = DEFAULT_FILE_TIMEOUT, max_file_bytes: int | None = None,
-                cache: BuildCache | None = None, validate_documents: bool = False) -> BuildResult:
+                cache: BuildCache | None = None, validate_documents: bool = False,
+                dask: str | None = None) -> BuildResult:
     """Read, segment, extract and map every file into one Oxigraph store (with `validate_documents`,
     validate each file's graph alone too: `result.validations`, kept in the cache with the file).
 
@@ -218,7 +272,24 @@ def build_store(files: list[Path], base: str = DEFAULT_BASE,
     `max_file_bytes` (default cyberlex.read.MAX_FILE_BYTES), fails with that reason. With a `cache`, a file
     whose entry is there (same bytes, name, base and cyberlex) is taken from it instead of being built, and a
     file built is kept in it (failures are not: they may be passing, like a timeout on a busy machine).
+
+    With `dask`, the address of a Dask scheduler (tcp://host:8786), the files are built by that cluster's
+    workers instead (cyberlex.cluster; ClusterError when it cannot be reached or dask is not installed):
+    this process reads each file and sends its bytes with the job, and gathers the outcomes in the order
+    of the files, so the graph is the same as a local build's.
     """
+    cluster = DaskCluster(dask) if dask else None
+    try:
+        return _build_store(files, base, progress, jobs, file_timeout, max_file_bytes, cache, validate_documents,
+                            cluster)
+    finally:
+        if cluster is not None:
+            cluster.close()
+
+
+def _build_store(files: list[Path], base: str, progress: Callable[[Path], None] | None, jobs: int | None,
+                 file_timeout: float | None, max_file_bytes: int | None, cache: BuildCache | None,
+                 validate_documents: bool, cluster: DaskCluster | None) -> BuildResult:
     store = Store()
     result = BuildResult(store)
     jobs = jobs or os.cpu_count() or 1
@@ -228,17 +299,20 @@ def build_store(files: list[Path], base: str = DEFAULT_BASE,
     cached = {path: entry for path, key in keys.items() if key and (entry := cache.get(key)) is not None} \
         if cache is not None else {}
     result.from_cache = len(cached)
-    work = [(path, base, file_timeout, names[path], max_file_bytes, validate_documents)
-            for path in files if path not in cached]
-    if validate_documents:
-        prepare_document_validation()  # compile the shapes once, before the workers fork
-    if jobs > 1 and len(work) >= PARALLEL_FROM:
-        with multiprocessing.get_context("fork").Pool(jobs) as pool:
-            built: Iterator[_FileOutcome] = pool.imap(_process_for_pool, work, chunksize=4)
-            _collect(_in_file_order(files, cached, built, keys, cache, validate_documents), result, progress)
+    work: list[_Job] = [(path, base, file_timeout, names[path], max_file_bytes, validate_documents, None)
+                        for path in files if path not in cached]
+    built: Generator[_FileOutcome, None, None]
+    if cluster is not None:
+        built = cluster.map(_process_on_worker, (_with_bytes(job) for job in work), on_error=_lost_on_cluster)
     else:
-        _collect(_in_file_order(files, cached, map(_process_for_pool, work), keys, cache, validate_documents),
-                 result, progress)
+        if validate_documents:
+            prepare_document_validation()  # compile the shapes once, before the workers fork
+        pool: Executor = LocalPool(jobs if len(work) >= PARALLEL_FROM else 1)
+        built = pool.map(_process_for_pool, work)
+    try:
+        _collect(_in_file_order(files, cached, built, keys, cache, validate_documents), result, progress)
+    finally:
+        built.close()  # the local pool's processes end here, a cluster's unfinished jobs are cancelled
     result.counts = count(store)
     return result
 
@@ -367,12 +441,14 @@ def _validate_inherited() -> tuple[int, str]:
 def build(paths: list[Path], out_dir: Path, base: str = DEFAULT_BASE, run_validation: bool = True,
           progress: Callable[[Path], None] | None = None, jobs: int | None = None,
           file_timeout: float | None = DEFAULT_FILE_TIMEOUT, max_file_bytes: int | None = None,
-          cache_dir: Path | None = None, use_cache: bool = True, prune_cache: bool | None = None) -> BuildResult:
+          cache_dir: Path | None = None, use_cache: bool = True, prune_cache: bool | None = None,
+          dask: str | None = None) -> BuildResult:
     """The whole job: build the store, validate it, write graph.ttl, graph.trig and the report.
 
     Files are taken from the build cache where they are unchanged: `cache_dir`, or by default `.cache` in
     out_dir, whose entries no longer used are removed after the build (a `cache_dir` given is shared, say
     between CI runs, and left as it is unless `prune_cache`); `use_cache=False` builds every file.
+    With `dask`, a Dask scheduler's address, the files are built on that cluster (build_store).
 
     Each file's graph is validated alone by the worker that built it (and kept in the cache with it);
     what several files describe is validated on the union (cyberlex.validate_parts) in a second process
@@ -385,7 +461,7 @@ def build(paths: list[Path], out_dir: Path, base: str = DEFAULT_BASE, run_valida
     if cache is not None and cache_dir is not None:
         files = [path for path in files if not path.resolve().is_relative_to(cache_dir.resolve())]
     result = build_store(files, base, progress, jobs, file_timeout, max_file_bytes, cache,
-                         validate_documents=run_validation)
+                         validate_documents=run_validation, dask=dask)
     if result.documents == 0:
         named = ", ".join(str(p) for p in paths)
         why = (f"all {len(files)} input files failed" if files

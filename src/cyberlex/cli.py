@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 EXIT_VIOLATIONS = ExitCode.VIOLATIONS
 EXIT_INPUT_FAILURES = ExitCode.INPUT
 EXIT_WRITE = ExitCode.WRITE
+EXIT_ENDPOINT = ExitCode.ENDPOINT  # an endpoint, or the --dask scheduler, that cannot be reached
 EXIT_CODES = epilog()
 
 
@@ -69,6 +70,14 @@ def _stop(message: str, code: int) -> None:
     sys.exit(code)
 
 
+DASK_OPTION = click.option(
+    "--dask", default=None, metavar="ADDRESS",
+    help="Build the files on the Dask distributed cluster whose scheduler is at ADDRESS (tcp://host:8786): its "
+         "workers read, extract, map and validate each file (they need cyberlex installed, with the same "
+         "version; the files' bytes are sent to them); the graph is the same as a local build's. Needs "
+         "pip install cyberlex[dask]. --file-timeout does not apply on the workers.")
+
+
 @main.command(epilog=EXIT_CODES)
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("out"), show_default=True,
@@ -83,11 +92,13 @@ def _stop(message: str, code: int) -> None:
               help="Folder of the build cache, to share it (between CI runs, say); unchanged files are taken from "
                    "it instead of being built. Default: .cache in --out, where entries no longer used are removed.")
 @click.option("--no-cache", is_flag=True, help="Build every file, neither reading nor writing the build cache.")
+@DASK_OPTION
 def build(paths: tuple[Path, ...], out_dir: Path, base: str, no_validate: bool, file_timeout: float,
-          max_file_size: float, cache_dir: Path | None, no_cache: bool) -> None:
+          max_file_size: float, cache_dir: Path | None, no_cache: bool, dask: str | None) -> None:
     """Build the graph from PATHS (files and folders; default: the bundled sample corpus)."""
     from cyberlex.build import NothingBuilt, WriteError
     from cyberlex.build import build as run_build
+    from cyberlex.cluster import ClusterError
 
     inputs, count = _inputs(paths)
     try:
@@ -95,7 +106,9 @@ def build(paths: tuple[Path, ...], out_dir: Path, base: str, no_validate: bool, 
             result = run_build(inputs, out_dir, base=base, run_validation=not no_validate,
                                progress=lambda _path: bar.advance(), file_timeout=file_timeout or None,
                                max_file_bytes=int(max_file_size * 1024 * 1024), cache_dir=cache_dir,
-                               use_cache=not no_cache)
+                               use_cache=not no_cache, dask=dask)
+    except ClusterError as exc:
+        _stop(str(exc), ExitCode.USAGE if exc.missing else EXIT_ENDPOINT)
     except NothingBuilt as exc:
         _report_failures(exc.result.failures)
         _stop(str(exc), EXIT_INPUT_FAILURES)
@@ -186,12 +199,14 @@ def validate(graphs: tuple[Path, ...], shapes: Path | None, output_format: str) 
 @click.option("--cache", "cache_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Folder of a build cache to build through (as for build --cache); none by default, so that "
                    "nothing is written outside --out.")
+@DASK_OPTION
 def release(paths: tuple[Path, ...], out_dir: Path, base: str, previous: Path | None, endpoint: str | None,
             date: str | None, download_url: str | None, site_url: str | None, licence: str, publisher: str | None,
-            no_site: bool, cache_dir: Path | None) -> None:
+            no_site: bool, cache_dir: Path | None, dask: str | None) -> None:
     """Build PATHS and write a versioned release: dumps in four formats, ontology, shapes, DCAT and VoID
     description, release notes, ontology documentation and the linked-data pages."""
     from cyberlex.build import NothingBuilt, WriteError
+    from cyberlex.cluster import ClusterError
     from cyberlex.release import ReleaseError
     from cyberlex.release import release as run_release
     from cyberlex.release.describe import LICENCES
@@ -203,9 +218,11 @@ def release(paths: tuple[Path, ...], out_dir: Path, base: str, previous: Path | 
             result = run_release(inputs, out_dir, base=base, previous=previous, endpoint=endpoint, date=date,
                                  download_url=download_url, licence=LICENCES[licence], publisher=publisher,
                                  site_url=site_url, with_site=not no_site, progress=lambda _path: bar.advance(),
-                                 cache_dir=cache_dir)
+                                 cache_dir=cache_dir, dask=dask)
     except ReleaseError as exc:
         raise click.UsageError(str(exc)) from None
+    except ClusterError as exc:
+        _stop(str(exc), ExitCode.USAGE if exc.missing else EXIT_ENDPOINT)
     except UnsafePagePath as exc:  # nothing was written outside --out, and --out is left as it was
         _stop(f"release refused: {exc}", EXIT_INPUT_FAILURES)
     except NothingBuilt as exc:
@@ -241,7 +258,6 @@ def release(paths: tuple[Path, ...], out_dir: Path, base: str, previous: Path | 
 # refuses the request or does not answer in time (and a query that times out in-process);
 # 5: `publish` sent the graph but the endpoint does not hold what was sent;
 # 7: `query --endpoint` printed an answer the server probably cut short (a row cap).
-EXIT_ENDPOINT = ExitCode.ENDPOINT
 EXIT_NOT_VERIFIED = ExitCode.NOT_VERIFIED
 EXIT_TRUNCATED = ExitCode.TRUNCATED  # `query --endpoint`: the answer is probably cut by a row cap (--all)
 

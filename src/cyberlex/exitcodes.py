@@ -28,11 +28,11 @@ MEANINGS: dict[ExitCode, str] = {
     ExitCode.OK: "done: every input built, the graph valid; the query, server or publication went through",
     ExitCode.VIOLATIONS: "the graph has SHACL violations (it is written, with the report)",
     ExitCode.USAGE: "usage: a bad option, a missing path, a query that cannot be parsed or that is refused "
-                    "(--max-query-bytes, --max-query-depth)",
+                    "(--max-query-bytes, --max-query-depth); --dask where dask is not installed",
     ExitCode.INPUT: "input: some files failed, each named on one line (the rest is built and written); or nothing "
                     "could be built, and the previous graph is kept",
     ExitCode.ENDPOINT: "endpoint: unreachable, refused or timed out (a publish stopped part way says how far it "
-                       "got: rerun with --resume)",
+                       "got: rerun with --resume); the --dask scheduler cannot be reached",
     ExitCode.NOT_VERIFIED: "publish: the endpoint does not hold what was sent",
     ExitCode.WRITE: "output: the graph could not be written (full disk, read-only folder); the previous graph is "
                     "kept; query results could not be written",

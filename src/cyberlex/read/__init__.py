@@ -48,12 +48,15 @@ EXTRACTED: dict[str, tuple[Callable[[bytes], str], type[Exception]]] = {
 }
 
 
-def read(path: Path | str, name: str | None = None, max_bytes: int | None = None) -> SourceText:
+def read(path: Path | str, name: str | None = None, max_bytes: int | None = None,
+         data: bytes | None = None) -> SourceText:
     """Read one file; raise ReadError naming what is wrong with it. `name` is the name its source document
     is known by (default: the file's name); a file larger than `max_bytes` (default MAX_FILE_BYTES) is
-    refused."""
+    refused. `data`: the file's bytes, read already (by read_bytes, where the file is: a build on a
+    cluster sends them to the worker), instead of reading `path`."""
     path = Path(path)
-    data = read_bytes(path, max_bytes or MAX_FILE_BYTES)
+    if data is None:
+        data = read_bytes(path, max_bytes or MAX_FILE_BYTES)
     name = name or path.name
     if not data.strip():
         raise ReadError("the file is empty")

@@ -147,9 +147,11 @@ def release(paths: list[Path], out: Path, base: str = DEFAULT_BASE, previous: Pa
             endpoint: str | None = None, date: str | None = None, download_url: str | None = None,
             licence: str = describe.LICENCES["CC-BY-4.0"], publisher: str | None = None,
             site_url: str | None = None, with_site: bool = True,
-            progress: Callable[[Path], None] | None = None, cache_dir: Path | None = None) -> ReleaseResult:
+            progress: Callable[[Path], None] | None = None, cache_dir: Path | None = None,
+            dask: str | None = None) -> ReleaseResult:
     """Build the graph from ``paths`` and write a release into ``out`` (see the module's text); with
-    ``cache_dir``, through the build cache there (files unchanged since the last build are not built again)."""
+    ``cache_dir``, through the build cache there (files unchanged since the last build are not built again);
+    with ``dask``, a Dask scheduler's address, on that cluster (cyberlex.build.build_store)."""
     old_lines, old_version, old_issued = _previous(previous)
     out = out.resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -157,7 +159,7 @@ def release(paths: list[Path], out: Path, base: str = DEFAULT_BASE, previous: Pa
     work = scratch.make(f".{out.name}.", out.parent)
     try:
         result = _write(work, paths, base, old_lines, old_version, old_issued, endpoint, date, download_url,
-                        licence, publisher, site_url, with_site, progress, cache_dir)
+                        licence, publisher, site_url, with_site, progress, cache_dir, dask)
         _replace(work, out)
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
@@ -192,12 +194,13 @@ def _replace(work: Path, out: Path) -> None:
 def _write(work: Path, paths: list[Path], base: str, old_lines: set[bytes] | None, old_version: str | None,
            old_issued: str | None, endpoint: str | None, date: str | None, download_url: str | None,
            licence: str, publisher: str | None, site_url: str | None, with_site: bool,
-           progress: Callable[[Path], None] | None, cache_dir: Path | None) -> ReleaseResult:
+           progress: Callable[[Path], None] | None, cache_dir: Path | None, dask: str | None) -> ReleaseResult:
     clock = time.perf_counter
     started = clock()
     # graph.ttl, graph.trig, validation.txt; a build cache only where one is named (never in the release, and
     # nothing is written outside --out unasked)
-    built = build(paths, work, base=base, progress=progress, cache_dir=cache_dir, use_cache=cache_dir is not None)
+    built = build(paths, work, base=base, progress=progress, cache_dir=cache_dir, use_cache=cache_dir is not None,
+                  dask=dask)
     seconds = {"build": clock() - started}
 
     started = clock()
