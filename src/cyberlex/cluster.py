@@ -28,10 +28,6 @@ class Executor(Protocol):
         """`fn` of each job, in the order of the jobs (`on_error(job, exc)` where a job itself failed)."""
         ...
 
-    def close(self) -> None:
-        """Let go of the processes or the cluster."""
-        ...
-
 
 class LocalPool:
     """`processes` processes forked from this one (they inherit what it prepared, the compiled shapes say);
@@ -49,9 +45,6 @@ class LocalPool:
                 yield from pool.imap(fn, jobs, chunksize=4)
         else:
             yield from map(fn, jobs)
-
-    def close(self) -> None:
-        """Nothing to let go of: the processes end with each map."""
 
 
 class ClusterError(Exception):
@@ -127,8 +120,3 @@ class DaskCluster:
         """Disconnect from the scheduler (the cluster goes on)."""
         self.client.close()
 
-
-def executor(processes: int, dask: str | None = None) -> Executor:
-    """The local pool of `processes`, or the Dask cluster whose scheduler is at `dask` (ClusterError when
-    dask is not installed or the scheduler does not answer)."""
-    return DaskCluster(dask) if dask else LocalPool(processes)
