@@ -27,7 +27,7 @@ from cyberlex.read import MAX_FILE_BYTES, ReadError, read, read_bytes
 from cyberlex.resolve import slug
 from cyberlex.resources import data_path
 from cyberlex.segment import segment
-from cyberlex.serialise import serialise_graph, write_files
+from cyberlex.serialise import count_unique_triples, serialise_graph, write_files
 from cyberlex.validate_parts import DocumentValidation, prepare_document_validation, validate_document
 from cyberlex.vocab import CLX, DEFAULT_BASE, RDF, body_classes, instrument_classes
 
@@ -396,26 +396,37 @@ def _collect(outcomes: Iterable[_FileOutcome], result: BuildResult, progress: Ca
             result.validations.append(outcome.validation)
 
 
-def count(store: Store) -> dict[str, int]:
-    """Summary figures: documents, instruments, clauses, citations, bodies, triples."""
-    nodes_by_class: dict[str, set[str]] = {}
-    for quad in store.quads_for_pattern(None, NamedNode(RDF.type), None, None):
-        nodes_by_class.setdefault(str(quad.object), set()).add(str(quad.subject))
-
-    def nodes(classes: Iterable[str]) -> int:
-        return len(set().union(*(nodes_by_class.get(f"<{c}>", set()) for c in classes)))
-
-    citations = {(q.subject, q.object) for q in store.quads_for_pattern(None, NamedNode(CLX.cites), None, None)}
-    distinct = store.query("SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } } }")
-    triples = int(next(iter(distinct))["n"].value)  # type: ignore[arg-type,index,union-attr]
-    return {
-        "documents": nodes({CLX.SourceDocument}),
-        "instruments": nodes(instrument_classes()),
-        "clauses": nodes({CLX.PreambularClause, CLX.OperativeClause}),
-        "citations": len(citations),
-        "bodies": nodes(body_classes()),
-        "triples": triples,
+def count(store: Store, triples: bool = True) -> dict[str, int]:
+    """Summary figures: documents, instruments, clauses, citations, bodies and (with `triples`) triples,
+    counted by the store (SPARQL aggregates; the unique triples by the external sort of serialise), so
+    that no Python set of the graph's nodes is made."""
+    counts = {
+        "documents": _count_typed(store, {CLX.SourceDocument}),
+        "instruments": _count_typed(store, instrument_classes()),
+        "clauses": _count_typed(store, {CLX.PreambularClause, CLX.OperativeClause}),
+        "citations": _count_query(store, "SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?o WHERE { "
+                                         "{ ?s $cites ?o } UNION { GRAPH ?g { ?s $cites ?o } } } }",
+                                  cites=NamedNode(CLX.cites)),
+        "bodies": _count_typed(store, body_classes()),
     }
+    if triples:
+        counts["triples"] = count_unique_triples(store)
+    return counts
+
+
+def _count_typed(store: Store, classes: Iterable[str]) -> int:
+    """The number of distinct nodes typed with any of the classes, in any graph."""
+    values = " ".join(sorted(str(NamedNode(c)) for c in classes))
+    return _count_query(store, "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { VALUES ?c { " + values + " } "
+                               "{ ?s $type ?c } UNION { GRAPH ?g { ?s $type ?c } } }", type=NamedNode(RDF.type))
+
+
+def _count_query(store: Store, query: str, **terms: NamedNode) -> int:
+    """The number ?n a counting query gives, each $name in it replaced by the term given for it."""
+    for name, term in terms.items():
+        query = query.replace(f"${name}", str(term))  # a term's N-Triples form: a whole IRI, never a joined one
+    solution = next(iter(store.query(query)))
+    return int(solution["n"].value)  # type: ignore[index,union-attr]
 
 
 def validate_store(store: Store, documents: list[DocumentValidation]) -> tuple[int, str]:

@@ -129,6 +129,13 @@ def _sorted_lines(store: Store, union: bool, chunk_lines: int = CHUNK_LINES) -> 
                                         Path(spill), chunk_lines))
 
 
+def count_unique_triples(store: Store, chunk_lines: int = CHUNK_LINES) -> int:
+    """The number of distinct triples of the union of all graphs, counted through the external sort."""
+    with tempfile.TemporaryDirectory(prefix="cyberlex-sort-") as spill:
+        lines = sorted_unique_lines(_graph_lines(store, _all_graphs(store), with_graph=False), Path(spill), chunk_lines)
+        return sum(1 for _ in lines)
+
+
 def sorted_quads(store: Store) -> list[Quad]:
     """All quads of the store, sorted (as N-Quads lines: sorting text is much faster than sorting terms)."""
     return list(parse(b"\n".join(_sorted_lines(store, union=False)), format=RdfFormat.N_QUADS))
