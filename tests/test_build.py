@@ -145,10 +145,10 @@ def test_failed_build_keeps_the_previous_graph(inputs: Path, tmp_path: Path,
     build([inputs], out, run_validation=False)
     before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
 
-    def failing_serialise(store):
+    def failing_serialise(store, out_dir):
         raise RuntimeError("serialiser failed")
 
-    monkeypatch.setattr(build_module, "serialise_graph", failing_serialise)
+    monkeypatch.setattr(build_module, "stage_graph", failing_serialise)
     with pytest.raises(RuntimeError):
         build([inputs], out, run_validation=False)
     assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == before

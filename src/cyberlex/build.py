@@ -10,14 +10,16 @@ import gc
 import multiprocessing
 import os
 import re
+import shutil
 import signal
+import tempfile
 import threading
 from collections.abc import Callable, Generator, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pyoxigraph import NamedNode, RdfFormat, Store, serialize
+from pyoxigraph import NamedNode, QuerySolutions, RdfFormat, Store, serialize
 
 from cyberlex.cache import BuildCache, Entry
 from cyberlex.cluster import DaskCluster, Executor, LocalPool
@@ -27,7 +29,7 @@ from cyberlex.read import MAX_FILE_BYTES, ReadError, read, read_bytes
 from cyberlex.resolve import slug
 from cyberlex.resources import data_path
 from cyberlex.segment import segment
-from cyberlex.serialise import count_unique_triples, serialise_graph, write_files
+from cyberlex.serialise import GRAPH_FILES, StagedGraph, count_unique_triples, stage_graph, write_files
 from cyberlex.validate_parts import DocumentValidation, prepare_document_validation, validate_document
 from cyberlex.vocab import CLX, DEFAULT_BASE, RDF, body_classes, instrument_classes
 
@@ -262,9 +264,13 @@ def build_store(files: list[Path], base: str = DEFAULT_BASE,
                 progress: Callable[[Path], None] | None = None, jobs: int | None = None,
                 file_timeout: float | None = DEFAULT_FILE_TIMEOUT, max_file_bytes: int | None = None,
                 cache: BuildCache | None = None, validate_documents: bool = False,
-                dask: str | None = None) -> BuildResult:
+                dask: str | None = None, store_dir: Path | None = None, count_triples: bool = True) -> BuildResult:
     """Read, segment, extract and map every file into one Oxigraph store (with `validate_documents`,
     validate each file's graph alone too: `result.validations`, kept in the cache with the file).
+
+    The store is in memory, or with `store_dir` on disk in that folder (RocksDB: memory then stays
+    within its cache whatever the corpus), emptied first so that a rebuild leaves no stale graph.
+    `count_triples=False` leaves the triples out of `result.counts` (build counts them as it writes).
 
     Files are processed by `jobs` processes (default: one per CPU) when there are many; the results
     are taken in the order of the files, so the output does not depend on the number of processes.
@@ -281,7 +287,7 @@ def build_store(files: list[Path], base: str = DEFAULT_BASE,
     cluster = DaskCluster(dask) if dask else None
     try:
         return _build_store(files, base, progress, jobs, file_timeout, max_file_bytes, cache, validate_documents,
-                            cluster)
+                            cluster, store_dir, count_triples)
     finally:
         if cluster is not None:
             cluster.close()
@@ -289,8 +295,9 @@ def build_store(files: list[Path], base: str = DEFAULT_BASE,
 
 def _build_store(files: list[Path], base: str, progress: Callable[[Path], None] | None, jobs: int | None,
                  file_timeout: float | None, max_file_bytes: int | None, cache: BuildCache | None,
-                 validate_documents: bool, cluster: DaskCluster | None) -> BuildResult:
-    store = Store()
+                 validate_documents: bool, cluster: DaskCluster | None, store_dir: Path | None,
+                 count_triples: bool) -> BuildResult:
+    store = open_store(store_dir)
     result = BuildResult(store)
     jobs = jobs or os.cpu_count() or 1
     names = source_names(files)
@@ -313,8 +320,21 @@ def _build_store(files: list[Path], base: str, progress: Callable[[Path], None] 
         _collect(_in_file_order(files, cached, built, keys, cache, validate_documents), result, progress)
     finally:
         built.close()  # the local pool's processes end here, a cluster's unfinished jobs are cancelled
-    result.counts = count(store)
+    if store_dir is not None:
+        store.flush()  # on disk before a validating process opens it
+    result.counts = count(store, triples=count_triples)
     return result
+
+
+def open_store(store_dir: Path | None) -> Store:
+    """The build's store: in memory, or on disk in `store_dir` (made if need be), emptied: a rebuild
+    into the same folder replaces every document's graph instead of keeping stale ones."""
+    if store_dir is None:
+        return Store()
+    store_dir.mkdir(parents=True, exist_ok=True)
+    store = Store(str(store_dir))
+    store.clear()
+    return store
 
 
 def _in_file_order(files: list[Path], cached: dict[Path, Entry], built: Iterator[_FileOutcome],
@@ -425,7 +445,9 @@ def _count_query(store: Store, query: str, **terms: NamedNode) -> int:
     """The number ?n a counting query gives, each $name in it replaced by the term given for it."""
     for name, term in terms.items():
         query = query.replace(f"${name}", str(term))  # a term's N-Triples form: a whole IRI, never a joined one
-    solution = next(iter(store.query(query)))
+    solutions = store.query(query)
+    assert isinstance(solutions, QuerySolutions)
+    solution = next(solutions)
     return int(solution["n"].value)  # type: ignore[index,union-attr]
 
 
@@ -441,19 +463,26 @@ def validate_store(store: Store, documents: list[DocumentValidation]) -> tuple[i
     return sum(1 for r in report.results if r.severity == "Violation"), report.to_text()
 
 
-_STORE_TO_VALIDATE: tuple[Store, list[DocumentValidation]] | None = None  # handed to the validating process by fork
+# Handed to the validating process by fork: the store itself (in memory, shared by fork), or the folder
+# of an on-disk one, which the process opens read-only (a RocksDB handle is not to be used across a fork).
+_STORE_TO_VALIDATE: tuple[Store | Path, list[DocumentValidation]] | None = None
+
+# From this many input files a build without --store keeps its store on disk (a temporary folder in the
+# output folder, removed afterwards) rather than in memory, so that memory does not grow with the corpus.
+ON_DISK_FROM = 2_000
 
 
 def _validate_inherited() -> tuple[int, str]:
     assert _STORE_TO_VALIDATE is not None
-    return validate_store(*_STORE_TO_VALIDATE)
+    store, documents = _STORE_TO_VALIDATE
+    return validate_store(Store.read_only(str(store)) if isinstance(store, Path) else store, documents)
 
 
 def build(paths: list[Path], out_dir: Path, base: str = DEFAULT_BASE, run_validation: bool = True,
           progress: Callable[[Path], None] | None = None, jobs: int | None = None,
           file_timeout: float | None = DEFAULT_FILE_TIMEOUT, max_file_bytes: int | None = None,
           cache_dir: Path | None = None, use_cache: bool = True, prune_cache: bool | None = None,
-          dask: str | None = None) -> BuildResult:
+          dask: str | None = None, store_dir: Path | None = None) -> BuildResult:
     """The whole job: build the store, validate it, write graph.ttl, graph.trig and the report.
 
     Files are taken from the build cache where they are unchanged: `cache_dir`, or by default `.cache` in
@@ -461,49 +490,89 @@ def build(paths: list[Path], out_dir: Path, base: str = DEFAULT_BASE, run_valida
     between CI runs, and left as it is unless `prune_cache`); `use_cache=False` builds every file.
     With `dask`, a Dask scheduler's address, the files are built on that cluster (build_store).
 
+    The store is on disk in `store_dir` when given (kept, to be queried; emptied first). Otherwise it is
+    in memory below ON_DISK_FROM files, and from there on disk in a temporary folder of out_dir removed at
+    the end (`result.store` is then an empty store: give `store_dir` to keep the graph).
+
     Each file's graph is validated alone by the worker that built it (and kept in the cache with it);
     what several files describe is validated on the union (cyberlex.validate_parts) in a second process
-    while this one serialises the
-    graph, so the two take the time of the longer, not of both.
+    while this one writes the graph (streamed from the store: stage_graph), so the two take the time of
+    the longer, not of both.
     """
-    global _STORE_TO_VALIDATE
     files = collect_inputs(paths, exclude=out_dir)
+    temporary_store = None
+    if store_dir is None and len(files) >= ON_DISK_FROM:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        temporary_store = store_dir = Path(tempfile.mkdtemp(prefix=".store-", dir=out_dir))
+    try:
+        return _build(paths, files, out_dir, base, run_validation, progress, jobs, file_timeout, max_file_bytes,
+                      cache_dir, use_cache, prune_cache, dask, store_dir, temporary_store is not None)
+    finally:
+        if temporary_store is not None:
+            gc.collect()  # the store's last reference may sit in a cycle (a traceback): closed before removal
+            shutil.rmtree(temporary_store, ignore_errors=True)
+
+
+def _build(paths: list[Path], files: list[Path], out_dir: Path, base: str, run_validation: bool,
+           progress: Callable[[Path], None] | None, jobs: int | None, file_timeout: float | None,
+           max_file_bytes: int | None, cache_dir: Path | None, use_cache: bool, prune_cache: bool | None,
+           dask: str | None, store_dir: Path | None, temporary_store: bool) -> BuildResult:
+    global _STORE_TO_VALIDATE
     cache = BuildCache(cache_dir or out_dir / DEFAULT_CACHE) if use_cache else None
     if cache is not None and cache_dir is not None:
         files = [path for path in files if not path.resolve().is_relative_to(cache_dir.resolve())]
     result = build_store(files, base, progress, jobs, file_timeout, max_file_bytes, cache,
-                         validate_documents=run_validation, dask=dask)
+                         validate_documents=run_validation, dask=dask, store_dir=store_dir, count_triples=False)
     if result.documents == 0:
         named = ", ".join(str(p) for p in paths)
         why = (f"all {len(files)} input files failed" if files
                else f"no files to read in {named} (an empty or unmounted folder?)")
         raise NothingBuilt(why, out_dir, result)
     extra: dict[str, bytes] = {}
-    if run_validation and (jobs or os.cpu_count() or 1) > 1:
-        _STORE_TO_VALIDATE = (result.store, result.validations)
-        try:
-            with multiprocessing.get_context("fork").Pool(1) as pool:
-                pending = pool.apply_async(_validate_inherited)
-                graph_files = serialise_graph(result.store)
-                result.violations, result.report_text = pending.get()
-        finally:
-            _STORE_TO_VALIDATE = None
-    else:
-        graph_files = serialise_graph(result.store)
-        if run_validation:
-            result.violations, result.report_text = validate_store(result.store, result.validations)
-    if run_validation:
-        extra["validation.txt"] = result.report_text.encode("utf-8")
+    staged = StagedGraph()
     try:
-        result.written = write_files(out_dir, {**graph_files, **extra})
-    except OSError as exc:
-        where = f" ({exc.filename})" if exc.filename else ""
-        error = WriteError(f"could not write the graph to {out_dir}: {exc.strerror or exc}{where}; "
-                           "the previous graph is kept")
-        error.errno = exc.errno
-        raise error from exc
+        if run_validation and (jobs or os.cpu_count() or 1) > 1:
+            _STORE_TO_VALIDATE = (store_dir if store_dir is not None else result.store, result.validations)
+            try:
+                with multiprocessing.get_context("fork").Pool(1) as pool:
+                    pending = pool.apply_async(_validate_inherited)
+                    staged = _stage(result.store, out_dir)
+                    result.violations, result.report_text = pending.get()
+            finally:
+                _STORE_TO_VALIDATE = None
+        else:
+            staged = _stage(result.store, out_dir)
+            if run_validation:
+                result.violations, result.report_text = validate_store(result.store, result.validations)
+        # the unique triples are those of graph.ttl, counted as it was written (evidence graphs apart)
+        result.counts["triples"] = staged.statements[GRAPH_FILES["turtle"]]
+        if run_validation:
+            extra["validation.txt"] = result.report_text.encode("utf-8")
+        try:
+            result.written = write_files(out_dir, {**staged.files, **extra})
+        except OSError as exc:
+            raise _write_error(exc, out_dir) from exc
+    finally:
+        staged.discard()
     if run_validation:
         result.written["report"] = result.written.pop("validation.txt")
     if cache is not None and (prune_cache if prune_cache is not None else cache_dir is None):
         cache.prune()
+    if temporary_store:
+        result.store = Store()  # the temporary store's folder is removed as the build ends
     return result
+
+
+def _stage(store: Store, out_dir: Path) -> StagedGraph:
+    try:
+        return stage_graph(store, out_dir)
+    except OSError as exc:
+        raise _write_error(exc, out_dir) from exc
+
+
+def _write_error(exc: OSError, out_dir: Path) -> WriteError:
+    where = f" ({exc.filename})" if exc.filename else ""
+    error = WriteError(f"could not write the graph to {out_dir}: {exc.strerror or exc}{where}; "
+                       "the previous graph is kept")
+    error.errno = exc.errno
+    return error

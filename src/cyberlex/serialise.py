@@ -84,7 +84,7 @@ def sorted_unique_lines(lines: Iterable[bytes], spill_dir: Path, chunk_lines: in
 
 
 def _spill(lines: list[bytes], spill_dir: Path) -> Path:
-    handle, name = tempfile.mkstemp(prefix=".sort-", suffix=".nq", dir=spill_dir)
+    handle, name = tempfile.mkstemp(prefix=".sort-", dir=spill_dir)
     with os.fdopen(handle, "wb") as stream:
         for line in lines:
             stream.write(line)
@@ -238,7 +238,7 @@ def _write_sorted(store: Store, output: GraphFile, spill_dir: Path, chunk_lines:
     file `handle` (flushed to disk); the number of statements written."""
     rdf_format = FORMATS[output.format]
     prefixes = vocabulary_prefixes() if output.format in ("turtle", "trig") else None
-    handle_lines, lines_name = tempfile.mkstemp(prefix=".sorted-", suffix=".nq", dir=spill_dir)
+    handle_lines, lines_name = tempfile.mkstemp(prefix=".sorted-", dir=spill_dir)
     written = 0
     try:
         with os.fdopen(handle_lines, "wb") as lines:
