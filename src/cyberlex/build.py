@@ -464,7 +464,8 @@ def validate_store(store: Store, documents: list[DocumentValidation]) -> tuple[i
 
 
 # Handed to the validating process by fork: the store itself (in memory, shared by fork), or the folder
-# of an on-disk one, which the process opens read-only (a RocksDB handle is not to be used across a fork).
+# of a checkpoint of an on-disk one, which the process opens read-only (a RocksDB handle is not to be
+# used across a fork).
 _STORE_TO_VALIDATE: tuple[Store | Path, list[DocumentValidation]] | None = None
 
 # From this many input files a build without --store keeps its store on disk (a temporary folder in the
@@ -532,7 +533,8 @@ def _build(paths: list[Path], files: list[Path], out_dir: Path, base: str, run_v
     staged = StagedGraph()
     try:
         if run_validation and (jobs or os.cpu_count() or 1) > 1:
-            _STORE_TO_VALIDATE = (store_dir if store_dir is not None else result.store, result.validations)
+            snapshot = _snapshot(result.store, out_dir) if store_dir is not None else None
+            _STORE_TO_VALIDATE = (snapshot if snapshot is not None else result.store, result.validations)
             try:
                 with multiprocessing.get_context("fork").Pool(1) as pool:
                     pending = pool.apply_async(_validate_inherited)
@@ -540,6 +542,8 @@ def _build(paths: list[Path], files: list[Path], out_dir: Path, base: str, run_v
                     result.violations, result.report_text = pending.get()
             finally:
                 _STORE_TO_VALIDATE = None
+                if snapshot is not None:
+                    shutil.rmtree(snapshot.parent, ignore_errors=True)
         else:
             staged = _stage(result.store, out_dir)
             if run_validation:
@@ -561,6 +565,16 @@ def _build(paths: list[Path], files: list[Path], out_dir: Path, base: str, run_v
     if temporary_store:
         result.store = Store()  # the temporary store's folder is removed as the build ends
     return result
+
+
+def _snapshot(store: Store, out_dir: Path) -> Path:
+    """A checkpoint of an on-disk store (RocksDB: hard links to its files, cheap) in a temporary folder of
+    out_dir, for the validating process to open read-only: opening the build's own folder read-only while
+    this process holds it is undefined (its compactions remove files under the reader)."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    folder = Path(tempfile.mkdtemp(prefix=".validating-", dir=out_dir)) / "store"
+    store.backup(str(folder))
+    return folder
 
 
 def _stage(store: Store, out_dir: Path) -> StagedGraph:

@@ -92,9 +92,14 @@ DASK_OPTION = click.option(
               help="Folder of the build cache, to share it (between CI runs, say); unchanged files are taken from "
                    "it instead of being built. Default: .cache in --out, where entries no longer used are removed.")
 @click.option("--no-cache", is_flag=True, help="Build every file, neither reading nor writing the build cache.")
+@click.option("--store", "store_dir", type=click.Path(file_okay=False, path_type=Path), default=None, metavar="DIR",
+              help="Keep the build's Oxigraph store on disk in DIR, to query it afterwards (emptied first: a rebuild "
+                   "replaces it). Default: in memory below 2,000 input files, from there a temporary store on disk "
+                   "in --out, removed after the build (memory then stays flat whatever the corpus).")
 @DASK_OPTION
 def build(paths: tuple[Path, ...], out_dir: Path, base: str, no_validate: bool, file_timeout: float,
-          max_file_size: float, cache_dir: Path | None, no_cache: bool, dask: str | None) -> None:
+          max_file_size: float, cache_dir: Path | None, no_cache: bool, store_dir: Path | None,
+          dask: str | None) -> None:
     """Build the graph from PATHS (files and folders; default: the bundled sample corpus)."""
     from cyberlex.build import NothingBuilt, WriteError
     from cyberlex.build import build as run_build
@@ -106,7 +111,7 @@ def build(paths: tuple[Path, ...], out_dir: Path, base: str, no_validate: bool, 
             result = run_build(inputs, out_dir, base=base, run_validation=not no_validate,
                                progress=lambda _path: bar.advance(), file_timeout=file_timeout or None,
                                max_file_bytes=int(max_file_size * 1024 * 1024), cache_dir=cache_dir,
-                               use_cache=not no_cache, dask=dask)
+                               use_cache=not no_cache, dask=dask, store_dir=store_dir)
     except ClusterError as exc:
         _stop(str(exc), ExitCode.USAGE if exc.missing else EXIT_ENDPOINT)
     except NothingBuilt as exc:
