@@ -303,9 +303,15 @@ def _build_store(files: list[Path], base: str, progress: Callable[[Path], None] 
     names = source_names(files)
     keys = {path: cache.key(path, names[path], base, max_file_bytes or MAX_FILE_BYTES) for path in files} \
         if cache is not None else {}
-    cached = {path: entry for path, key in keys.items() if key and (entry := cache.get(key)) is not None} \
-        if cache is not None else {}
-    result.from_cache = len(cached)
+    # only which files have an entry: each entry is read as its turn comes, so that a rebuild from the
+    # cache does not hold every file's quads at once
+    cached = {path for path, key in keys.items() if key and cache.has(key)} if cache is not None else set()
+    unreadable: list[Path] = []
+
+    def build_here(path: Path) -> _FileOutcome:  # an entry found damaged when read: the file is built again
+        unreadable.append(path)
+        return _process(path, base, file_timeout, names[path], max_file_bytes, validate_documents)
+
     work: list[_Job] = [(path, base, file_timeout, names[path], max_file_bytes, validate_documents, None)
                         for path in files if path not in cached]
     built: Generator[_FileOutcome, None, None]
@@ -317,9 +323,11 @@ def _build_store(files: list[Path], base: str, progress: Callable[[Path], None] 
         pool: Executor = LocalPool(jobs if len(work) >= PARALLEL_FROM else 1)
         built = pool.map(_process_for_pool, work)
     try:
-        _collect(_in_file_order(files, cached, built, keys, cache, validate_documents), result, progress)
+        _collect(_in_file_order(files, cached, built, keys, cache, validate_documents, build_here), result,
+                 progress)
     finally:
         built.close()  # the local pool's processes end here, a cluster's unfinished jobs are cancelled
+    result.from_cache = len(cached) - len(unreadable)
     if store_dir is not None:
         store.flush()  # on disk before a validating process opens it
     result.counts = count(store, triples=count_triples)
@@ -337,14 +345,15 @@ def open_store(store_dir: Path | None) -> Store:
     return store
 
 
-def _in_file_order(files: list[Path], cached: dict[Path, Entry], built: Iterator[_FileOutcome],
-                   keys: dict[Path, str | None], cache: BuildCache | None,
-                   validate: bool = False) -> Iterator[_FileOutcome]:
+def _in_file_order(files: list[Path], cached: set[Path], built: Iterator[_FileOutcome],
+                   keys: dict[Path, str | None], cache: BuildCache | None, validate: bool,
+                   build_here: Callable[[Path], _FileOutcome]) -> Iterator[_FileOutcome]:
     """Every file's outcome in the order of the files: from the cache, or as built (and then kept in it,
-    with its validation). A file cached by a build that did not validate is validated here, and kept so."""
+    with its validation). A file cached by a build that did not validate is validated here, and kept so;
+    one whose entry cannot be read after all is built here (`build_here`)."""
     for path in files:
-        entry = cached.get(path)
         key = keys.get(path)
+        entry = cache.get(key) if path in cached and cache is not None and key else None
         if entry is not None:
             kept = entry.extra.get(VALIDATION)
             validation = DocumentValidation.from_data(kept) if validate and kept is not None else None
@@ -355,7 +364,7 @@ def _in_file_order(files: list[Path], cached: dict[Path, Entry], built: Iterator
                     cache.put(key, Entry(entry.nquads, entry.warnings, extra))
             yield _FileOutcome(str(path), entry.nquads, None, entry.warnings, validation)
             continue
-        outcome = next(built)
+        outcome = build_here(path) if path in cached else next(built)
         if validate and outcome.failure is None and outcome.validation is None:
             # its validation ran out of the file's time: never a file whose results are left out
             outcome = dataclasses.replace(outcome, validation=validate_document(outcome.nquads))
