@@ -492,7 +492,7 @@ def build(paths: list[Path], out_dir: Path, base: str = DEFAULT_BASE, run_valida
           progress: Callable[[Path], None] | None = None, jobs: int | None = None,
           file_timeout: float | None = DEFAULT_FILE_TIMEOUT, max_file_bytes: int | None = None,
           cache_dir: Path | None = None, use_cache: bool = True, prune_cache: bool | None = None,
-          dask: str | None = None, store_dir: Path | None = None) -> BuildResult:
+          dask: str | None = None, store_dir: Path | None = None, in_memory: bool = False) -> BuildResult:
     """The whole job: build the store, validate it, write graph.ttl, graph.trig and the report.
 
     Files are taken from the build cache where they are unchanged: `cache_dir`, or by default `.cache` in
@@ -502,7 +502,8 @@ def build(paths: list[Path], out_dir: Path, base: str = DEFAULT_BASE, run_valida
 
     The store is on disk in `store_dir` when given (kept, to be queried; emptied first). Otherwise it is
     in memory below ON_DISK_FROM files, and from there on disk in a temporary folder of out_dir removed at
-    the end (`result.store` is then an empty store: give `store_dir` to keep the graph).
+    the end (`result.store` is then an empty store: give `store_dir` to keep the graph), unless
+    `in_memory` (for a caller that reads `result.store` afterwards and holds the graph anyway: the release).
 
     Each file's graph is validated alone by the worker that built it (and kept in the cache with it);
     what several files describe is validated on the union (cyberlex.validate_parts) in a second process
@@ -511,7 +512,7 @@ def build(paths: list[Path], out_dir: Path, base: str = DEFAULT_BASE, run_valida
     """
     files = collect_inputs(paths, exclude=out_dir)
     temporary_store = None
-    if store_dir is None and len(files) >= ON_DISK_FROM:
+    if store_dir is None and not in_memory and len(files) >= ON_DISK_FROM:
         out_dir.mkdir(parents=True, exist_ok=True)
         temporary_store = store_dir = Path(tempfile.mkdtemp(prefix=".store-", dir=out_dir))
     try:
