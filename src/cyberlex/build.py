@@ -324,7 +324,7 @@ def _build_store(files: list[Path], base: str, progress: Callable[[Path], None] 
         built = pool.map(_process_for_pool, work)
     try:
         _collect(_in_file_order(files, cached, built, keys, cache, validate_documents, build_here), result,
-                 progress)
+                 progress, flush_every=FLUSH_EVERY if store_dir is not None else None)
     finally:
         built.close()  # the local pool's processes end here, a cluster's unfinished jobs are cancelled
     result.from_cache = len(cached) - len(unreadable)
@@ -411,7 +411,14 @@ def build_graph(paths: str | Path | Iterable[str | Path] | None = None, *, base:
     return result.store
 
 
-def _collect(outcomes: Iterable[_FileOutcome], result: BuildResult, progress: Callable[[Path], None] | None) -> None:
+# An on-disk store is flushed after this many documents: RocksDB keeps what is written in memory tables
+# until they are flushed, and without it the build's memory grew with the corpus (2.2 GB for 2,500
+# synthetic files); flushed every 100 files it stayed flat (about 370 MB loading 2.4 M quads).
+FLUSH_EVERY = 100
+
+
+def _collect(outcomes: Iterable[_FileOutcome], result: BuildResult, progress: Callable[[Path], None] | None,
+             flush_every: int | None = None) -> None:
     for outcome in outcomes:
         if progress is not None:
             progress(Path(outcome.path))
@@ -421,6 +428,8 @@ def _collect(outcomes: Iterable[_FileOutcome], result: BuildResult, progress: Ca
         result.warnings.extend(Failure(outcome.path, warning) for warning in outcome.warnings)
         result.store.load(outcome.nquads, format=RdfFormat.N_QUADS)
         result.documents += 1
+        if flush_every and result.documents % flush_every == 0:
+            result.store.flush()
         if outcome.validation is not None:
             result.validations.append(outcome.validation)
 
