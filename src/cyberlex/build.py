@@ -26,7 +26,6 @@ from cyberlex.cache import (
     inputs_digest,
     outputs_unchanged,
     read_manifest,
-    remove_manifest,
     write_manifest,
 )
 from cyberlex.cluster import DaskCluster, Executor, LocalPool
@@ -519,7 +518,6 @@ def build(paths: list[Path], out_dir: Path, base: str = DEFAULT_BASE, run_valida
             result.violations, result.report_text = validate_store(result.store, result.validations)
     if run_validation:
         extra["validation.txt"] = result.report_text.encode("utf-8")
-    remove_manifest(out_dir)  # the outputs are replaced: until the new manifest is written, none holds
     try:
         result.written = write_files(out_dir, {**graph_files, **extra})
     except OSError as exc:

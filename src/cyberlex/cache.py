@@ -206,9 +206,9 @@ def outputs_unchanged(manifest: Manifest, out_dir: Path) -> bool:
 
 
 def write_manifest(out_dir: Path, inputs: str, written: list[Path], summary: dict[str, Any]) -> None:
-    """Record a build's inputs, outputs and summary (after its outputs are in place: a build killed before
-    this leaves the previous manifest, whose stamps no longer match). Not being able to write it only costs
-    the next build its shortcut."""
+    """Record a build's inputs, outputs and summary, after its outputs are in place: a build that fails or is
+    killed before this leaves the previous manifest, which holds while the previous files do (their stamps
+    change when they are replaced). Not being able to write it only costs the next build its shortcut."""
     manifest = {"inputs": inputs, "outputs": {path.name: file_stamp(path) for path in written},
                 "summary": summary}
     with contextlib.suppress(OSError):
@@ -220,8 +220,3 @@ def write_manifest(out_dir: Path, inputs: str, written: list[Path], summary: dic
         finally:
             Path(temporary).unlink(missing_ok=True)
 
-
-def remove_manifest(out_dir: Path) -> None:
-    """Forget the last build (its outputs are about to be replaced)."""
-    with contextlib.suppress(OSError):
-        (out_dir / MANIFEST).unlink(missing_ok=True)
