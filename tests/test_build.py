@@ -288,3 +288,13 @@ def test_counts_from_the_store_are_those_of_python_sets() -> None:
     store = build_store(collect_inputs([sample_corpus()])).store
     assert count(store) == _counts_as_before(store)
     assert count(store)["clauses"] > 0 and count(store)["citations"] > 0
+
+
+def test_a_build_into_another_store_is_not_up_to_date(inputs: Path, tmp_path: Path) -> None:
+    out, good = tmp_path / "out", [inputs / name for name in GOOD]  # a build with a failure is never up to date
+    build(good, out, run_validation=False, store_dir=tmp_path / "one", skip_unchanged=True)
+    again = build(good, out, run_validation=False, store_dir=tmp_path / "one", skip_unchanged=True)
+    assert again.up_to_date
+    elsewhere = build(good, out, run_validation=False, store_dir=tmp_path / "two", skip_unchanged=True)
+    assert not elsewhere.up_to_date
+    assert source_iri("ccpcj-31-2.txt") in set(elsewhere.store.named_graphs())
