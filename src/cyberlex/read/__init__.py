@@ -221,11 +221,35 @@ def _looks_binary(text: str) -> bool:
     return control > 0.05 * min(len(text), 4096)
 
 
+# Language detection reads at most this much of a text, as this many samples spread over it (lingua's
+# time grows with the length: 5,000 characters in 20 samples take a quarter of the time of 20,000, and
+# the 637 UN texts, the seeds, the samples and the tests' cases get the same language either way).
+DETECTION_SPAN = 20000
+DETECTION_SAMPLES = 20
+DETECTION_SAMPLE_LENGTH = 250
+
+
 def detect_language(text: str) -> str:
     """The language of a text (ISO 639-1), by lingua among the languages cyberlex has phrase tables for
     and the other official UN languages; English when it cannot tell."""
-    detected = _detector().detect_language_of(text[:20000])
+    detected = _detector().detect_language_of(_detection_sample(text))
     return detected.iso_code_639_1.name.lower() if detected is not None else "en"
+
+
+def _detection_sample(text: str) -> str:
+    """What detection reads: a short text whole, else DETECTION_SAMPLES pieces spread evenly over its first
+    DETECTION_SPAN characters, each cut to whole words (a word cut in two would read as another word)."""
+    text = text[:DETECTION_SPAN]
+    if len(text) <= DETECTION_SAMPLES * DETECTION_SAMPLE_LENGTH:
+        return text
+    step = len(text) // DETECTION_SAMPLES
+    pieces = []
+    for start in range(0, DETECTION_SAMPLES * step, step):
+        piece = text[start:start + DETECTION_SAMPLE_LENGTH]
+        first = piece.find(" ") + 1 if start > 0 else 0
+        last = piece.rfind(" ") if start + DETECTION_SAMPLE_LENGTH < len(text) else len(piece)
+        pieces.append(piece[first:last] if last > first else piece)
+    return "\n".join(pieces)
 
 
 @cache
