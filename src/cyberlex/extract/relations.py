@@ -14,6 +14,7 @@ phrase after or before the trigger). Objects are resolved here:
 from __future__ import annotations
 
 import re
+import warnings
 from dataclasses import dataclass, field
 from functools import cache
 from itertools import pairwise
@@ -62,6 +63,9 @@ class _Trigger:
     subject: str
     object: str
     pattern: re.Pattern[str]
+    # words of which every match holds one (taken from the pattern by _needed_words): a paragraph without
+    # any of them is not scanned with the pattern; None where the pattern requires no word
+    needed: re.Pattern[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -84,10 +88,62 @@ def grammars() -> dict[str, Grammar]:
     for code, table in tables_by_language("relations").items():
         triggers = tuple(
             _Trigger(relation, entry["subject"], entry.get("object", "after"),
-                     re.compile(entry["pattern"], re.IGNORECASE | re.MULTILINE))
+                     re.compile(entry["pattern"], re.IGNORECASE | re.MULTILINE),
+                     _needed_words(entry["pattern"], re.IGNORECASE | re.MULTILINE))
             for relation in ("establish", "endorse") for entry in table.get(relation, []))
         found[code] = Grammar(code, triggers, table)
     return found
+
+
+# A needed word shorter than this is too common to spare any scan.
+NEEDED_WORD_LENGTH = 3
+
+
+def _needed_words(pattern: str, flags: int) -> re.Pattern[str] | None:
+    """A pattern for the literal words one of which any match of `pattern` (compiled with `flags`) must
+    consume, or None where no such words of NEEDED_WORD_LENGTH or more can be told from the pattern's
+    syntax tree. A text in which it finds none cannot hold a match: searching for words is far cheaper
+    than trying the pattern everywhere. Lookarounds are passed over: what they see may lie outside the
+    match, so a word is needed only where the match itself consumes it."""
+    with warnings.catch_warnings():  # the parser of the re module, deprecated as a public module
+        warnings.simplefilter("ignore", DeprecationWarning)
+        import sre_constants as c
+        import sre_parse
+    tree = sre_parse.parse(pattern, flags)
+
+    def needed(items: Any) -> frozenset[str] | None:
+        """Strings one of which a match of the sequence `items` consumes (the longest such choice)."""
+        choices: list[frozenset[str]] = []
+        run: list[str] = []
+        for op, arg in items:
+            if op is c.LITERAL:
+                run.append(chr(arg))
+                continue
+            if run:
+                choices.append(frozenset(["".join(run)]))
+                run = []
+            inner: frozenset[str] | None = None
+            if op is c.SUBPATTERN and not arg[1] and not arg[2]:  # a group without flags of its own
+                inner = needed(arg[3])
+            elif op is c.ATOMIC_GROUP:
+                inner = needed(arg)
+            elif op in (c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT) and arg[0] >= 1:
+                inner = needed(arg[2])
+            elif op is c.BRANCH:
+                branches = [needed(branch) for branch in arg[1]]
+                inner = frozenset(w for b in branches if b is not None for w in b) \
+                    if all(b is not None for b in branches) else None
+            if inner is not None:
+                choices.append(inner)
+        if run:
+            choices.append(frozenset(["".join(run)]))
+        return max(choices, key=lambda words: min(map(len, words)), default=None)
+
+    words = needed(tree)
+    if not words or min(map(len, words)) < NEEDED_WORD_LENGTH:
+        return None
+    # case-insensitive whatever the pattern's flags: it then finds the words wherever the pattern could
+    return re.compile("|".join(re.escape(w) for w in sorted(words)), re.IGNORECASE)
 
 
 @cache
@@ -201,6 +257,8 @@ class _Finder:
         seen: set[tuple[str, str, str]] = set()
         start, end = self.par.span.start, self.par.span.end
         for trigger in self.grammar.triggers:
+            if trigger.needed is not None and trigger.needed.search(self.text, start, end) is None:
+                continue
             for match in trigger.pattern.finditer(self.text, start, end):
                 for relation in self._relations(trigger, match):
                     key = (relation.subject.key, relation.predicate, relation.obj.key)
