@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import re
 import warnings
+from bisect import bisect_left
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from itertools import pairwise
 from typing import Any
 
@@ -75,6 +76,7 @@ class Grammar:
     code: str
     triggers: tuple[_Trigger, ...]
     table: dict[str, Any]
+    needed: re.Pattern[str] | None = None  # the needed words of all its triggers
 
     def pattern(self, name: str) -> re.Pattern[str]:
         """A compiled pattern of the grammar's table (case-insensitive)."""
@@ -86,25 +88,46 @@ def grammars() -> dict[str, Grammar]:
     """Every language with a relation grammar, by ISO 639-1 code."""
     found = {}
     for code, table in tables_by_language("relations").items():
+        entries = [(relation, entry) for relation in ("establish", "endorse") for entry in table.get(relation, [])]
+        needed = [_needed_words(entry["pattern"], re.IGNORECASE | re.MULTILINE) for _, entry in entries]
         triggers = tuple(
             _Trigger(relation, entry["subject"], entry.get("object", "after"),
-                     re.compile(entry["pattern"], re.IGNORECASE | re.MULTILINE),
-                     _needed_words(entry["pattern"], re.IGNORECASE | re.MULTILINE))
-            for relation in ("establish", "endorse") for entry in table.get(relation, []))
-        found[code] = Grammar(code, triggers, table)
+                     re.compile(entry["pattern"], re.IGNORECASE | re.MULTILINE), _words_pattern(words))
+            for (relation, entry), words in zip(entries, needed, strict=True))
+        found[code] = Grammar(code, triggers, table, _words_pattern(frozenset().union(*(w for w in needed if w))))
     return found
+
+
+def _words_pattern(words: frozenset[str] | None) -> re.Pattern[str] | None:
+    # case-insensitive whatever the trigger's flags: it then finds the words wherever the trigger could
+    return re.compile("|".join(re.escape(w) for w in sorted(words)), re.IGNORECASE) if words else None
+
+
+@lru_cache(maxsize=2)
+def _needed_word_starts(text: str, code: str) -> list[int]:
+    """Every position of the text where a needed word of the grammar's triggers starts (overlapping ones
+    too), found in one pass over the document rather than one a trigger and paragraph."""
+    pattern = grammars()[code].needed
+    starts: list[int] = []
+    if pattern is None:
+        return starts
+    found = pattern.search(text)
+    while found is not None:
+        starts.append(found.start())
+        found = pattern.search(text, found.start() + 1)
+    return starts
 
 
 # A needed word shorter than this is too common to spare any scan.
 NEEDED_WORD_LENGTH = 3
 
 
-def _needed_words(pattern: str, flags: int) -> re.Pattern[str] | None:
-    """A pattern for the literal words one of which any match of `pattern` (compiled with `flags`) must
-    consume, or None where no such words of NEEDED_WORD_LENGTH or more can be told from the pattern's
-    syntax tree. A text in which it finds none cannot hold a match: searching for words is far cheaper
-    than trying the pattern everywhere. Lookarounds are passed over: what they see may lie outside the
-    match, so a word is needed only where the match itself consumes it."""
+def _needed_words(pattern: str, flags: int) -> frozenset[str] | None:
+    """The literal words one of which any match of `pattern` (compiled with `flags`) must consume, or None
+    where no such words of NEEDED_WORD_LENGTH or more can be told from the pattern's syntax tree. A text in
+    which none is written cannot hold a match: searching for words is far cheaper than trying the pattern
+    everywhere. Lookarounds are passed over: what they see may lie outside the match, so a word is needed
+    only where the match itself consumes it."""
     with warnings.catch_warnings():  # the parser of the re module, deprecated as a public module
         warnings.simplefilter("ignore", DeprecationWarning)
         import sre_constants as c
@@ -140,10 +163,7 @@ def _needed_words(pattern: str, flags: int) -> re.Pattern[str] | None:
         return max(choices, key=lambda words: min(map(len, words)), default=None)
 
     words = needed(tree)
-    if not words or min(map(len, words)) < NEEDED_WORD_LENGTH:
-        return None
-    # case-insensitive whatever the pattern's flags: it then finds the words wherever the pattern could
-    return re.compile("|".join(re.escape(w) for w in sorted(words)), re.IGNORECASE)
+    return words if words and min(map(len, words)) >= NEEDED_WORD_LENGTH else None
 
 
 @cache
@@ -256,9 +276,12 @@ class _Finder:
         found: list[Relation] = []
         seen: set[tuple[str, str, str]] = set()
         start, end = self.par.span.start, self.par.span.end
+        starts = _needed_word_starts(self.text, self.lang)
+        here = starts[bisect_left(starts, start):bisect_left(starts, end)]
         for trigger in self.grammar.triggers:
-            if trigger.needed is not None and trigger.needed.search(self.text, start, end) is None:
-                continue
+            needed = trigger.needed
+            if needed is not None and not any(needed.match(self.text, at, end) for at in here):
+                continue  # as needed.search(self.text, start, end) is None, but without reading the paragraph
             for match in trigger.pattern.finditer(self.text, start, end):
                 for relation in self._relations(trigger, match):
                     key = (relation.subject.key, relation.predicate, relation.obj.key)
