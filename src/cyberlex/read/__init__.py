@@ -15,6 +15,7 @@ import stat
 from collections import Counter
 from collections.abc import Callable
 from functools import cache
+from itertools import islice
 from pathlib import Path
 
 from lingua import IsoCode639_1, Language, LanguageDetector, LanguageDetectorBuilder
@@ -73,7 +74,7 @@ def read(path: Path | str, name: str | None = None, max_bytes: int | None = None
     text = text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
     if _looks_binary(text):
         raise ReadError("the file is binary, not text")
-    if len(re.findall(r"[^\W\d_]{2,}", text)) < 5:
+    if _fewer_words_than(5, text):
         raise ReadError("no recognisable text (fewer than five words)")
     media_type = "text/markdown" if len(MARKDOWN_HINTS.findall(text)) >= 3 else "text/plain"
     return SourceText(
@@ -141,7 +142,7 @@ def _read_extracted(path: Path, name: str, data: bytes, media_type: str) -> Sour
         text = reader(data)
     except error as exc:
         raise ReadError(str(exc)) from exc
-    if len(re.findall(r"[^\W\d_]{2,}", text)) < 5:
+    if _fewer_words_than(5, text):
         raise ReadError(f"no recognisable text in the {media_type} file (fewer than five words)")
     return SourceText(path=str(path), file_name=name, text=text, sha256=hashlib.sha256(data).hexdigest(),
                       encoding="utf-8", media_type=media_type, language=detect_language(text))
@@ -152,11 +153,19 @@ def _read_akn(path: Path, name: str, data: bytes) -> SourceText:
         document = read_akn(data)
     except AknError as exc:
         raise ReadError(str(exc)) from exc
-    if len(re.findall(r"[^\W\d_]{2,}", document.text)) < 5:
+    if _fewer_words_than(5, document.text):
         raise ReadError("no recognisable text in the Akoma Ntoso document (fewer than five words)")
     return SourceText(path=str(path), file_name=name, text=document.text,
                       sha256=hashlib.sha256(data).hexdigest(), encoding="utf-8", media_type=AKN_MEDIA_TYPE,
                       language=document.language, given=document.given)
+
+
+WORD = re.compile(r"[^\W\d_]{2,}")
+
+
+def _fewer_words_than(count: int, text: str) -> bool:
+    """Whether the text has fewer than `count` words of two letters or more (it stops at the count)."""
+    return len(list(islice(WORD.finditer(text), count))) < count
 
 
 def _decode(data: bytes) -> tuple[str, str]:
