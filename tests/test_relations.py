@@ -285,3 +285,22 @@ def test_the_words_a_trigger_needs_are_in_every_match_of_it_in_the_samples() -> 
                     matched += 1
                     assert trigger.needed is None or trigger.needed.search(match.group()), match.group()
     assert matched >= 5
+
+
+@pytest.mark.parametrize("text", [
+    "The Assembly ENDORSES the Plan, which it adopted; it welcomes the report. " * 30,
+    # "ſ" matches "s" case-insensitively but is its own lower case; "İ" is two characters in lower case
+    "The Aſſembly endorſes the Plan, which İt adopted; ΣΣ welcomes the report. " * 30,
+])
+def test_the_needed_words_of_a_document_are_where_a_case_insensitive_search_finds_them(text: str) -> None:
+    from cyberlex.extract.relations import _needed_word_starts
+
+    pattern = grammars()["en"].needed
+    assert pattern is not None
+    expected = []
+    found = pattern.search(text)
+    while found is not None:
+        expected.append(found.start())
+        found = pattern.search(text, found.start() + 1)
+    assert len(expected) >= 60
+    assert _needed_word_starts(text, "en") == expected
