@@ -25,6 +25,7 @@ SYMBOL_CLASSES = ((re.compile(r"/RES/|^[A-Z]+ \d+/\d+$"), "Resolution"),
                   (re.compile(r"/DEC/"), "Decision"))
 
 
+@lru_cache(maxsize=8192)  # the same names and symbols come again and again
 def fold(text: str) -> str:
     """Case, accents, spaces and punctuation folded, for comparing names."""
     text = unicodedata.normalize("NFKD", text).replace("&", "and")
@@ -32,6 +33,7 @@ def fold(text: str) -> str:
     return re.sub(r"[\W_]+", " ", text.casefold()).strip()
 
 
+@lru_cache(maxsize=8192)  # the same names and symbols come again and again
 def slug(text: str) -> str:
     """A readable IRI segment: 'S/RES/2561 (2021)' -> 'S-RES-2561-2021'."""
     text = unicodedata.normalize("NFKD", text)
@@ -39,6 +41,7 @@ def slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-")
 
 
+@lru_cache(maxsize=8192)  # the same names and symbols come again and again
 def normalise_symbol(raw: str) -> str:
     """A symbol as printed, tidied: spaces collapsed, trailing punctuation dropped, '(Sect.26)' spaced."""
     symbol = " ".join(raw.split()).rstrip(".,;:")

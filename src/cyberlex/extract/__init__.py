@@ -477,9 +477,10 @@ class _Extractor:
     def _relations(self, owner: Ref, clauses: list[tuple[Ref, RelationParagraph]]) -> None:
         """What the paragraphs say is established or endorsed, by whom (cyberlex.extract.relations)."""
         antecedents = report_antecedents(self.text, self.lang_code, [paragraph for _, paragraph in clauses])
+        # (the annexes are said before the clauses are read: what the loop says adds none)
+        annexes = [s.obj for s in self.out.statements
+                   if s.predicate == "hasAnnex" and s.subject == owner and isinstance(s.obj, Ref)]
         for clause, paragraph in clauses:
-            annexes = [s.obj for s in self.out.statements
-                       if s.subject == owner and s.predicate == "hasAnnex" and isinstance(s.obj, Ref)]
             for relation in find_relations(self.text, self.lang_code, paragraph, owner, antecedents, annexes):
                 subject = clause if relation.subject == owner else relation.subject
                 for prop, name in relation.labels:
