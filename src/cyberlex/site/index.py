@@ -30,6 +30,7 @@ from cyberlex.vocab import (
 )
 
 TYPE = RDF.type
+HAS_CLAUSE = CLX.hasClause
 
 
 # -- the graph, indexed ----------------------------------------------------------------------------
@@ -41,11 +42,24 @@ class Index:
         self.base = base
         self.out: dict[str, list[Triple]] = defaultdict(list)
         self.into: dict[str, list[Triple]] = defaultdict(list)
+        has_clause: list[Triple] = []
         for triple in triples:
             self.out[node_iri(triple.subject)].append(triple)
             if isinstance(triple.object, NamedNode):
                 self.into[triple.object.value].append(triple)
+                if triple.predicate.value == HAS_CLAUSE:
+                    has_clause.append(triple)
         self._labels: dict[str, str] = {}
+        # A clause has no page of its own: it is a section of its instrument's page (at clause_anchor), so
+        # that the site has a page per instrument, not one per paragraph. Its owner under the base.
+        self.clause_owner: dict[str, str] = {}
+        for triple in has_clause:
+            owner, clause = node_iri(triple.subject), node_iri(triple.object)
+            if owner.startswith(base) and clause.startswith(base) and owner != clause:
+                self.clause_owner[clause] = min(owner, self.clause_owner.get(clause, owner))
+        self.clauses_of: dict[str, list[str]] = defaultdict(list)
+        for clause, owner in sorted(self.clause_owner.items()):
+            self.clauses_of[owner].append(clause)
         # The evidence nodes have no page of their own: each is shown, at its anchor, on the page of the
         # node whose statement it supports (its rdf:subject), and on the page of its source document.
         self.evidence: set[str] = {node_iri(t.subject) for t in self.into.get(CLX.Evidence, ())
@@ -64,21 +78,35 @@ class Index:
         found = {iri for iri in self.out if iri.startswith(self.base)}
         found |= {iri for iri in self.into if iri.startswith(self.base)}
         found.discard(self.base)
-        return sorted(found - self.evidence)
+        return sorted(found - self.evidence - self.clause_owner.keys())
+
+    def page_of(self, iri: str) -> tuple[str, str]:
+        """The page that shows an IRI and the anchor on it ('' for the IRI's own page): a clause is a
+        section of its instrument's page, an evidence node a row of the page of what it supports."""
+        if iri in self.clause_owner:
+            return self.clause_owner[iri], clause_anchor(iri)
+        if iri in self.evidence:
+            return self.evidence_page(iri), evidence_anchor(iri)
+        return iri, ""
+
+    def shown_on(self, iri: str) -> list[str]:
+        """The nodes a page shows: its own, and an instrument's clauses."""
+        return [iri, *self.clauses_of.get(iri, ())]
 
     def evidence_page(self, node: str) -> str:
         """The IRI of the page that shows an evidence node: that of the node its statement is about (its
         rdf:subject) when that node has a page, else that of its source document."""
         for subject in self.iris_of(node, RDF.subject):
             if subject.startswith(self.base) and subject != self.base and subject not in self.evidence:
-                return subject
+                return self.clause_owner.get(subject, subject)
         sources = self.iris_of(node, PROV.wasDerivedFrom)
         return sources[0] if sources else node.rsplit("/evidence/", 1)[0]
 
     def evidence_of(self, iri: str) -> list[str]:
-        """The evidence nodes a page shows: those of the statements the node is the subject of and, on a
-        source document's page, those read from it. In reading order (see evidence_order)."""
-        nodes = {node_iri(t.subject) for t in self.into.get(iri, ())
+        """The evidence nodes a page shows: those of the statements the node (and, on an instrument's
+        page, each of its clauses) is the subject of and, on a source document's page, those read from
+        it. In reading order (see evidence_order)."""
+        nodes = {node_iri(t.subject) for shown in self.shown_on(iri) for t in self.into.get(shown, ())
                  if t.predicate.value in (RDF.subject, PROV.wasDerivedFrom) and node_iri(t.subject) in self.evidence}
         return sorted(nodes, key=lambda node: evidence_order(self, node))
 
@@ -164,6 +192,12 @@ class Index:
         return tail(iri, self.base) if iri.startswith(self.base) else curie(iri)
 
 
+def clause_anchor(clause: str) -> str:
+    """The anchor of a clause on its instrument's page: ``<instrument>/op/2`` is ``op-2`` (what the
+    server rules compute from the IRI alone)."""
+    return "-".join(clause.rsplit("/", 2)[-2:])
+
+
 def evidence_anchor(node: str) -> str:
     """The anchor of an evidence node on the pages that show it: ``<base>source/<doc>/evidence/<a>/<b>/<c>``
     is ``ev-<doc>-<a>-<b>-<c>`` (what the server rules compute from the IRI alone)."""
@@ -223,10 +257,13 @@ def curie(iri: str) -> str:
 
 def description(index: Index, iri: str) -> list[Triple]:
     """The triples about an IRI: those it is the subject or object of, the statements about the
-    clauses and reservations it has (so an instrument's Turtle carries its text), and every triple of
+    clauses and reservations it has (so an instrument's Turtle carries its text) and those pointing to
+    its clauses (a clause has no page of its own: its IRI leads to its instrument's twins), and every triple of
     the evidence its page shows (that of its own statements; on a source document's, all read from it),
     so that the Turtle of the page an evidence IRI redirects to describes it. Sorted."""
     triples = set(index.out.get(iri, ())) | set(index.into.get(iri, ()))
+    for clause in index.clauses_of.get(iri, ()):  # the clauses shown on the page: what points to them too
+        triples.update(index.into.get(clause, ()))
     for prop in (CLX.hasClause, CLX.hasReservation):
         for child in index.iris_of(iri, prop):
             triples.update(index.out.get(child, ()))
