@@ -36,7 +36,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pyoxigraph import DefaultGraph, Literal, Quad, RdfFormat, Store, Triple, parse
+from pyoxigraph import Literal, RdfFormat, Triple, parse
 
 from cyberlex import __version__, jsonld, scratch
 from cyberlex.build import BuildResult, build
@@ -267,11 +267,7 @@ def _write(work: Path, paths: list[Path], base: str, old_lines: set[bytes] | Non
                            description_report=report.to_text(), seconds=seconds)
     if with_site:
         started = clock()
-        store = Store()
-        store.bulk_extend(built.store.quads_for_pattern(None, None, None, None))
-        for triple in description:
-            store.add(_quad(triple))
-        index = pages.Index.from_store(store, base)
+        index = pages.Index(_sorted_union(triples, nt, description), base)
         result.pages = pages.write_site(index, work / "site")
         publish = work / "publish"
         publish.mkdir()
@@ -286,8 +282,14 @@ def _write(work: Path, paths: list[Path], base: str, old_lines: set[bytes] | Non
     return result
 
 
-def _quad(triple: Triple) -> Quad:
-    return Quad(triple.subject, triple.predicate, triple.object, DefaultGraph())
+def _sorted_union(triples: list[Triple], nt: bytes, more: list[Triple]) -> list[Triple]:
+    """The graph's triples (sorted, and ``nt`` their N-Triples, a line each) with ``more``, each once, in
+    the order of their N-Triples lines: what serialise.sorted_triples gives of a store holding both,
+    without copying the graph into a second store and sorting it again."""
+    by_line = dict(zip(nt.splitlines(), triples, strict=True))
+    for line, triple in zip(to_bytes(more, "nt").splitlines(), more, strict=True):
+        by_line.setdefault(line, triple)
+    return [by_line[line] for line in sorted(by_line)]
 
 
 def validate_description(data: bytes) -> ValidationReport:

@@ -50,6 +50,8 @@ class Index:
                 if triple.predicate.value == HAS_CLAUSE:
                     has_clause.append(triple)
         self._labels: dict[str, str] = {}
+        self._by_property: dict[str, dict[str, list[Any]]] = {}  # a node's objects by property, when first asked
+        self._evidence_of: dict[str, list[str]] = {}
         # A clause has no page of its own: it is a section of its instrument's page (at clause_anchor), so
         # that the site has a page per instrument, not one per paragraph. Its owner under the base.
         self.clause_owner: dict[str, str] = {}
@@ -106,6 +108,12 @@ class Index:
         """The evidence nodes a page shows: those of the statements the node (and, on an instrument's
         page, each of its clauses) is the subject of and, on a source document's page, those read from
         it. In reading order (see evidence_order)."""
+        found = self._evidence_of.get(iri)
+        if found is None:  # a page asks for it, and so do its Turtle and JSON-LD
+            found = self._evidence_of[iri] = self._find_evidence(iri)
+        return found
+
+    def _find_evidence(self, iri: str) -> list[str]:
         nodes = {node_iri(t.subject) for shown in self.shown_on(iri) for t in self.into.get(shown, ())
                  if t.predicate.value in (RDF.subject, PROV.wasDerivedFrom) and node_iri(t.subject) in self.evidence}
         return sorted(nodes, key=lambda node: evidence_order(self, node))
@@ -115,8 +123,14 @@ class Index:
         return iri in self.out or iri in self.into
 
     def values(self, iri: str, prop: str) -> list[Any]:
-        """The objects of (iri, prop, ?)."""
-        return [t.object for t in self.out.get(iri, ()) if t.predicate.value == prop]
+        """The objects of (iri, prop, ?) (a list the index keeps: not to be changed)."""
+        by_property = self._by_property.get(iri)
+        if by_property is None:  # asked millions of times while a site is written: a node's triples sorted once
+            by_property = defaultdict(list)
+            for t in self.out.get(iri, ()):
+                by_property[t.predicate.value].append(t.object)
+            self._by_property[iri] = by_property
+        return by_property.get(prop, [])
 
     def iris_of(self, iri: str, prop: str) -> list[str]:
         """The IRI objects of (iri, prop, ?), sorted."""
@@ -272,15 +286,15 @@ def description(index: Index, iri: str) -> list[Triple]:
     return sorted(triples, key=str)
 
 
-def turtle(index: Index, iri: str) -> bytes:
-    """The description of an IRI as Turtle."""
-    data = serialize(description(index, iri), format=RdfFormat.TURTLE, prefixes=vocabulary_prefixes())
-    return data or b""
+def turtle(index: Index, iri: str, described: list[Triple] | None = None) -> bytes:
+    """The description of an IRI as Turtle (``described``: that description, when already made)."""
+    triples = description(index, iri) if described is None else described
+    return serialize(triples, format=RdfFormat.TURTLE, prefixes=vocabulary_prefixes()) or b""
 
 
-def json_ld(index: Index, iri: str) -> bytes:
-    """The description of an IRI as JSON-LD."""
-    return jsonld.to_bytes(description(index, iri), base=index.base)
+def json_ld(index: Index, iri: str, described: list[Triple] | None = None) -> bytes:
+    """The description of an IRI as JSON-LD (``described``: that description, when already made)."""
+    return jsonld.to_bytes(description(index, iri) if described is None else described, base=index.base)
 
 
 def load_index(data: Path) -> Index:

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from cyberlex.site.html import home, not_found, render
-from cyberlex.site.index import Index, json_ld, tail, turtle
+from cyberlex.site.index import Index, description, json_ld, tail, turtle
 from cyberlex.site.rules import apache_rules
 
 
@@ -22,8 +22,9 @@ def site_files(index: Index) -> Iterator[tuple[str, bytes, str]]:
     for iri in index.iris():
         path = tail(iri, index.base)
         yield f"{path}/index.html", render(index, iri).encode("utf-8"), iri
-        yield f"{path}/index.ttl", turtle(index, iri), iri
-        yield f"{path}/index.jsonld", json_ld(index, iri), iri
+        described = description(index, iri)  # the twins hold the same triples: gathered once
+        yield f"{path}/index.ttl", turtle(index, iri, described), iri
+        yield f"{path}/index.jsonld", json_ld(index, iri, described), iri
     yield "404.html", not_found("").encode("utf-8"), index.base
     yield ".htaccess", apache_rules(index.base).encode("utf-8"), index.base
 
