@@ -52,6 +52,7 @@ class Index:
         self._labels: dict[str, str] = {}
         self._by_property: dict[str, dict[str, list[Any]]] = {}  # a node's objects by property, when first asked
         self._evidence_of: dict[str, list[str]] = {}
+        self.evidence_orders: dict[str, tuple[str, str, int, int, str]] = {}  # see evidence_order
         # A clause has no page of its own: it is a section of its instrument's page (at clause_anchor), so
         # that the site has a page per instrument, not one per paragraph. Its owner under the base.
         self.clause_owner: dict[str, str] = {}
@@ -234,10 +235,14 @@ def evidence_language(index: Index, node: str) -> str:
 
 def evidence_order(index: Index, node: str) -> tuple[str, str, int, int, str]:
     """Evidence in reading order: by language, document, then start and end offsets as numbers
-    (as text, 1033 came before 109)."""
-    sources = index.iris_of(node, PROV.wasDerivedFrom)
-    return (evidence_language(index, node), sources[0] if sources else "", _number(index.text(node, OA.start)),
-            _number(index.text(node, OA.end)), node)
+    (as text, 1033 came before 109). Kept once found: a node is sorted on two pages and two twins."""
+    order = index.evidence_orders.get(node)
+    if order is None:
+        sources = index.iris_of(node, PROV.wasDerivedFrom)
+        order = (evidence_language(index, node), sources[0] if sources else "",
+                 _number(index.text(node, OA.start)), _number(index.text(node, OA.end)), node)
+        index.evidence_orders[node] = order
+    return order
 
 
 def infer_base(triples: Iterable[Triple]) -> str:

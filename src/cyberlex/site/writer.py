@@ -11,6 +11,8 @@ from cyberlex.site.html import home, not_found, render
 from cyberlex.site.index import Index, description, json_ld, tail, turtle
 from cyberlex.site.rules import apache_rules
 
+PAGE_FILES = ("index.html", "index.ttl", "index.jsonld")  # a page and its twins, in the IRI's folder
+
 
 class UnsafePagePath(ValueError):
     """An IRI whose page would be written outside the site's folder (or over another file). One line."""
@@ -47,13 +49,19 @@ def site_path(folder: Path, relative: str, iri: str) -> Path:
 def write_site(index: Index, folder: Path) -> int:
     """Write the static site into a folder; the number of pages (IRIs) written. Every path is checked to
     stay inside the folder first (UnsafePagePath otherwise, before anything is written)."""
-    for iri in index.iris():  # all of them before anything is written
-        site_path(folder, f"{tail(iri, index.base)}/index.html", iri)
+    # all of them before anything is written; a page's folder, once checked, holds its twins too
+    checked = {f"{tail(iri, index.base)}/": site_path(folder, f"{tail(iri, index.base)}/index.html", iri).parent
+               for iri in index.iris()}
+    made: set[Path] = set()
     pages = 0
     for relative, data, iri in site_files(index):
-        path = site_path(folder, relative, iri)
+        within, _, name = relative.rpartition("/")
+        known = checked.get(within + "/")
+        path = known / name if known is not None and name in PAGE_FILES else site_path(folder, relative, iri)
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            if path.parent not in made:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                made.add(path.parent)
             path.write_bytes(data)
         except (IsADirectoryError, NotADirectoryError, FileExistsError) as exc:
             raise UnsafePagePath(f"<{iri}>: its page clashes with another file of the site ({relative}): "
