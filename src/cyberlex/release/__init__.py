@@ -207,7 +207,7 @@ def _write(work: Path, paths: list[Path], base: str, old_lines: set[bytes] | Non
     seconds = {"build": clock() - started}
 
     started, cpu_started = clock(), time.process_time()
-    triples = sorted_triples(built.store)
+    triples = sorted_triples(built.store)  # every graph of the build: the site's index is made of these too
     nt = to_bytes(triples, "nt")
     files: dict[str, bytes] = {
         "graph.ttl": (work / "graph.ttl").read_bytes(),
@@ -274,6 +274,7 @@ def _write(work: Path, paths: list[Path], base: str, old_lines: set[bytes] | Non
                            description_report=report.to_text(), seconds=seconds, cpu_seconds=cpu_seconds)
     if with_site:
         started, cpu_started = clock(), time.process_time()
+        # the graph's triples as sorted for the dumps (all its graphs: the evidence too, which the pages show)
         index = pages.Index(_sorted_union(triples, nt, description), base)
         result.pages = pages.write_site(index, work / "site")
         publish = work / "publish"
