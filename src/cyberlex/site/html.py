@@ -100,7 +100,7 @@ class Renderer:
             fragment = "#" + anchor if anchor else ""
             if page == self.iri and fragment:
                 return fragment
-            return self.root + urllib.parse.quote(tail(page, self.index.base), safe="/-._~") + "/" + fragment
+            return self.root + self.index.path(page) + "/" + fragment
         return iri
 
     def link(self, iri: str, text: str | None = None) -> Term:

@@ -3,6 +3,7 @@ its nodes, and the description of an IRI that its page's Turtle and JSON-LD twin
 
 from __future__ import annotations
 
+import urllib.parse
 from collections import defaultdict
 from collections.abc import Iterable
 from functools import cache
@@ -50,6 +51,7 @@ class Index:
                 if triple.predicate.value == HAS_CLAUSE:
                     has_clause.append(triple)
         self._labels: dict[str, str] = {}
+        self._paths: dict[str, str] = {}
         self._by_property: dict[str, dict[str, list[Any]]] = {}  # a node's objects by property, when first asked
         self._evidence_of: dict[str, list[str]] = {}
         self.evidence_orders: dict[str, tuple[str, str, int, int, str]] = {}  # see evidence_order
@@ -82,6 +84,13 @@ class Index:
         found |= {iri for iri in self.into if iri.startswith(self.base)}
         found.discard(self.base)
         return sorted(found - self.evidence - self.clause_owner.keys())
+
+    def path(self, iri: str) -> str:
+        """The path of an IRI's page below the site's root, %-encoded (a link's; kept once made)."""
+        found = self._paths.get(iri)
+        if found is None:
+            found = self._paths[iri] = urllib.parse.quote(tail(iri, self.base), safe="/-._~")
+        return found
 
     def page_of(self, iri: str) -> tuple[str, str]:
         """The page that shows an IRI and the anchor on it ('' for the IRI's own page): a clause is a
