@@ -98,7 +98,7 @@ DASK_OPTION = click.option(
 @click.option("--store", "store_dir", type=click.Path(file_okay=False, path_type=Path), default=None, metavar="DIR",
               help="Keep the build's Oxigraph store on disk in DIR, to query it afterwards (emptied first: a rebuild "
                    "replaces it). Default: in memory below 2,000 input files, from there a temporary store on disk "
-                   "in --out, removed after the build (memory then stays flat whatever the corpus).")
+                   "in --out, removed after the build (the store then holds its memory flat whatever the corpus).")
 @DASK_OPTION
 def build(paths: tuple[Path, ...], out_dir: Path, base: str, no_validate: bool, file_timeout: float,
           max_file_size: float, cache_dir: Path | None, no_cache: bool, store_dir: Path | None,
