@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pyoxigraph import DefaultGraph, Store
+
 EVIDENCE_FILE = "evidence.trig"
 
 
@@ -35,3 +37,14 @@ def with_evidence(graph_file: Path) -> list[Path]:
     """A build's graph file and, where it is a graph.trig with an evidence.trig beside it, that too."""
     evidence = graph_file.with_name(EVIDENCE_FILE)
     return [graph_file, evidence] if graph_file.name == "graph.trig" and evidence.is_file() else [graph_file]
+
+
+def split_evidence(store: Store) -> tuple[Store, Store]:
+    """The facts (every graph but the evidence graphs, and the default graph) and the evidence graphs of a
+    store, as two stores."""
+    facts, evidence = Store(), Store()
+    for graph in store.named_graphs():
+        (evidence if is_evidence_graph(graph.value) else facts).bulk_extend(
+            store.quads_for_pattern(None, None, None, graph))
+    facts.bulk_extend(store.quads_for_pattern(None, None, None, DefaultGraph()))
+    return facts, evidence

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from pyoxigraph import DefaultGraph, Quad, RdfFormat, Store, Triple, parse, serialize
 
-from cyberlex.evidence import EVIDENCE_FILE, is_evidence_graph
+from cyberlex.evidence import EVIDENCE_FILE, split_evidence
 from cyberlex.vocab import vocabulary_prefixes
 
 FORMATS = {"turtle": RdfFormat.TURTLE, "trig": RdfFormat.TRIG, "nt": RdfFormat.N_TRIPLES,
@@ -88,11 +88,7 @@ GRAPH_FILES = {"turtle": "graph.ttl", "trig": "graph.trig", "evidence": EVIDENCE
 def serialise_graph(store: Store) -> dict[str, bytes]:
     """graph.ttl (the union of the facts), graph.trig (one named graph of facts per source document) and
     evidence.trig (the evidence graphs, those whose IRI ends with /evidence), as bytes by file name."""
-    facts, evidence = Store(), Store()
-    for graph in store.named_graphs():
-        (evidence if is_evidence_graph(graph.value) else facts).bulk_extend(
-            store.quads_for_pattern(None, None, None, graph))
-    facts.bulk_extend(store.quads_for_pattern(None, None, None, DefaultGraph()))
+    facts, evidence = split_evidence(store)
     return {GRAPH_FILES["turtle"]: to_bytes(sorted_triples(facts), "turtle"),
             GRAPH_FILES["trig"]: to_bytes(sorted_quads(facts), "trig"),
             GRAPH_FILES["evidence"]: to_bytes(sorted_quads(evidence), "trig")}

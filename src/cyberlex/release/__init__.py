@@ -2,8 +2,11 @@
 
 ``release(paths, out)`` builds the graph (cyberlex.build.build) and writes into ``out``:
 
-    graph.ttl, graph.nt, graph.trig, graph.jsonld   the same triples in four formats (N-Triples sorted,
-                                                    TriG with one named graph per source document)
+    graph.ttl, graph.nt, graph.trig, graph.jsonld   the same triples (the facts) in four formats (N-Triples
+                                                    sorted, TriG with one named graph per source document)
+    evidence.trig                                   the evidence: per source document a named graph
+                                                    (<document>/evidence) of the spans the facts were read
+                                                    from and the statements read from each
     context.jsonld                                  the JSON-LD context (also inline in graph.jsonld)
     ontology.ttl, ontology.html, shapes.ttl         the vocabulary (its owl:versionInfo the release's version,
                                                     its owl:versionIRI its file in the release), its
@@ -16,7 +19,7 @@
     publish/                                        nginx snippet and w3id.org rules
 
 Determinism: nothing depends on the wall clock or the machine. The version is the project's version
-with the first 12 hex digits of the SHA-256 of graph.nt (``0.1.0+3f2a…``); the dates come from
+with the first 12 hex digits of the SHA-256 of graph.nt and evidence.trig (``0.1.0+3f2a…``); the dates come from
 ``date`` (or $SOURCE_DATE_EPOCH), else the latest adoption date in the graph; ``issued`` is carried
 over from the previous release when one is given. So two releases of the same inputs are the same bytes.
 
@@ -40,6 +43,7 @@ from pyoxigraph import DefaultGraph, Literal, Quad, RdfFormat, Store, Triple, pa
 
 from cyberlex import __version__, jsonld, scratch
 from cyberlex.build import BuildResult, build
+from cyberlex.evidence import EVIDENCE_FILE, split_evidence
 from cyberlex.release import describe
 from cyberlex.resources import data_path
 from cyberlex.serialise import sorted_triples, to_bytes
@@ -204,17 +208,18 @@ def _write(work: Path, paths: list[Path], base: str, old_lines: set[bytes] | Non
     seconds = {"build": clock() - started}
 
     started = clock()
-    triples = sorted_triples(built.store)
+    triples = sorted_triples(split_evidence(built.store)[0])  # the facts: the evidence is in evidence.trig alone
     nt = to_bytes(triples, "nt")
     files: dict[str, bytes] = {
         "graph.ttl": (work / "graph.ttl").read_bytes(),
         "graph.nt": nt,
         "graph.trig": (work / "graph.trig").read_bytes(),
+        EVIDENCE_FILE: (work / EVIDENCE_FILE).read_bytes(),
         "graph.jsonld": jsonld.to_bytes(triples, base=base),
         "context.jsonld": jsonld.context_bytes(base=base),
         "shapes.ttl": shapes_bytes(),
     }
-    version = f"{__version__}+{hashlib.sha256(nt).hexdigest()[:12]}"
+    version = f"{__version__}+{hashlib.sha256(nt + files[EVIDENCE_FILE]).hexdigest()[:12]}"
     root = base[: -len("id/")] if base.endswith("/id/") else base
     download = download_url or f"{root}release/{version}/"
     if not download.endswith("/"):
