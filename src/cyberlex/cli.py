@@ -81,7 +81,7 @@ DASK_OPTION = click.option(
 @main.command(epilog=EXIT_CODES)
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("out"), show_default=True,
-              help="Folder for graph.ttl, graph.trig and validation.txt.")
+              help="Folder for graph.ttl, graph.trig, evidence.trig and validation.txt.")
 @click.option("--base", default=DEFAULT_BASE, show_default=True, help="Base IRI of the data.")
 @click.option("--no-validate", is_flag=True, help="Skip SHACL validation.")
 @click.option("--file-timeout", type=click.FloatRange(min=0), default=60.0, show_default=True, metavar="SECONDS",
