@@ -12,7 +12,7 @@ from cyberlex import cache as cache_module
 from cyberlex.build import DEFAULT_CACHE, build, sample_corpus
 from cyberlex.cache import SUFFIX, BuildCache
 
-OUTPUTS = ("graph.ttl", "graph.trig", "validation.txt")
+OUTPUTS = ("graph.ttl", "graph.trig", "evidence.trig", "validation.txt")
 
 
 @pytest.fixture()
