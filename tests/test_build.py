@@ -9,7 +9,7 @@ import pytest
 from pyoxigraph import NamedNode, Quad, RdfFormat, parse
 
 from cyberlex import build as build_module
-from cyberlex import serialise
+from cyberlex import serialise, validate_parts
 from cyberlex.build import DEFAULT_CACHE, build, build_store, collect_inputs, sample_corpus
 from cyberlex.map import Mapper
 from cyberlex.vocab import CLX, DEFAULT_BASE, RDF
@@ -208,7 +208,7 @@ def test_a_file_whose_validation_runs_out_of_time_is_kept_and_validated_again(mo
                                                                               tmp_path: Path) -> None:
     """The file's time budget is for reading it; if its own SHACL check runs past it, the file's graph is kept
     and checked again without a budget, never left out of the graph or of the report."""
-    real = build_module.validate_document
+    real = validate_parts.validate_document
     calls: list[int] = []
 
     def slow_in_the_worker(data: bytes) -> object:
@@ -217,7 +217,7 @@ def test_a_file_whose_validation_runs_out_of_time_is_kept_and_validated_again(mo
             time.sleep(2)
         return real(data)
 
-    monkeypatch.setattr(build_module, "validate_document", slow_in_the_worker)
+    monkeypatch.setattr(validate_parts, "validate_document", slow_in_the_worker)
     source = sample_corpus() / "ccpcj-resolution.txt"
     outcome = build_module._process(source, DEFAULT_BASE, 0.5, source.name, None, validate=True)
     assert outcome.failure is None and outcome.nquads and outcome.validation is None

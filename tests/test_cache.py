@@ -7,10 +7,12 @@ import shutil
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from cyberlex import cache as cache_module
 from cyberlex.build import DEFAULT_CACHE, build, sample_corpus
-from cyberlex.cache import SUFFIX, BuildCache
+from cyberlex.cache import MANIFEST, SUFFIX, BuildCache
+from cyberlex.cli import main
 
 OUTPUTS = ("graph.ttl", "graph.trig", "evidence.trig", "validation.txt")
 
@@ -127,3 +129,82 @@ def test_an_unwritable_cache_only_costs_time(corpus: Path, tmp_path: Path) -> No
     result = build([corpus], tmp_path / "out", cache_dir=blocked)
     assert result.failures == [] and result.from_cache == 0
     assert BuildCache(blocked).get("0" * 64) is None
+
+
+# A build that finds nothing changed (the manifest of the last build into --out, cyberlex.cache.Manifest).
+
+def stamps(folder: Path) -> dict[str, tuple[int, int]]:
+    return {name: ((folder / name).stat().st_ino, (folder / name).stat().st_mtime_ns) for name in OUTPUTS}
+
+
+def test_a_build_with_nothing_changed_writes_nothing_and_reports_the_same_figures(corpus: Path,
+                                                                                 tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    first = build([corpus], out, skip_unchanged=True)
+    assert not first.up_to_date and (out / MANIFEST).is_file()
+    before = stamps(out)
+    again = build([corpus], out, skip_unchanged=True)
+    assert again.up_to_date and stamps(out) == before
+    assert (again.documents, again.counts, again.violations, again.warnings, again.written) == \
+        (first.documents, first.counts, first.violations, first.warnings, first.written)
+    assert again.report_text == first.report_text and again.from_cache == first.documents
+    assert len(entries(out / DEFAULT_CACHE)) == first.documents  # not pruned: every entry is still current
+
+
+@pytest.mark.parametrize("change", ["edit an input", "remove an input", "edit an output", "replace an output",
+                                    "another option"])
+def test_any_change_to_inputs_outputs_or_options_builds_again(corpus: Path, tmp_path: Path, change: str) -> None:
+    out = tmp_path / "out"
+    build([corpus], out, skip_unchanged=True)
+    validate = True
+    if change == "edit an input":
+        changed = corpus / "ccpcj-resolution.txt"
+        changed.write_text(changed.read_text(encoding="utf-8").replace("Cybercrime", "Computer Crime", 1),
+                           encoding="utf-8")
+    elif change == "remove an input":
+        (corpus / "news-report.de.txt").unlink()
+    elif change == "edit an output":
+        with (out / "graph.ttl").open("ab") as stream:
+            stream.write(b"# edited by hand\n")
+    elif change == "replace an output":
+        (out / "graph.trig").rename(tmp_path / "kept.trig")
+        (tmp_path / "kept.trig").rename(out / "graph.trig")  # same bytes, but was moved: not trusted
+        shutil.copy(out / "validation.txt", tmp_path / "copy.txt")
+        (tmp_path / "copy.txt").replace(out / "validation.txt")
+    else:
+        validate = False
+    again = build([corpus], out, skip_unchanged=True, run_validation=validate)
+    assert not again.up_to_date
+    clean = tmp_path / "clean"
+    build([corpus], clean, use_cache=False, run_validation=validate)
+    for name in ("graph.ttl", "graph.trig"):
+        assert (out / name).read_bytes() == (clean / name).read_bytes()
+    assert build([corpus], out, skip_unchanged=True, run_validation=validate).up_to_date
+
+
+def test_a_build_with_a_failed_file_is_never_taken_as_up_to_date(corpus: Path, tmp_path: Path) -> None:
+    (corpus / "garbage.txt").write_bytes(b"\x00\x01 nothing here")
+    out = tmp_path / "out"
+    first = build([corpus], out, skip_unchanged=True)
+    assert first.failures and not (out / MANIFEST).exists()
+    again = build([corpus], out, skip_unchanged=True)
+    assert not again.up_to_date and again.failures  # the failed file is tried again
+
+
+def test_without_asking_or_without_the_cache_every_build_builds(corpus: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    build([corpus], out, skip_unchanged=True)
+    assert not build([corpus], out).up_to_date  # the Python API's default: build, from the cache
+    assert not build([corpus], out, use_cache=False, skip_unchanged=True).up_to_date
+
+
+def test_the_command_line_says_up_to_date(corpus: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    args = ["build", str(corpus), "--out", str(out)]
+    first = CliRunner().invoke(main, args, catch_exceptions=False)
+    again = CliRunner().invoke(main, args, catch_exceptions=False)
+    assert first.exit_code == again.exit_code == 0
+    assert "up to date" not in first.output
+    assert again.output.startswith(f"up to date: no input changed since the last build into {out}")
+    reported = [line for line in again.output.splitlines()[1:] if not line.startswith("from the build cache")]
+    assert reported == first.output.splitlines()  # the same figures and files

@@ -16,10 +16,18 @@ from collections.abc import Callable, Generator, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from pyoxigraph import NamedNode, RdfFormat, Store, serialize
 
-from cyberlex.cache import BuildCache, Entry
+from cyberlex.cache import (
+    BuildCache,
+    Entry,
+    inputs_digest,
+    outputs_unchanged,
+    read_manifest,
+    write_manifest,
+)
 from cyberlex.cluster import DaskCluster, Executor, LocalPool
 from cyberlex.extract import extract
 from cyberlex.map import Mapper
@@ -28,8 +36,10 @@ from cyberlex.resolve import slug
 from cyberlex.resources import data_path
 from cyberlex.segment import segment
 from cyberlex.serialise import serialise_graph, write_files
-from cyberlex.validate_parts import DocumentValidation, prepare_document_validation, validate_document
 from cyberlex.vocab import CLX, DEFAULT_BASE, RDF, body_classes, instrument_classes
+
+if TYPE_CHECKING:
+    from cyberlex.validate_parts import DocumentValidation
 
 
 @dataclass(frozen=True)
@@ -69,6 +79,9 @@ class BuildResult:
     report_text: str = ""
     validations: list[DocumentValidation] = field(default_factory=list)  # each document's own SHACL results
     from_cache: int = 0  # files taken from the build cache instead of being built
+    # Nothing changed since the last build into the output folder, whose files were left as they are: the
+    # figures are that build's and the store is empty (the graph is in the files).
+    up_to_date: bool = False
 
 
 def sample_corpus() -> Path:
@@ -187,6 +200,8 @@ def _process(path: Path, base: str, timeout: float | None = DEFAULT_FILE_TIMEOUT
             validation = None
             if validate:
                 stage = "validated"
+                from cyberlex.validate_parts import validate_document
+
                 validation = validate_document(nquads)
     except _OutOfTime:
         if stage == "validated":  # the file is built: its validation is done again without a budget
@@ -227,6 +242,8 @@ def _process_on_worker(job: _Job) -> _FileOutcome:
         gc.disable()
         try:
             if job[5]:
+                from cyberlex.validate_parts import prepare_document_validation
+
                 prepare_document_validation()
             return _process(*job)
         finally:
@@ -306,6 +323,8 @@ def _build_store(files: list[Path], base: str, progress: Callable[[Path], None] 
         built = cluster.map(_process_on_worker, (_with_bytes(job) for job in work), on_error=_lost_on_cluster)
     else:
         if validate_documents:
+            from cyberlex.validate_parts import prepare_document_validation
+
             prepare_document_validation()  # compile the shapes once, before the workers fork
         pool: Executor = LocalPool(jobs if len(work) >= PARALLEL_FROM else 1)
         built = pool.map(_process_for_pool, work)
@@ -322,6 +341,8 @@ def _in_file_order(files: list[Path], cached: dict[Path, Entry], built: Iterator
                    validate: bool = False) -> Iterator[_FileOutcome]:
     """Every file's outcome in the order of the files: from the cache, or as built (and then kept in it,
     with its validation). A file cached by a build that did not validate is validated here, and kept so."""
+    from cyberlex.validate_parts import DocumentValidation, validate_document
+
     for path in files:
         entry = cached.get(path)
         key = keys.get(path)
@@ -442,13 +463,17 @@ def build(paths: list[Path], out_dir: Path, base: str = DEFAULT_BASE, run_valida
           progress: Callable[[Path], None] | None = None, jobs: int | None = None,
           file_timeout: float | None = DEFAULT_FILE_TIMEOUT, max_file_bytes: int | None = None,
           cache_dir: Path | None = None, use_cache: bool = True, prune_cache: bool | None = None,
-          dask: str | None = None) -> BuildResult:
+          dask: str | None = None, skip_unchanged: bool = False) -> BuildResult:
     """The whole job: build the store, validate it, write graph.ttl, graph.trig and the report.
 
     Files are taken from the build cache where they are unchanged: `cache_dir`, or by default `.cache` in
     out_dir, whose entries no longer used are removed after the build (a `cache_dir` given is shared, say
     between CI runs, and left as it is unless `prune_cache`); `use_cache=False` builds every file.
     With `dask`, a Dask scheduler's address, the files are built on that cluster (build_store).
+    With `skip_unchanged` (and the cache), a build whose input files, their names and the options are
+    those of the last build into out_dir, whose files are still as it wrote them, and which had no failure,
+    writes nothing and returns that build's figures (`result.up_to_date`), the way `make` stops when its
+    targets are newer than their sources; a change to cyberlex's code or data changes every file's key.
 
     Each file's graph is validated alone by the worker that built it (and kept in the cache with it);
     what several files describe is validated on the union (cyberlex.validate_parts) in a second process
@@ -460,6 +485,16 @@ def build(paths: list[Path], out_dir: Path, base: str = DEFAULT_BASE, run_valida
     cache = BuildCache(cache_dir or out_dir / DEFAULT_CACHE) if use_cache else None
     if cache is not None and cache_dir is not None:
         files = [path for path in files if not path.resolve().is_relative_to(cache_dir.resolve())]
+    built_from = None
+    if cache is not None:
+        names = source_names(files)
+        limit = max_file_bytes or MAX_FILE_BYTES
+        options = {"base": base, "validate": run_validation, "file_timeout": file_timeout, "max_file_bytes": limit}
+        built_from = inputs_digest([(str(path), cache.key(path, names[path], base, limit)) for path in files],
+                                   options)
+        unchanged = _unchanged_build(out_dir, built_from) if skip_unchanged and built_from else None
+        if unchanged is not None:
+            return unchanged
     result = build_store(files, base, progress, jobs, file_timeout, max_file_bytes, cache,
                          validate_documents=run_validation, dask=dask)
     if result.documents == 0:
@@ -493,6 +528,35 @@ def build(paths: list[Path], out_dir: Path, base: str = DEFAULT_BASE, run_valida
         raise error from exc
     if run_validation:
         result.written["report"] = result.written.pop("validation.txt")
+    if built_from is not None and not result.failures:  # a failed file is tried again by the next build
+        write_manifest(out_dir, built_from, list(result.written.values()), _summary(result))
     if cache is not None and (prune_cache if prune_cache is not None else cache_dir is None):
         cache.prune()
+    return result
+
+
+def _summary(result: BuildResult) -> dict[str, Any]:
+    """What a build reports, as plain data for its manifest."""
+    return {"documents": result.documents, "counts": result.counts, "violations": result.violations,
+            "warnings": [[warning.path, warning.reason] for warning in result.warnings],
+            "written": [[kind, path.name] for kind, path in result.written.items()]}  # a list: in order
+
+
+def _unchanged_build(out_dir: Path, built_from: str) -> BuildResult | None:
+    """The last build into out_dir, if it was built from the same inputs and options and its files are
+    still as it wrote them; None otherwise."""
+    manifest = read_manifest(out_dir)
+    if manifest is None or manifest.inputs != built_from or not outputs_unchanged(manifest, out_dir):
+        return None
+    summary = manifest.summary
+    try:
+        written = {str(kind): out_dir / str(name) for kind, name in summary["written"]}
+        result = BuildResult(Store(), documents=int(summary["documents"]), counts=dict(summary["counts"]),
+                             warnings=[Failure(str(path), str(reason)) for path, reason in summary["warnings"]],
+                             written=written, violations=summary["violations"], from_cache=int(summary["documents"]),
+                             up_to_date=True)
+        report = written.get("report")
+        result.report_text = report.read_text(encoding="utf-8") if report is not None else ""
+    except (KeyError, TypeError, ValueError, OSError):
+        return None  # a manifest of another layout, or the report unreadable: build
     return result

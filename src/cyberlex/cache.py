@@ -80,10 +80,18 @@ class BuildCache:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self.used: set[str] = set()
+        self._keys: dict[tuple[Path, str, str, int | None], str | None] = {}
 
     def key(self, path: Path, name: str, base: str, max_bytes: int | None = None) -> str | None:
         """The entry key of a file, or None if it is not a regular file, cannot be read or is larger than
-        `max_bytes` (it is then built, and the build reports why it fails)."""
+        `max_bytes` (it is then built, and the build reports why it fails). A file's key is computed once
+        for this cache (a build asks for it twice when it first looks for an unchanged build)."""
+        asked = (path, name, base, max_bytes)
+        if asked not in self._keys:
+            self._keys[asked] = self._key(path, name, base, max_bytes)
+        return self._keys[asked]
+
+    def _key(self, path: Path, name: str, base: str, max_bytes: int | None) -> str | None:
         try:
             # opened without waiting (a named pipe would wait for a writer), then only a regular file is read
             with open(os.open(path, os.O_RDONLY | os.O_NONBLOCK), "rb") as stream:
@@ -144,3 +152,71 @@ class BuildCache:
                 if time.time() - leftover.stat().st_mtime > 3600:
                     leftover.unlink()
         return removed
+
+
+# The record of the last build into an output folder, in that folder.
+MANIFEST = ".cyberlex-build.json"
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """What the last build into an output folder was made from and what it wrote, so that a build that finds
+    nothing changed can stop at once (`cyberlex build` run again, as CI does on every commit).
+
+    `inputs` is a digest over every input file's entry key (its bytes, name, base and cyberlex's
+    fingerprint) in order and the build's options; `outputs` gives each file written with its size,
+    modification time and inode, so that a file replaced or edited since is seen; `summary` is what the
+    build reported (counts, warnings, violations), to be reported again."""
+
+    inputs: str
+    outputs: dict[str, list[int]]
+    summary: dict[str, Any]
+
+
+def inputs_digest(keys: list[tuple[str, str | None]], options: dict[str, Any]) -> str | None:
+    """The digest of a build's inputs (each file's path and entry key, in order) and options; None if a
+    file has no key (unreadable, too large, not a regular file: the build must look at it again)."""
+    if any(key is None for _path, key in keys):
+        return None
+    described = json.dumps({"files": keys, "options": options}, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(described.encode("utf-8")).hexdigest()
+
+
+def file_stamp(path: Path) -> list[int]:
+    """Size, modification time (ns) and inode: a file renamed into place or written to has another."""
+    status = path.stat()
+    return [status.st_size, status.st_mtime_ns, status.st_ino]
+
+
+def read_manifest(out_dir: Path) -> Manifest | None:
+    """The manifest of the last build into out_dir, or None if there is none or it cannot be read."""
+    try:
+        fields = json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))
+        return Manifest(str(fields["inputs"]), dict(fields["outputs"]), dict(fields["summary"]))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def outputs_unchanged(manifest: Manifest, out_dir: Path) -> bool:
+    """Every file the build wrote is still there, as it was written."""
+    try:
+        return all(file_stamp(out_dir / name) == list(stamp) for name, stamp in manifest.outputs.items())
+    except OSError:
+        return False
+
+
+def write_manifest(out_dir: Path, inputs: str, written: list[Path], summary: dict[str, Any]) -> None:
+    """Record a build's inputs, outputs and summary, after its outputs are in place: a build that fails or is
+    killed before this leaves the previous manifest, which holds while the previous files do (their stamps
+    change when they are replaced). Not being able to write it only costs the next build its shortcut."""
+    manifest = {"inputs": inputs, "outputs": {path.name: file_stamp(path) for path in written},
+                "summary": summary}
+    with contextlib.suppress(OSError):
+        handle, temporary = tempfile.mkstemp(prefix=f"{MANIFEST}.", dir=out_dir)
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8") as stream:
+                json.dump(manifest, stream, ensure_ascii=False, sort_keys=True)
+            os.replace(temporary, out_dir / MANIFEST)
+        finally:
+            Path(temporary).unlink(missing_ok=True)
+

@@ -90,7 +90,10 @@ DASK_OPTION = click.option(
               metavar="MB", help="Refuse, unread, an input file larger than this.")
 @click.option("--cache", "cache_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Folder of the build cache, to share it (between CI runs, say); unchanged files are taken from "
-                   "it instead of being built. Default: .cache in --out, where entries no longer used are removed.")
+                   "it instead of being built. Default: .cache in --out, where entries no longer used are removed. "
+                   "When no input file, name or option changed since the last build into --out (and none "
+                   "failed), and its files are as it wrote them, nothing is built: it says 'up to date' and "
+                   "reports that build's figures.")
 @click.option("--no-cache", is_flag=True, help="Build every file, neither reading nor writing the build cache.")
 @DASK_OPTION
 def build(paths: tuple[Path, ...], out_dir: Path, base: str, no_validate: bool, file_timeout: float,
@@ -106,7 +109,7 @@ def build(paths: tuple[Path, ...], out_dir: Path, base: str, no_validate: bool, 
             result = run_build(inputs, out_dir, base=base, run_validation=not no_validate,
                                progress=lambda _path: bar.advance(), file_timeout=file_timeout or None,
                                max_file_bytes=int(max_file_size * 1024 * 1024), cache_dir=cache_dir,
-                               use_cache=not no_cache, dask=dask)
+                               use_cache=not no_cache, dask=dask, skip_unchanged=True)
     except ClusterError as exc:
         _stop(str(exc), ExitCode.USAGE if exc.missing else EXIT_ENDPOINT)
     except NothingBuilt as exc:
@@ -118,6 +121,8 @@ def build(paths: tuple[Path, ...], out_dir: Path, base: str, no_validate: bool, 
     for warning in result.warnings:
         click.echo(f"cyberlex: {one_line(warning.path)}: warning: {one_line(warning.reason)}", err=True)
     counts = result.counts
+    if result.up_to_date:
+        click.echo(f"up to date: no input changed since the last build into {out_dir}; its figures:")
     click.echo(f"documents: {result.documents} read, {len(result.failures)} failed")
     if result.from_cache:
         click.echo(f"from the build cache: {result.from_cache}")
