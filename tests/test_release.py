@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import html
 import json
+import re
 import urllib.parse
 import urllib.request
 from pathlib import Path
@@ -221,6 +222,13 @@ def test_release_notes(dist: Path, tmp_path: Path, write_text: object) -> None:
     notes = (dist / "RELEASE-NOTES.md").read_text(encoding="utf-8")
     assert "| `clx:Resolution` |" in notes and "| `clx:cites` |" in notes
     assert "No previous release" in notes
+    # the evidence is counted apart: its triples are those of evidence.trig
+    evidence = re.search(r"The evidence, apart in `evidence.trig`: ([\d,]+) triples, ([\d,]+) statements read from "
+                         r"([\d,]+) spans of text", notes)
+    assert evidence, notes
+    triples, statements, spans = (int(n.replace(",", "")) for n in evidence.groups())
+    assert triples == len(list(ox.parse(path=str(dist / "evidence.trig"), format=ox.RdfFormat.TRIG)))
+    assert triples == 4 * statements + 5 * spans and statements >= spans > 100
     # a second release with one document less lists what went
     samples = data_path("samples")
     smaller = tmp_path / "in"

@@ -39,7 +39,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pyoxigraph import DefaultGraph, Literal, Quad, RdfFormat, Store, Triple, parse
+from pyoxigraph import DefaultGraph, Literal, NamedNode, Quad, RdfFormat, Store, Triple, parse
 
 from cyberlex import __version__, jsonld, scratch
 from cyberlex.build import BuildResult, build
@@ -208,7 +208,8 @@ def _write(work: Path, paths: list[Path], base: str, old_lines: set[bytes] | Non
     seconds = {"build": clock() - started}
 
     started = clock()
-    triples = sorted_triples(split_evidence(built.store)[0])  # the facts: the evidence is in evidence.trig alone
+    facts_store, evidence_store = split_evidence(built.store)
+    triples = sorted_triples(facts_store)  # the facts: the evidence is in evidence.trig alone
     nt = to_bytes(triples, "nt")
     files: dict[str, bytes] = {
         "graph.ttl": (work / "graph.ttl").read_bytes(),
@@ -265,7 +266,7 @@ def _write(work: Path, paths: list[Path], base: str, old_lines: set[bytes] | Non
         raise ReleaseError("the dataset description does not conform to shapes/dcat:\n" + report.to_text())
 
     notes = release_notes(version, modified, base, built, figures, facts, old_version, added, removed, changes,
-                          instruments_added, instruments_removed)
+                          instruments_added, instruments_removed, evidence_figures(evidence_store))
     (work / "RELEASE-NOTES.md").write_bytes(notes.encode("utf-8"))
 
     result = ReleaseResult(work, version, built, facts, added=added, removed=removed,
@@ -330,11 +331,21 @@ def _instrument_changes(plus: set[bytes], minus: set[bytes]) -> tuple[list[str],
     return typed(plus), typed(minus)
 
 
+def evidence_figures(evidence: Store) -> dict[str, int]:
+    """The size of the evidence: its triples, the statements and the spans they were read from."""
+    triples = {quad.triple for quad in evidence}
+    return {"triples": len(triples),
+            "statements": len({t.subject for t in triples if t.predicate == NamedNode(CLX.evidence)}),
+            "spans": len({t.subject for t in triples
+                          if t.predicate == NamedNode(RDF.type) and t.object == NamedNode(CLX.Evidence)})}
+
+
 def release_notes(version: str, date: str, base: str, built: BuildResult, figures: dict[str, object],
                   facts: list[describe.FileFacts], old_version: str | None, added: int | None,
                   removed: int | None, changes: dict[str, tuple[int, int]], instruments_added: list[str],
-                  instruments_removed: list[str]) -> str:
-    """RELEASE-NOTES.md: what is in this release and what changed since the previous one."""
+                  instruments_removed: list[str], evidence: dict[str, int] | None = None) -> str:
+    """RELEASE-NOTES.md: what is in this release and what changed since the previous one (the counts and
+    changes are of the facts, graph.nt; the evidence, evidence.trig, is counted apart)."""
     classes: dict[str, int] = figures["classes"]  # type: ignore[assignment]
     properties: dict[str, int] = figures["properties"]  # type: ignore[assignment]
     lines = [
@@ -357,6 +368,8 @@ def release_notes(version: str, date: str, base: str, built: BuildResult, figure
         f"{figures['triples']:,} triples (distinct), {figures['subjects']:,} distinct subjects, "
         f"{figures['objects']:,} distinct objects, {len(classes)} classes, {len(properties)} properties.",
         "",
+        *([f"The evidence, apart in `evidence.trig`: {evidence['triples']:,} triples, {evidence['statements']:,} "
+           f"statements read from {evidence['spans']:,} spans of text.", ""] if evidence is not None else []),
         "| class | instances |",
         "| --- | ---: |",
         *(f"| `{compact(c)}` | {n:,} |" for c, n in classes.items()),
