@@ -41,6 +41,17 @@ def missing(reason: str) -> None:
     pytest.skip(reason)
 
 
+def playwright_or_skip() -> Any:
+    """Playwright's sync_playwright, where Chromium and Playwright are installed (else the test is skipped)."""
+    if not Path(CHROMIUM).is_file():
+        missing(f"Chromium not found at {CHROMIUM}")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        missing("Playwright for Python is not installed")
+    return sync_playwright
+
+
 @pytest.fixture(scope="module")
 def seeds_release(shared: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A release of ../shared/corpus/seeds (without its static site)."""
@@ -80,12 +91,7 @@ def pages_url(seeds_release: Path) -> Iterator[str]:
 
 
 def test_page_of_73_187_links_to_a_cited_instrument(pages_url: str, tmp_path: Path) -> None:
-    if not Path(CHROMIUM).is_file():
-        missing(f"Chromium not found at {CHROMIUM}")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        missing("Playwright for Python is not installed")
+    sync_playwright = playwright_or_skip()
     profile = Path(tempfile.mkdtemp(prefix="cyberlex-chromium-", dir=tmp_path))
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch_persistent_context(
@@ -119,32 +125,45 @@ def chromium_context(playwright: Any, tmp_path: Path) -> Any:
         str(profile), executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
 
 
-def test_an_evidence_iri_opens_its_row_on_the_clause_page(pages_url: str, seeds_release: Path,
-                                                          tmp_path: Path) -> None:
-    if not Path(CHROMIUM).is_file():
-        missing(f"Chromium not found at {CHROMIUM}")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        missing("Playwright for Python is not installed")
+def test_an_evidence_iri_opens_its_row_on_the_instrument_page(pages_url: str, seeds_release: Path,
+                                                              tmp_path: Path) -> None:
+    sync_playwright = playwright_or_skip()
     index = pages.load_index(seeds_release)
     rdf = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
     node = next(n for n in sorted(index.statements)
                 if index.iris_of(n, rdf + "subject")[0].startswith(ID + "A-RES-73-187/pre/"))
     clause = index.iris_of(node, rdf + "subject")[0]
+    assert clause.startswith(ID + "A-RES-73-187/pre/")  # a clause: a section of its instrument's page
     anchor = pages.evidence_anchor(node)
     quote = index.text(index.span(node), "http://www.w3.org/ns/oa#exact") or ""  # the span's, shared
     with sync_playwright() as playwright:
         browser = chromium_context(playwright, tmp_path)
         try:
             page = browser.new_page()
-            answer = page.goto(pages_url + node[len(ID):])  # the evidence IRI: 303 to its row on the clause page
+            answer = page.goto(pages_url + node[len(ID):])  # the evidence IRI: 303 to its row on the page
             assert answer is not None and answer.ok
-            assert page.url == f"{pages_url}{clause[len(ID):]}/#{anchor}"
+            assert page.url == f"{pages_url}A-RES-73-187/#{anchor}"
             row = page.locator(f'tr[id="{anchor}"]')
             assert row.is_visible() and quote and " ".join(quote.split()) in " ".join(row.inner_text().split())
             box, viewport = row.bounding_box(), page.viewport_size
-            assert box is not None and viewport is not None and 0 <= box["y"] < viewport["height"]  # in view
+            assert box is not None and viewport is not None and -1 < box["y"] < viewport["height"]  # in view
+        finally:
+            browser.close()
+
+
+def test_a_clause_iri_opens_its_item_on_the_instrument_page(pages_url: str, tmp_path: Path) -> None:
+    sync_playwright = playwright_or_skip()
+    with sync_playwright() as playwright:
+        browser = chromium_context(playwright, tmp_path)
+        try:
+            page = browser.new_page()
+            answer = page.goto(pages_url + "A-RES-73-187/op/2")  # the clause IRI: 303 to its item
+            assert answer is not None and answer.ok
+            assert page.url == f"{pages_url}A-RES-73-187/#op-2"
+            item = page.locator('li[id="op-2"]')
+            assert item.is_visible() and "additional costs" in item.inner_text()
+            box, viewport = item.bounding_box(), page.viewport_size
+            assert box is not None and viewport is not None and -1 < box["y"] < viewport["height"]  # in view
         finally:
             browser.close()
 

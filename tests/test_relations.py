@@ -16,7 +16,7 @@ import pytest
 
 import quality
 from cyberlex.build import build
-from cyberlex.extract.relations import grammars
+from cyberlex.extract.relations import _needed_words, grammars
 from cyberlex.models import Extraction, Ref, Segments, SourceText
 
 Pipeline = Callable[..., tuple[SourceText, Segments, Extraction]]
@@ -256,3 +256,51 @@ def test_the_drafting_of_the_cyber_resolutions(run_pipeline: Pipeline, symbol: s
                                                predicate: str, expected: tuple[str, str]) -> None:
     text = resolution(symbol, "General Assembly", ["Recalling its resolution 73/27,"], [operative])
     assert facts(run_pipeline(text)[2], predicate) == {expected}
+
+
+@pytest.mark.parametrize(("pattern", "needed"), [
+    (r"\bdecides\s+to\s+(?:establish|create)\b", {"decides"}),
+    (r"(?:,|(?<!\s))\s++(?:was\s+)?(?:endorsed|adopted)\s+by", {"endorsed", "adopted"}),
+    (r"(?:hereby\s+)?establishes\b(?=[^;]{0,300}\bannexed\b)", {"establishes"}),  # not what a lookahead sees
+    (r"(?:endorses|it)\s+the", {"the"}),  # the longest choice: "the", not "endorses" or "it"
+    (r"(?:endorses|it)\s+a", None),  # a word of two letters spares no scan
+    (r"(?=annexed)\w+", None),
+])
+def test_a_trigger_is_tried_only_where_a_word_it_needs_is_written(pattern: str, needed: set[str] | None) -> None:
+    assert _needed_words(pattern, 0) == (frozenset(needed) if needed else None)
+
+
+def test_the_words_a_trigger_needs_are_in_every_match_of_it_in_the_samples() -> None:
+    from cyberlex.build import collect_inputs, sample_corpus
+    from cyberlex.read import read
+    from cyberlex.segment import segment
+
+    matched = 0
+    for path in collect_inputs([sample_corpus()]):
+        segments = segment(read(path))
+        grammar = grammars().get(segments.source.language)
+        for paragraph in segments.paragraphs if grammar else []:
+            for trigger in grammar.triggers:
+                for match in trigger.pattern.finditer(segments.plain, paragraph.span.start, paragraph.span.end):
+                    matched += 1
+                    assert trigger.needed is None or trigger.needed.search(match.group()), match.group()
+    assert matched >= 5
+
+
+@pytest.mark.parametrize("text", [
+    "The Assembly ENDORSES the Plan, which it adopted; it welcomes the report. " * 30,
+    # "ſ" matches "s" case-insensitively but is its own lower case; "İ" is two characters in lower case
+    "The Aſſembly endorſes the Plan, which İt adopted; ΣΣ welcomes the report. " * 30,
+])
+def test_the_needed_words_of_a_document_are_where_a_case_insensitive_search_finds_them(text: str) -> None:
+    from cyberlex.extract.relations import _needed_word_starts
+
+    pattern = grammars()["en"].needed
+    assert pattern is not None
+    expected = []
+    found = pattern.search(text)
+    while found is not None:
+        expected.append(found.start())
+        found = pattern.search(text, found.start() + 1)
+    assert len(expected) >= 60
+    assert _needed_word_starts(text, "en") == expected

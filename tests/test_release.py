@@ -298,20 +298,27 @@ def test_static_site_has_a_page_and_twins_per_iri(dist: Path) -> None:
             if isinstance(t, ox.NamedNode) and t.value.startswith(ID) and t.value != ID}
     assert not any(t.object == ox.NamedNode(CLX_NS + "Evidence") for t in nt)  # the facts alone
     evidence = {q.subject.value for q in ox.parse(path=str(dist / "evidence.trig"), format=ox.RdfFormat.TRIG)}
-    assert len(evidence) > 100 and not evidence & iris
-    for iri in iris:
+    clauses = {t.object.value: t.subject.value for t in nt if t.predicate == ox.NamedNode(CLX_NS + "hasClause")}
+    assert len(evidence) > 100 and not evidence & iris and len(clauses) > 20
+    for iri in iris - clauses.keys():
         folder = site / iri[len(ID):]
         assert (folder / "index.html").is_file(), iri
-    # no page, Turtle or JSON-LD of an evidence node: each is a row of the pages that show it
+    # no page, Turtle or JSON-LD of an evidence node: each is a row of the pages that show it; nor of a
+    # clause: each is an item, at its anchor, of its instrument's page
     assert not any("/evidence/" in str(path.relative_to(site)) for path in site.rglob("*"))
+    for clause, instrument in clauses.items():
+        assert not (site / clause[len(ID):]).exists(), clause
+        page = (site / instrument[len(ID):] / "index.html").read_text(encoding="utf-8")
+        assert f'<li id="{pages.clause_anchor(clause)}"' in page, clause
     page = (site / "A-RES-99-101" / "index.html").read_text(encoding="utf-8")
     assert "<script" not in page and 'href="../A-RES-65-230/"' in page
     assert 'rel="alternate" type="text/turtle" href="index.ttl"' in page
     twin = Graph().parse(site / "A-RES-99-101" / "index.ttl", format="turtle")
     assert (URIRef(ID + "A-RES-99-101"), None, None) in twin
     assert isomorphic(twin, Graph().parse(site / "A-RES-99-101" / "index.jsonld", format="json-ld"))
-    clause = Graph().parse(site / "A-RES-99-101" / "op" / "1" / "index.ttl", format="turtle")
-    assert len(clause) > 0
+    # the instrument's twins hold its clauses' statements and those pointing to them
+    clause = URIRef(ID + "A-RES-99-101/op/1")
+    assert (clause, URIRef(CLX_NS + "text"), None) in twin and (None, None, clause) in twin
     for rules in (site / ".htaccess", dist / "publish" / "nginx.conf", dist / "publish" / "w3id.htaccess"):
         assert "303" in rules.read_text(encoding="utf-8")
 
@@ -358,20 +365,23 @@ def evidence_nodes(index: pages.Index) -> list[str]:
     return sorted(index.statements)
 
 
-def test_the_quote_shows_on_the_clause_page_at_the_evidence_anchor(dist: Path) -> None:
+def test_the_quote_of_a_clause_shows_on_its_instruments_page_at_the_evidence_anchor(dist: Path) -> None:
     index = pages.load_index(dist)
     site = dist / "site"
     shown = 0
     for node in evidence_nodes(index):
         subject = index.iris_of(node, RDF_NS + "subject")[0]
-        if "/op/" not in subject:
+        if subject not in index.clause_owner:  # the evidence of a clause's statements
             continue
         span = index.span(node)  # the quote, offsets and source are the span's, shared by its statements
         quote = html.escape(index.text(span, OA_NS + "exact") or "", quote=True)
         anchor = pages.evidence_anchor(node)
-        page = (site / subject[len(ID):] / "index.html").read_text(encoding="utf-8")
+        instrument = index.subjects(CLX_NS + "hasClause", subject)[0]
+        page = (site / instrument[len(ID):] / "index.html").read_text(encoding="utf-8")
         row = page.split(f'<tr id="{anchor}">', 1)[1].split("</tr>", 1)[0]
         assert f"<q>{quote}</q>" in row and quote
+        # the clause: its item on this page (after the span's anchor, on the first row read from the span)
+        assert f'<a href="#{pages.clause_anchor(subject)}">' in row.split("</td>", 1)[0]
         start, end = index.text(span, OA_NS + "start"), index.text(span, OA_NS + "end")
         assert f">{start}–{end}</a>" in row and '/source/' in row  # offsets, the source's page
         # the source document's page has the row too (where the static site's rules lead), with the span's
@@ -390,13 +400,15 @@ def test_the_quote_shows_on_the_clause_page_at_the_evidence_anchor(dist: Path) -
 def test_an_evidence_iri_is_answered_303_to_its_anchor_on_the_page_it_supports(dist: Path) -> None:
     index = pages.load_index(dist)
     app = pages.PagesApp(index)
-    clause = next(n for n in evidence_nodes(index) if "/op/" in index.iris_of(n, RDF_NS + "subject")[0])
+    clause = next(n for n in evidence_nodes(index) if "/op/" in index.iris_of(n, RDF_NS + "subject")[0]
+                  and "/reservation/" not in index.iris_of(n, RDF_NS + "subject")[0])
     subject = index.iris_of(clause, RDF_NS + "subject")[0]
+    instrument = index.subjects(CLX_NS + "hasClause", subject)[0]
     path = "/" + clause[len(ID):]
     for asked in (path, path + "/", path + "/index.html"):
         status, headers, _ = call(app, asked, "text/html")
-        assert status.startswith("303"), asked
-        assert headers["Location"] == f"/{subject[len(ID):]}/#{pages.evidence_anchor(clause)}", asked
+        assert status.startswith("303"), asked  # on the page of the clause it supports: its instrument's
+        assert headers["Location"] == f"/{instrument[len(ID):]}/#{pages.evidence_anchor(clause)}", asked
     status, headers, body = call(app, headers["Location"].split("#")[0])
     assert status.startswith("200") and f'<tr id="{pages.evidence_anchor(clause)}">'.encode() in body
     status, headers, _ = call(app, path, "text/turtle")  # as data: its description, computed
@@ -464,6 +476,78 @@ def test_the_server_rules_redirect_an_evidence_iri_to_its_anchor(dist: Path) -> 
         html_target = html_target.replace("$" + name, value)
     assert html_target == f"/cyberlex/id/{source}/#{anchor}"
     assert location.group(3).strip() == "return 303 /cyberlex/id/source/$doc$cyberlex_twin;"
+
+
+def test_a_clause_iri_is_answered_303_to_its_anchor_on_its_instruments_page(dist: Path) -> None:
+    index = pages.load_index(dist)
+    app = pages.PagesApp(index)
+    clause, instrument = "/A-RES-99-101/op/1", "/A-RES-99-101"
+    for asked in (clause, clause + "/", clause + "/index.html"):
+        status, headers, _ = call(app, asked, "text/html")
+        assert status.startswith("303") and headers["Location"] == instrument + "/#op-1", asked
+    for accept, twin in (("text/turtle", "/index.ttl"), ("application/ld+json", "/index.jsonld"),
+                         ("application/rdf+xml", "/index.rdf")):
+        status, headers, _ = call(app, clause, accept)
+        assert status.startswith("303") and headers["Location"] == instrument + twin, accept
+    for asked, twin in ((clause + "/index.ttl", "/index.ttl"), (clause + ".jsonld", "/index.jsonld")):
+        status, headers, _ = call(app, asked)
+        assert status.startswith("303") and headers["Location"] == instrument + twin, asked
+    status, _, body = call(app, instrument + "/")
+    assert status.startswith("200") and b'<li id="op-1"' in body
+    # a reservation on a clause keeps its page, and links to the clause's item on its instrument's page
+    reservation = next(iri for iri in index.iris() if "/reservation/" in iri)
+    status, headers, _ = call(app, "/" + reservation[len(ID):], "text/html")
+    assert status.startswith("303") and headers["Location"] == "/" + reservation[len(ID):] + "/"
+    [concerned] = index.iris_of(reservation, CLX_NS + "concerns")
+    owner = index.subjects(CLX_NS + "hasClause", concerned)[0]
+    page = pages.render(index, reservation)
+    assert f'/{owner[len(ID):]}/#{pages.clause_anchor(concerned)}"' in page
+
+
+def test_the_server_rules_redirect_a_clause_iri_to_its_anchor(dist: Path) -> None:
+    import re
+
+    site = dist / "site"
+    htaccess = (site / ".htaccess").read_text(encoding="utf-8")
+    for clause in ("A-RES-99-101/op/1", "A-RES-99-101/op/1/", "instrument/some-slug/pre/12"):
+        instrument, kind, number = clause.rstrip("/").rsplit("/", 2)
+        assert rewrite(htaccess, clause, "text/html") == f"{instrument}/#{kind}-{number}"
+        assert rewrite(htaccess, clause, "text/turtle") == f"{instrument}/index.ttl"
+        assert rewrite(htaccess, clause, "application/ld+json") == f"{instrument}/index.jsonld"
+    assert rewrite(htaccess, "A-RES-99-101/op/1.ttl", "text/html") == "A-RES-99-101/index.ttl"
+    assert rewrite(htaccess, "A-RES-99-101/op/1/index.jsonld", "text/html") == "A-RES-99-101/index.jsonld"
+    assert (site / "A-RES-99-101" / "index.html").read_text(encoding="utf-8").count('<li id="op-1"') == 1
+    # a reservation's IRI is not a clause's: it has a page (the bare-IRI rule, after a test for its folder)
+    reservation = "instrument/x/reservation/rus/op/1"
+    assert rewrite(htaccess, reservation, "text/html") == reservation + "/"
+    w3id = (dist / "publish" / "w3id.htaccess").read_text(encoding="utf-8")
+    site_url = "https://example.org/cyberlex/site/"
+    assert rewrite(w3id, "id/A-RES-99-101/op/1", "text/html") == f"{site_url}A-RES-99-101/#op-1"
+    assert rewrite(w3id, "id/A-RES-99-101/pre/3", "text/turtle") == f"{site_url}A-RES-99-101/index.ttl"
+    assert rewrite(w3id, "id/A-RES-99-101/pre/3", "application/ld+json") == f"{site_url}A-RES-99-101/index.jsonld"
+    assert rewrite(w3id, "id/" + reservation, "text/html") == f"{site_url}{reservation}/"
+    nginx = (dist / "publish" / "nginx.conf").read_text(encoding="utf-8")
+    locations = re.findall(r"location ~ (\^\S+) \{\n((?:.*\n)*?)    \}", nginx)
+
+    def nginx_answer(path: str, twin: str) -> str | None:
+        """The 303 of the first regular-expression location matching a path, $cyberlex_twin being twin."""
+        for pattern, body in locations:
+            match = re.match(pattern.replace("(?<", "(?P<"), path)
+            if match:
+                returns = re.findall(r"return 303 (\S+);", body)
+                if not returns:
+                    return None
+                target = returns[0] if twin == "/" or len(returns) == 1 else returns[-1]
+                for name, value in {**match.groupdict(), "cyberlex_twin": twin}.items():
+                    target = target.replace("$" + name, value)
+                return target
+        return None
+
+    assert nginx_answer("/cyberlex/id/A-RES-99-101/op/1", "/") == "/cyberlex/id/A-RES-99-101/#op-1"
+    assert nginx_answer("/cyberlex/id/A-RES-99-101/op/1", "/index.ttl") == "/cyberlex/id/A-RES-99-101/index.ttl"
+    assert nginx_answer("/cyberlex/id/A-RES-99-101/pre/2.jsonld", "/") == "/cyberlex/id/A-RES-99-101/index.jsonld"
+    # a reservation: the bare-IRI location (its folder exists), not the clause's
+    assert nginx_answer(f"/cyberlex/id/{reservation}", "/") == f"/cyberlex/id/{reservation}/"
 
 
 def test_jsonld_round_trip_of_literals() -> None:

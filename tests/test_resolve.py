@@ -164,6 +164,20 @@ def test_find_names_longest_wins_and_word_boundaries() -> None:
     assert found == ["unodc"]
 
 
+def test_find_names_in_part_of_a_long_text_as_in_that_part_alone() -> None:
+    # a document (longer than resolve.WHOLE_TEXT) has the words that start names listed once; a span of it,
+    # even one that cuts a word ("…sembly", "Gene…"), finds what a scan of the span finds
+    text = ("Recalling the resolutions of the General Assembly and of the Human Rights Council, "
+            "and the United Nations Convention against Cybercrime;\n") * 40
+    assert len(text) > 4000
+    whole = [(span.start, span.end, entry.key) for span, entry in find_names(text)]
+    assert [key for _, _, key in whole[:3]] == ["unga", "hrc", "uncc"]
+    for start, end in [(0, len(text)), (40, 160), (38, 160), (34, 108), (112, 3000), (3000, 3001), (50, 50)]:
+        found = [(span.start, span.end, entry.key) for span, entry in find_names(text, start, end)]
+        alone = [(span.start + start, span.end + start, entry.key) for span, entry in find_names(text[start:end])]
+        assert found == alone, (start, end)
+
+
 @pytest.mark.parametrize(("name", "key"), [
     ("General Assembly", "unga"),
     ("the General Assembly", "unga"),

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any
 
 from pyoxigraph import BlankNode, Literal, NamedNode, Triple
@@ -34,11 +35,16 @@ def context(base: str | None = None, extra: dict[str, str] | None = None) -> dic
 class _Compactor:
     def __init__(self, ctx: dict[str, str]) -> None:
         self.namespaces = ctx
+        self._compacted: dict[str, str] = {}  # an IRI compacts the same way every time: once
 
     def iri(self, iri: str) -> str:
-        # the longest namespace, so that id: (…/cyberlex/id/) wins over a shorter one it extends; a
-        # suffix starting with // would make the compact IRI read as an absolute one
-        return compact(iri, self.namespaces, accept=lambda local: not local.startswith("//"), unknown=str)
+        found = self._compacted.get(iri)
+        if found is None:
+            # the longest namespace, so that id: (…/cyberlex/id/) wins over a shorter one it extends; a
+            # suffix starting with // would make the compact IRI read as an absolute one
+            found = compact(iri, self.namespaces, accept=lambda local: not local.startswith("//"), unknown=str)
+            self._compacted[iri] = found
+        return found
 
     def node(self, term: NamedNode | BlankNode) -> str:
         return f"_:{term.value}" if isinstance(term, BlankNode) else self.iri(term.value)
@@ -58,7 +64,7 @@ class _Compactor:
 def document(triples: Iterable[Triple], base: str | None = None, extra: dict[str, str] | None = None) -> dict[str, Any]:
     """Triples as one JSON-LD document: the context inline and a ``@graph`` of node objects."""
     ctx = context(base, extra)
-    compactor = _Compactor(ctx)
+    compactor = _compactor(tuple(ctx.items()))
     nodes: dict[str, dict[str, list[Any]]] = {}
     for triple in triples:
         subject = compactor.node(triple.subject)  # type: ignore[arg-type]
@@ -72,10 +78,18 @@ def document(triples: Iterable[Triple], base: str | None = None, extra: dict[str
         properties = nodes[subject]
         entry: dict[str, Any] = {"@id": subject}
         for key in sorted(properties, key=lambda k: (k != "@type", k)):
-            values = sorted(properties[key], key=_sort_key)
+            values = properties[key]
+            if len(values) > 1:  # most have one value: no key to compute
+                values.sort(key=_sort_key)
             entry[key] = values[0] if len(values) == 1 else values
         graph.append(entry)
     return {"@context": ctx, "@graph": graph}
+
+
+@lru_cache(maxsize=8)
+def _compactor(ctx: tuple[tuple[str, str], ...]) -> _Compactor:
+    """The compactor of a context, kept: the pages of a site share one, and with it what it compacted."""
+    return _Compactor(dict(ctx))
 
 
 def _sort_key(value: Any) -> str:
@@ -83,8 +97,47 @@ def _sort_key(value: Any) -> str:
 
 
 def dumps(doc: dict[str, Any]) -> bytes:
-    """A JSON-LD document as UTF-8 bytes, one key per line, the same bytes for the same document."""
-    return (json.dumps(doc, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+    """A JSON-LD document as UTF-8 bytes, one key per line, the same bytes for the same document: those
+    of ``json.dumps(doc, ensure_ascii=False, indent=1)``, written faster (with an indent, the standard
+    library encodes in Python, not in C; here each string and number is encoded in C)."""
+    parts: list[str] = []
+    _indented(doc, "\n", parts)
+    parts.append("\n")
+    return "".join(parts).encode("utf-8")
+
+
+_ENCODE = json.JSONEncoder(ensure_ascii=False).encode
+_STRING = json.encoder.encode_basestring  # a str as ensure_ascii=False encodes it (in C)
+
+
+def _indented(value: Any, newline: str, parts: list[str]) -> None:
+    """``value`` as json.dumps(indent=1) writes it, at the indent that ``newline`` ends with, into parts."""
+    kind = type(value)
+    if kind is str:
+        parts.append(_STRING(value))
+    elif kind is dict and value:
+        inner = newline + " "
+        separator = inner
+        parts.append("{")
+        for key, item in value.items():
+            if type(item) is str:  # most values: one part
+                parts.append(separator + _STRING(key) + ": " + _STRING(item))
+            else:
+                parts.append(separator + _STRING(key) + ": ")
+                _indented(item, inner, parts)
+            separator = "," + inner
+        parts.append(newline + "}")
+    elif kind is list and value:
+        inner = newline + " "
+        separator = inner
+        parts.append("[")
+        for item in value:
+            parts.append(separator)
+            _indented(item, inner, parts)
+            separator = "," + inner
+        parts.append(newline + "]")
+    else:
+        parts.append(_ENCODE(value))
 
 
 def to_bytes(triples: Iterable[Triple], base: str | None = None, extra: dict[str, str] | None = None) -> bytes:

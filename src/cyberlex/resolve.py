@@ -11,9 +11,10 @@ from __future__ import annotations
 import re
 import unicodedata
 import urllib.parse
+from bisect import bisect_left
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from cyberlex.knowledge import Entry, gazetteer, languages, symbols
 from cyberlex.models import Ref, Span
@@ -24,6 +25,7 @@ SYMBOL_CLASSES = ((re.compile(r"/RES/|^[A-Z]+ \d+/\d+$"), "Resolution"),
                   (re.compile(r"/DEC/"), "Decision"))
 
 
+@lru_cache(maxsize=8192)  # the same names and symbols come again and again
 def fold(text: str) -> str:
     """Case, accents, spaces and punctuation folded, for comparing names."""
     text = unicodedata.normalize("NFKD", text).replace("&", "and")
@@ -31,6 +33,7 @@ def fold(text: str) -> str:
     return re.sub(r"[\W_]+", " ", text.casefold()).strip()
 
 
+@lru_cache(maxsize=8192)  # the same names and symbols come again and again
 def slug(text: str) -> str:
     """A readable IRI segment: 'S/RES/2561 (2021)' -> 'S-RES-2561-2021'."""
     text = unicodedata.normalize("NFKD", text)
@@ -38,6 +41,7 @@ def slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-")
 
 
+@lru_cache(maxsize=8192)  # the same names and symbols come again and again
 def normalise_symbol(raw: str) -> str:
     """A symbol as printed, tidied: spaces collapsed, trailing punctuation dropped, '(Sect.26)' spaced."""
     symbol = " ".join(raw.split()).rstrip(".,;:")
@@ -176,9 +180,10 @@ def ref_for_entry(entry: Entry) -> Ref:
 
 
 WORD = re.compile(r"\w+")
+WORD_CHARACTER = re.compile(r"\w")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # compared, and hashed, as itself: a key of _name_words_of
 class _NameIndex:
     by_first_word: dict[str, re.Pattern[str]]
     exact: dict[str, Entry]
@@ -216,19 +221,66 @@ def find_names(text: str, start: int = 0, end: int | None = None) -> Iterator[tu
     end = len(text) if end is None else end
     index = _name_index()
     position = start
-    for word in WORD.finditer(text, start, end):
-        if word.start() < position:
+    for word_start, word in _first_words(text, start, end, index):
+        if word_start < position:
             continue
-        pattern = index.by_first_word.get(word.group())
-        if pattern is None or (word.start() > 0 and text[word.start() - 1] == "-"):
+        pattern = index.by_first_word[word]
+        if word_start > 0 and text[word_start - 1] == "-":
             continue
-        match = pattern.match(text, word.start(), end)
+        match = pattern.match(text, word_start, end)
         if match and match.group().isupper() and "/" in (text[match.end():match.end() + 1],
                                                          text[max(0, match.start() - 1):match.start()]):
             continue  # an acronym inside a document symbol ("UNODC/CCPCJ/EG.4/2011/3"), not a name
         if match:
             position = match.end()
             yield Span(match.start(), match.end()), index.exact[" ".join(match.group().split())]
+
+
+# Below this length a text is scanned word by word for names; a longer one (a document, searched for names
+# clause by clause, footnote by footnote, then whole) has the words that start names listed once.
+WHOLE_TEXT = 2000
+
+
+def _first_words(text: str, start: int, end: int, index: _NameIndex) -> Iterator[tuple[int, str]]:
+    """The words of text[start:end] that start a gazetteer name, with where they start: those of
+    WORD.finditer(text, start, end) (where start or end cuts a word, its part inside is a word)."""
+    if len(text) < WHOLE_TEXT:
+        for word in WORD.finditer(text, start, end):
+            if word.group() in index.by_first_word:
+                yield word.start(), word.group()
+        return
+    if start >= end:
+        return
+    first_end = start
+    if start > 0 and WORD_CHARACTER.match(text, start - 1) and WORD_CHARACTER.match(text, start):
+        cut = WORD.match(text, start, end)
+        assert cut is not None
+        first_end = cut.end()
+        if cut.group() in index.by_first_word:
+            yield start, cut.group()
+    starts, ends = _name_words_of(text, index)
+    at = bisect_left(starts, first_end)
+    while at < len(starts) and ends[at] <= end:
+        yield starts[at], text[starts[at]:ends[at]]
+        at += 1
+    if end < len(text) and WORD_CHARACTER.match(text, end - 1) and WORD_CHARACTER.match(text, end):
+        last = end - 1
+        while last > first_end and WORD_CHARACTER.match(text, last - 1):
+            last -= 1
+        if last >= first_end and text[last:end] in index.by_first_word:
+            yield last, text[last:end]
+
+
+@lru_cache(maxsize=2)
+def _name_words_of(text: str, index: _NameIndex) -> tuple[list[int], list[int]]:
+    """Where the words of a whole text that start a gazetteer name start and end."""
+    starts: list[int] = []
+    ends: list[int] = []
+    for word in WORD.finditer(text):
+        if word.group() in index.by_first_word:
+            starts.append(word.start())
+            ends.append(word.end())
+    return starts, ends
 
 
 # "146th Assembly", "146e Assemblée", "146. Versammlung": an ordinal before a name.

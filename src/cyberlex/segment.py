@@ -51,6 +51,7 @@ def _lines(text: str) -> list[_Line]:
 MARKUP_TO_MASK = re.compile(r"\[\^\w+\]|\[([^\]\n]{1,200})\]\([^)\n]*\)|</?sup>|(?<![\w*])\*+|(?<!\*)\*++(?![\w*])")
 
 
+MARKUP_CHARACTERS = "[<*"  # every match of MARKUP_TO_MASK holds one
 HYPHENS = str.maketrans({"\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2212": "-"})
 
 
@@ -64,8 +65,12 @@ def mask_markup(text: str) -> str:
             return " " + match.group(1) + " " * (len(match.group()) - len(match.group(1)) - 1)
         return " " * len(match.group())
 
+    # (a text without any of the characters markup starts with, or without other hyphens, is left as it is:
+    # looking for them is far quicker than the substitution or the translation)
+    if any(character in text for character in MARKUP_CHARACTERS):
+        text = MARKUP_TO_MASK.sub(blank, text)
     # non-breaking and other hyphens ("A/48/486‑S/26560", "ES‑10/15") read as the ASCII one
-    return MARKUP_TO_MASK.sub(blank, text).translate(HYPHENS)
+    return text.translate(HYPHENS) if any(chr(hyphen) in text for hyphen in HYPHENS) else text
 
 
 def segment(source: SourceText) -> Segments:

@@ -55,6 +55,20 @@ def extract(segments: Segments) -> Extraction:
     return extraction
 
 
+# A use of _Extractor.series_of_number: the number, the body read or written (None: read, not there), and
+# whether it was written.
+_SeriesUse = tuple[str, str | None, bool]
+
+
+def _reference_patterns(lang: Language) -> tuple[re.Pattern[str], ...]:
+    """The patterns of a language's resolution references: the resolution word, list joiners, a date, a
+    list's aside, "its" before the word, and the words (resolution or not) that introduce a number."""
+    return (re.compile(lang.get("resolution_word") + r"\s+"), re.compile(lang.get("list_joiners")),
+            re.compile(lang.get("date_of")), re.compile(lang.get("list_aside")),
+            re.compile(r"\b" + lang.get("its_word") + r"\s+$"),
+            re.compile(rf"(?:{lang.get('resolution_word')}|{lang.get('not_resolution_word')})"))
+
+
 def clean(text: str) -> str:
     """Text without Markdown markup and with whitespace collapsed."""
     text = " ".join(MARKDOWN.sub(lambda m: m.group(1) or "", text).split())
@@ -73,6 +87,10 @@ class _Extractor:
         self.enacting_body: Ref | None = None
         self.record_span: Span | None = None  # where the record's symbol (or its number) is written
         self.series_of_number: dict[str, str] = {}  # resolution numbers read with a named body, and its key
+        # what _references found in a span, with what it read and wrote of series_of_number on the way
+        self.references_found: dict[Span, tuple[list[tuple[Span, Ref]], list[_SeriesUse]]] = {}
+        self.series_uses: list[_SeriesUse] | None = None  # recorded while _references reads a span
+        self.reference_patterns = _reference_patterns(self.lang)
 
     # -- the whole document ----------------------------------------------------------------
     def run(self) -> Extraction:
@@ -340,11 +358,7 @@ class _Extractor:
     def _resolution_references(self, span: Span) -> list[tuple[Span, Ref]]:
         """'its resolution 65/230', 'resolutions 55/63 of 4 December 2000 and 56/121', '2341 (2017)'."""
         found: list[tuple[Span, Ref]] = []
-        keyword = re.compile(self.lang.get("resolution_word") + r"\s+")
-        joiner = re.compile(self.lang.get("list_joiners"))
-        date_of = re.compile(self.lang.get("date_of"))
-        list_aside = re.compile(self.lang.get("list_aside"))
-        its = re.compile(r"\b" + self.lang.get("its_word") + r"\s+$")
+        keyword, joiner, date_of, list_aside, its, words = self.reference_patterns
         flat = self.text
         for match in keyword.finditer(flat, span.start, span.end):
             body = self._qualifier(flat[max(span.start, match.start() - 90):match.start()], its)
@@ -390,16 +404,15 @@ class _Extractor:
                     continue
                 written = number[0].group()
                 if body is not None:
-                    self.series_of_number[written] = body
-                elif written in self.series_of_number:
+                    self._set_series(written, body)
+                elif (known := self._series(written)) is not None:
                     # "resolution 43/1" after "Human Rights Council resolution 43/1": the same one
-                    number = match_resolution_number(flat, start, self.series_of_number[written]) or number
+                    number = match_resolution_number(flat, start, known) or number
                 found.append((Span(number[0].start(), number[0].end()), instrument_for_symbol(number[1])))
         for bare in bare_resolution_pattern().finditer(flat, span.start, span.end):
             number = match_resolution_number(flat, bare.start(), None)
             if number is not None:
                 found.append((Span(bare.start(), bare.end()), instrument_for_symbol(number[1])))
-        words = re.compile(rf"(?:{self.lang.get('resolution_word')}|{self.lang.get('not_resolution_word')})")
         for dated in self.lang.pattern("dated_number").finditer(flat, span.start, span.end):
             if any(where.start == dated.start() for where, _ in found):
                 continue
@@ -464,17 +477,57 @@ class _Extractor:
     def _relations(self, owner: Ref, clauses: list[tuple[Ref, RelationParagraph]]) -> None:
         """What the paragraphs say is established or endorsed, by whom (cyberlex.extract.relations)."""
         antecedents = report_antecedents(self.text, self.lang_code, [paragraph for _, paragraph in clauses])
+        # (the annexes are said before the clauses are read: what the loop says adds none)
+        annexes = [s.obj for s in self.out.statements
+                   if s.predicate == "hasAnnex" and s.subject == owner and isinstance(s.obj, Ref)]
         for clause, paragraph in clauses:
-            annexes = [s.obj for s in self.out.statements
-                       if s.subject == owner and s.predicate == "hasAnnex" and isinstance(s.obj, Ref)]
             for relation in find_relations(self.text, self.lang_code, paragraph, owner, antecedents, annexes):
                 subject = clause if relation.subject == owner else relation.subject
                 for prop, name in relation.labels:
                     self._say(relation.obj, prop, name, relation.span, lang=self.lang_code)
                 self._say(subject, relation.predicate, relation.obj, relation.span)
 
+    def _series(self, written: str) -> str | None:
+        """The body whose series a resolution number was read in before ("Human Rights Council resolution 43/1")."""
+        known = self.series_of_number.get(written)
+        if self.series_uses is not None:
+            self.series_uses.append((written, known, False))
+        return known
+
+    def _set_series(self, written: str, body: str) -> None:
+        self.series_of_number[written] = body
+        if self.series_uses is not None:
+            self.series_uses.append((written, body, True))
+
     def _references(self, span: Span) -> list[tuple[Span, Ref]]:
-        """Every instrument the span names: symbols, resolution numbers, named instruments."""
+        """Every instrument the span names: symbols, resolution numbers, named instruments.
+
+        A span is read once (each clause is read for its citations, then again for its relations): what is
+        found there is taken again where the numbers it read in a series (series_of_number) still are as
+        they were, and what it learnt of them is learnt again; else the span is read anew."""
+        known = self.references_found.get(span)
+        if known is not None and self._replay(known[1]):
+            return list(known[0])
+        self.series_uses = []
+        try:
+            found = self._read_references(span)
+            self.references_found[span] = (found, self.series_uses)
+        finally:
+            self.series_uses = None
+        return list(found)
+
+    def _replay(self, uses: list[_SeriesUse]) -> bool:
+        """Whether reading a span again would read series_of_number as it did (then do its writes too)."""
+        written: dict[str, str | None] = {}
+        for number, body, wrote in uses:
+            if wrote:
+                written[number] = body
+            elif written.get(number, self.series_of_number.get(number)) != body:
+                return False
+        self.series_of_number.update({number: body for number, body in written.items() if body is not None})
+        return True
+
+    def _read_references(self, span: Span) -> list[tuple[Span, Ref]]:
         found = [(where, instrument_for_symbol(symbol))
                  for where, symbol in find_symbols(self.text, span.start, span.end)]
         found += self._resolution_references(span)

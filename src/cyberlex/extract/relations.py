@@ -14,8 +14,10 @@ phrase after or before the trigger). Objects are resolved here:
 from __future__ import annotations
 
 import re
+import warnings
+from bisect import bisect_left
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from itertools import pairwise
 from typing import Any
 
@@ -62,6 +64,9 @@ class _Trigger:
     subject: str
     object: str
     pattern: re.Pattern[str]
+    # words of which every match holds one (taken from the pattern by _needed_words): a paragraph without
+    # any of them is not scanned with the pattern; None where the pattern requires no word
+    needed: re.Pattern[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -71,6 +76,9 @@ class Grammar:
     code: str
     triggers: tuple[_Trigger, ...]
     table: dict[str, Any]
+    needed: re.Pattern[str] | None = None  # the needed words of all its triggers
+    needed_lowered: re.Pattern[str] | None = None  # the same words in lower case, matched as written
+    needed_characters: frozenset[str] = frozenset()  # the characters of those words
 
     def pattern(self, name: str) -> re.Pattern[str]:
         """A compiled pattern of the grammar's table (case-insensitive)."""
@@ -82,12 +90,102 @@ def grammars() -> dict[str, Grammar]:
     """Every language with a relation grammar, by ISO 639-1 code."""
     found = {}
     for code, table in tables_by_language("relations").items():
+        entries = [(relation, entry) for relation in ("establish", "endorse") for entry in table.get(relation, [])]
+        needed = [_needed_words(entry["pattern"], re.IGNORECASE | re.MULTILINE) for _, entry in entries]
         triggers = tuple(
             _Trigger(relation, entry["subject"], entry.get("object", "after"),
-                     re.compile(entry["pattern"], re.IGNORECASE | re.MULTILINE))
-            for relation in ("establish", "endorse") for entry in table.get(relation, []))
-        found[code] = Grammar(code, triggers, table)
+                     re.compile(entry["pattern"], re.IGNORECASE | re.MULTILINE), _words_pattern(words))
+            for (relation, entry), words in zip(entries, needed, strict=True))
+        words = frozenset().union(*(w for w in needed if w))
+        lowered = "|".join(re.escape(w.lower()) for w in sorted(words))
+        found[code] = Grammar(code, triggers, table, _words_pattern(words), re.compile(lowered) if words else None,
+                              frozenset("".join(words)))
     return found
+
+
+def _words_pattern(words: frozenset[str] | None) -> re.Pattern[str] | None:
+    # case-insensitive whatever the trigger's flags: it then finds the words wherever the trigger could
+    return re.compile("|".join(re.escape(w) for w in sorted(words)), re.IGNORECASE) if words else None
+
+
+@lru_cache(maxsize=2)
+def _needed_word_starts(text: str, code: str) -> list[int]:
+    """Every position of the text where a needed word of the grammar's triggers starts (overlapping ones
+    too), found in one pass over the document rather than one a trigger and paragraph."""
+    grammar = grammars()[code]
+    pattern = grammar.needed
+    starts: list[int] = []
+    if pattern is None or grammar.needed_lowered is None:
+        return starts
+    if all(_lowers_as_matched(code, character) for character in set(text)):
+        # the text in lower case, searched case-sensitively, finds the same words at the same places (far
+        # quicker than a case-insensitive search)
+        pattern, text = grammar.needed_lowered, text.lower()
+    found = pattern.search(text)
+    while found is not None:
+        starts.append(found.start())
+        found = pattern.search(text, found.start() + 1)
+    return starts
+
+
+@cache
+def _lowers_as_matched(code: str, character: str) -> bool:
+    """Whether a character, in lower case, is one character, equal to the lower case of exactly the
+    characters of the grammar's needed words that it matches case-insensitively (as the re module has it:
+    not so "ſ", which matches "s", nor "İ", two characters in lower case, nor "Σ", whose lower case
+    depends on where it stands)."""
+    if len(character.lower()) != 1 or character == "\u03a3":
+        return False
+    return all((re.fullmatch(re.escape(letter), character, re.IGNORECASE) is not None)
+               == (letter.lower() == character.lower()) for letter in grammars()[code].needed_characters)
+
+
+# A needed word shorter than this is too common to spare any scan.
+NEEDED_WORD_LENGTH = 3
+
+
+def _needed_words(pattern: str, flags: int) -> frozenset[str] | None:
+    """The literal words one of which any match of `pattern` (compiled with `flags`) must consume, or None
+    where no such words of NEEDED_WORD_LENGTH or more can be told from the pattern's syntax tree. A text in
+    which none is written cannot hold a match: searching for words is far cheaper than trying the pattern
+    everywhere. Lookarounds are passed over: what they see may lie outside the match, so a word is needed
+    only where the match itself consumes it."""
+    with warnings.catch_warnings():  # the parser of the re module, deprecated as a public module
+        warnings.simplefilter("ignore", DeprecationWarning)
+        import sre_constants as c
+        import sre_parse
+    tree = sre_parse.parse(pattern, flags)
+
+    def needed(items: Any) -> frozenset[str] | None:
+        """Strings one of which a match of the sequence `items` consumes (the longest such choice)."""
+        choices: list[frozenset[str]] = []
+        run: list[str] = []
+        for op, arg in items:
+            if op is c.LITERAL:
+                run.append(chr(arg))
+                continue
+            if run:
+                choices.append(frozenset(["".join(run)]))
+                run = []
+            inner: frozenset[str] | None = None
+            if op is c.SUBPATTERN and not arg[1] and not arg[2]:  # a group without flags of its own
+                inner = needed(arg[3])
+            elif op is c.ATOMIC_GROUP:
+                inner = needed(arg)
+            elif op in (c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT) and arg[0] >= 1:
+                inner = needed(arg[2])
+            elif op is c.BRANCH:
+                branches = [needed(branch) for branch in arg[1]]
+                inner = frozenset(w for b in branches if b is not None for w in b) \
+                    if all(b is not None for b in branches) else None
+            if inner is not None:
+                choices.append(inner)
+        if run:
+            choices.append(frozenset(["".join(run)]))
+        return max(choices, key=lambda words: min(map(len, words)), default=None)
+
+    words = needed(tree)
+    return words if words and min(map(len, words)) >= NEEDED_WORD_LENGTH else None
 
 
 @cache
@@ -200,7 +298,12 @@ class _Finder:
         found: list[Relation] = []
         seen: set[tuple[str, str, str]] = set()
         start, end = self.par.span.start, self.par.span.end
+        starts = _needed_word_starts(self.text, self.lang)
+        here = starts[bisect_left(starts, start):bisect_left(starts, end)]
         for trigger in self.grammar.triggers:
+            needed = trigger.needed
+            if needed is not None and not any(needed.match(self.text, at, end) for at in here):
+                continue  # as needed.search(self.text, start, end) is None, but without reading the paragraph
             for match in trigger.pattern.finditer(self.text, start, end):
                 for relation in self._relations(trigger, match):
                     key = (relation.subject.key, relation.predicate, relation.obj.key)

@@ -39,7 +39,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pyoxigraph import DefaultGraph, Literal, NamedNode, Quad, RdfFormat, Store, Triple, parse
+from pyoxigraph import Literal, NamedNode, RdfFormat, Store, Triple, parse
 
 from cyberlex import __version__, jsonld, scratch
 from cyberlex.build import BuildResult, build
@@ -75,6 +75,9 @@ class ReleaseResult:
     removed: int | None = None
     description_report: str = ""
     seconds: dict[str, float] = field(default_factory=dict)
+    # the CPU seconds of this process per step after the build (the build's workers are other processes): on
+    # a shared machine, what a step costs whatever the load
+    cpu_seconds: dict[str, float] = field(default_factory=dict)
 
 
 def release_date(date: str | None = None, fallback: str | None = None) -> str:
@@ -207,7 +210,7 @@ def _write(work: Path, paths: list[Path], base: str, old_lines: set[bytes] | Non
                   dask=dask)
     seconds = {"build": clock() - started}
 
-    started = clock()
+    started, cpu_started = clock(), time.process_time()
     facts_store, evidence_store = split_evidence(built.store)
     triples = sorted_triples(facts_store)  # the facts: the evidence is in evidence.trig alone
     nt = to_bytes(triples, "nt")
@@ -233,6 +236,8 @@ def _write(work: Path, paths: list[Path], base: str, old_lines: set[bytes] | Non
     for name in ("graph.nt", "graph.jsonld", "context.jsonld", "ontology.html", "shapes.ttl"):
         (work / name).write_bytes(files[name])
     seconds["dumps"] = clock() - started
+    cpu_seconds = {"dumps": time.process_time() - cpu_started}
+    started, cpu_started = clock(), time.process_time()
 
     languages, period = _facts_of_graph(triples)
     modified = release_date(date, period[1] if period else None)
@@ -269,15 +274,14 @@ def _write(work: Path, paths: list[Path], base: str, old_lines: set[bytes] | Non
                           instruments_added, instruments_removed, evidence_figures(evidence_store))
     (work / "RELEASE-NOTES.md").write_bytes(notes.encode("utf-8"))
 
+    seconds["description"] = clock() - started
+    cpu_seconds["description"] = time.process_time() - cpu_started
     result = ReleaseResult(work, version, built, facts, added=added, removed=removed,
-                           description_report=report.to_text(), seconds=seconds)
+                           description_report=report.to_text(), seconds=seconds, cpu_seconds=cpu_seconds)
     if with_site:
-        started = clock()
-        store = Store()
-        store.bulk_extend(built.store.quads_for_pattern(None, None, None, None))
-        for triple in description:
-            store.add(_quad(triple))
-        index = pages.Index.from_store(store, base)
+        started, cpu_started = clock(), time.process_time()
+        # the facts as sorted for the dumps, with the evidence, which the pages show, and the description
+        index = pages.Index(_sorted_union(triples, nt, sorted_triples(evidence_store) + description), base)
         result.pages = pages.write_site(index, work / "site")
         publish = work / "publish"
         publish.mkdir()
@@ -286,14 +290,21 @@ def _write(work: Path, paths: list[Path], base: str, old_lines: set[bytes] | Non
             pages.w3id_rules(base, site_url or "https://example.org/cyberlex/site/",
                              ontology_url=download), encoding="utf-8")
         seconds["site"] = clock() - started
+        cpu_seconds["site"] = time.process_time() - cpu_started
     for path in work.iterdir():  # the build's files were made private by mkstemp: a release is public
         if path.is_file():
             path.chmod(0o644)
     return result
 
 
-def _quad(triple: Triple) -> Quad:
-    return Quad(triple.subject, triple.predicate, triple.object, DefaultGraph())
+def _sorted_union(triples: list[Triple], nt: bytes, more: list[Triple]) -> list[Triple]:
+    """The graph's triples (sorted, and ``nt`` their N-Triples, a line each) with ``more``, each once, in
+    the order of their N-Triples lines: what serialise.sorted_triples gives of a store holding both,
+    without copying the graph into a second store and sorting it again."""
+    by_line = dict(zip(nt.splitlines(), triples, strict=True))
+    for line, triple in zip(to_bytes(more, "nt").splitlines(), more, strict=True):
+        by_line.setdefault(line, triple)
+    return [by_line[line] for line in sorted(by_line)]
 
 
 def validate_description(data: bytes) -> ValidationReport:

@@ -165,16 +165,16 @@ class _Triples:
 def graph_figures(triples: Iterable[Triple]) -> dict[str, object]:
     """Counts for VoID and the release notes: triples, subjects, objects, per class and per property."""
     total = 0
-    subjects: set[str] = set()
-    objects: set[str] = set()
+    subjects: set[object] = set()  # the terms themselves: equal as their N-Triples are, and no text to make
+    objects: set[object] = set()
     per_property: Counter[str] = Counter()
-    per_class: dict[str, set[str]] = {}
+    per_class: dict[str, set[object]] = {}
     links = 0
     for triple in triples:
         total += 1
-        subject = str(triple.subject)
+        subject = triple.subject
         subjects.add(subject)
-        objects.add(str(triple.object))
+        objects.add(triple.object)
         per_property[triple.predicate.value] += 1
         if triple.predicate.value == RDF.type and isinstance(triple.object, NamedNode):
             per_class.setdefault(triple.object.value, set()).add(subject)

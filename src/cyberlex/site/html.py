@@ -20,11 +20,14 @@ from typing import Any
 
 from pyoxigraph import Literal, NamedNode
 
-from cyberlex.site.index import TYPE, Index, curie, evidence_anchor, evidence_language, node_iri, tail
+from cyberlex.site.index import TYPE, Index, clause_anchor, curie, evidence_anchor, evidence_language, node_iri, tail
 from cyberlex.site.templating import html_template
 from cyberlex.vocab import CLX, DCTERMS, ELI, OA, OWL, PROV, RDF, SKOS
 
 MAX_LISTED = 300  # rows of a long list shown on a page; the Turtle twin has them all
+# What a clause shows on its instrument's page, by name; its other statements by their property's CURIE
+CLAUSE_RELATIONS = (("cites", CLX.cites), ("establishes", CLX.establishes), ("endorses", CLX.endorses))
+CLAUSE_SHOWN = {TYPE, CLX.ordinal, CLX.text, CLX.openingPhrase, CLX.footnote, *(p for _, p in CLAUSE_RELATIONS)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +58,7 @@ class Clause:
     phrase: str | None
     relations: list[tuple[str, list[Term]]]  # ("cites", the cited), ("establishes", …), ("endorses", …)
     footnotes: list[tuple[str, str]]  # (language or "", text)
+    referenced_by: list[tuple[Term, Listing]]  # (property, what states it of the clause): "clx:cites of …"
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,13 +94,14 @@ class Renderer:
 
     # links
     def href(self, iri: str) -> str:
-        """Where a link to an IRI goes: its page in this site (for an evidence node, its anchor on the
-        page that shows it), or the IRI itself."""
+        """Where a link to an IRI goes: its page in this site (for a clause or an evidence node, its
+        anchor on the page that shows it), or the IRI itself."""
         if iri.startswith(self.index.base) and self.index.knows(iri):
-            if iri in self.index.evidence:
-                page = self.index.evidence_page(iri)
-                return ("" if page == self.iri else self.href(page)) + "#" + evidence_anchor(iri)
-            return self.root + urllib.parse.quote(tail(iri, self.index.base), safe="/-._~") + "/"
+            page, anchor = self.index.page_of(iri)
+            fragment = "#" + anchor if anchor else ""
+            if page == self.iri and fragment:
+                return fragment
+            return self.root + self.index.path(page) + "/" + fragment
         return iri
 
     def link(self, iri: str, text: str | None = None) -> Term:
@@ -182,21 +187,28 @@ class Renderer:
         }
 
     def clauses(self, clauses: list[str]) -> list[Clause]:
-        """The clauses in reading order, each with what it cites, establishes and endorses."""
+        """The clauses in reading order, each with what it cites, establishes and endorses, its other
+        statements and those pointing to it: all that a clause's own page showed, when it had one."""
         index = self.index
         shown = []
         for clause in sorted(clauses, key=_ordinal_key):
-            relations = []
-            for name, prop in (("cites", CLX.cites), ("establishes", CLX.establishes),
-                               ("endorses", CLX.endorses)):
+            relations: list[tuple[str, list[Term]]] = []
+            for name, prop in CLAUSE_RELATIONS:
                 targets = index.iris_of(clause, prop)
                 if targets:
                     relations.append((name, self.links(sorted(targets, key=index.label))))
-            shown.append(Clause(anchor="-".join(clause.rsplit("/", 2)[-2:]),
+            others: dict[str, list[object]] = defaultdict(list)
+            for t in index.out.get(clause, ()):
+                if t.predicate.value not in CLAUSE_SHOWN:
+                    others[t.predicate.value].append(t.object)
+            relations += [(curie(prop), [self.term(o) for o in sorted(others[prop], key=str)])
+                          for prop in sorted(others, key=curie)]
+            shown.append(Clause(anchor=clause_anchor(clause),
                                 ordinal=index.text(clause, CLX.ordinal) or "",
-                                link=self._paragraph_link(clause), text=index.text(clause, CLX.text),
+                                link=self._paragraph_link(clause),
+                                text=index.text(clause, CLX.text),
                                 phrase=index.text(clause, CLX.openingPhrase), relations=relations,
-                                footnotes=footnotes(index, clause)))
+                                footnotes=footnotes(index, clause), referenced_by=self.referenced_by(clause)))
         return shown
 
     def evidence(self) -> dict[str, Any] | None:
@@ -260,18 +272,25 @@ class Renderer:
         for t in index.out.get(iri, ()):
             if t.predicate.value != TYPE:
                 out[t.predicate.value].append(t.object)
-        into: dict[str, list[str]] = defaultdict(list)
-        for t in index.into.get(iri, ()):
-            subject = node_iri(t.subject)
-            if subject not in index.evidence:  # the evidence has its own section
-                into[t.predicate.value].append(subject)
         return {
             "evidence": self.evidence() if index.evidence else None,
             "statements": [(self.term(NamedNode(prop)), listing(out[prop], self.term))
                            for prop in sorted(out, key=curie)],
-            "referenced_by": [(self.term(NamedNode(prop)), listing(sorted(set(into[prop])), self.link))
-                              for prop in sorted(into, key=curie)],
+            "referenced_by": self.referenced_by(iri),
         }
+
+    def referenced_by(self, iri: str) -> list[tuple[Term, Listing]]:
+        """The statements pointing to a node, by property: the subjects of each (not the evidence, which
+        has its own section, nor, for a clause, its instrument's clx:hasClause: the page is that)."""
+        index = self.index
+        owner = index.clause_owner.get(iri)
+        into: dict[str, list[str]] = defaultdict(list)
+        for t in index.into.get(iri, ()):
+            subject = node_iri(t.subject)
+            if subject not in index.evidence and not (subject == owner and t.predicate.value == CLX.hasClause):
+                into[t.predicate.value].append(subject)
+        return [(self.term(NamedNode(prop)), listing(sorted(set(into[prop])), self.link))
+                for prop in sorted(into, key=curie)]
 
 
 def _ordinal_key(clause: str) -> tuple[int, int, str]:

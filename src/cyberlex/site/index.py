@@ -3,6 +3,7 @@ its nodes, and the description of an IRI that its page's Turtle and JSON-LD twin
 
 from __future__ import annotations
 
+import urllib.parse
 from collections import defaultdict
 from collections.abc import Iterable
 from functools import cache
@@ -31,6 +32,7 @@ from cyberlex.vocab import (
 )
 
 TYPE = RDF.type
+HAS_CLAUSE = CLX.hasClause
 
 
 # -- the graph, indexed ----------------------------------------------------------------------------
@@ -42,11 +44,28 @@ class Index:
         self.base = base
         self.out: dict[str, list[Triple]] = defaultdict(list)
         self.into: dict[str, list[Triple]] = defaultdict(list)
+        has_clause: list[Triple] = []
         for triple in triples:
             self.out[node_iri(triple.subject)].append(triple)
             if isinstance(triple.object, NamedNode):
                 self.into[triple.object.value].append(triple)
+                if triple.predicate.value == HAS_CLAUSE:
+                    has_clause.append(triple)
         self._labels: dict[str, str] = {}
+        self._paths: dict[str, str] = {}
+        self._by_property: dict[str, dict[str, list[Any]]] = {}  # a node's objects by property, when first asked
+        self._evidence_of: dict[str, list[str]] = {}
+        self.evidence_orders: dict[str, tuple[str, str, int, int, str]] = {}  # see evidence_order
+        # A clause has no page of its own: it is a section of its instrument's page (at clause_anchor), so
+        # that the site has a page per instrument, not one per paragraph. Its owner under the base.
+        self.clause_owner: dict[str, str] = {}
+        for triple in has_clause:
+            owner, clause = node_iri(triple.subject), node_iri(triple.object)
+            if owner.startswith(base) and clause.startswith(base) and owner != clause:
+                self.clause_owner[clause] = min(owner, self.clause_owner.get(clause, owner))
+        self.clauses_of: dict[str, list[str]] = defaultdict(list)
+        for clause, owner in sorted(self.clause_owner.items()):
+            self.clauses_of[owner].append(clause)
         # Evidence has no page of its own: each statement (linked by clx:evidence to the clx:Evidence node
         # of the span it was read from) is a row, at its anchor, on the page of the node it is about (its
         # rdf:subject) and on the page of its source document; a span leads to its source document's page.
@@ -67,7 +86,27 @@ class Index:
         found = {iri for iri in self.out if iri.startswith(self.base)}
         found |= {iri for iri in self.into if iri.startswith(self.base)}
         found.discard(self.base)
-        return sorted(found - self.evidence)
+        return sorted(found - self.evidence - self.clause_owner.keys())
+
+    def path(self, iri: str) -> str:
+        """The path of an IRI's page below the site's root, %-encoded (a link's; kept once made)."""
+        found = self._paths.get(iri)
+        if found is None:
+            found = self._paths[iri] = urllib.parse.quote(tail(iri, self.base), safe="/-._~")
+        return found
+
+    def page_of(self, iri: str) -> tuple[str, str]:
+        """The page that shows an IRI and the anchor on it ('' for the IRI's own page): a clause is a
+        section of its instrument's page, an evidence node a row of the page of what it supports."""
+        if iri in self.clause_owner:
+            return self.clause_owner[iri], clause_anchor(iri)
+        if iri in self.evidence:
+            return self.evidence_page(iri), evidence_anchor(iri)
+        return iri, ""
+
+    def shown_on(self, iri: str) -> list[str]:
+        """The nodes a page shows: its own, and an instrument's clauses."""
+        return [iri, *self.clauses_of.get(iri, ())]
 
     def into_property(self, prop: str) -> list[Triple]:
         """The triples of a property whose object is an IRI (found through the objects' index)."""
@@ -83,14 +122,21 @@ class Index:
         rdf:subject) when that node has a page, else that of its source document (a span's too)."""
         for subject in self.iris_of(node, RDF.subject):
             if subject.startswith(self.base) and subject != self.base and subject not in self.evidence:
-                return subject
+                return self.clause_owner.get(subject, subject)
         sources = self.iris_of(self.span(node), PROV.wasDerivedFrom)
         return sources[0] if sources else node.rsplit("/evidence/", 1)[0]
 
     def evidence_of(self, iri: str) -> list[str]:
-        """The statements of the evidence a page shows: those about the node and, on a source document's
-        page, those read from it (from its spans). In reading order (see evidence_order)."""
-        nodes = {node_iri(t.subject) for t in self.into.get(iri, ())
+        """The statements of the evidence a page shows: those about the node (and, on an instrument's page,
+        about each of its clauses) and, on a source document's page, those read from it (from its spans).
+        In reading order (see evidence_order)."""
+        found = self._evidence_of.get(iri)
+        if found is None:  # a page asks for it, and so do its Turtle and JSON-LD
+            found = self._evidence_of[iri] = self._find_evidence(iri)
+        return found
+
+    def _find_evidence(self, iri: str) -> list[str]:
+        nodes = {node_iri(t.subject) for shown in self.shown_on(iri) for t in self.into.get(shown, ())
                  if t.predicate.value == RDF.subject and node_iri(t.subject) in self.statements}
         for span in self.subjects(PROV.wasDerivedFrom, iri):
             if span in self.evidence:
@@ -102,8 +148,14 @@ class Index:
         return iri in self.out or iri in self.into
 
     def values(self, iri: str, prop: str) -> list[Any]:
-        """The objects of (iri, prop, ?)."""
-        return [t.object for t in self.out.get(iri, ()) if t.predicate.value == prop]
+        """The objects of (iri, prop, ?) (a list the index keeps: not to be changed)."""
+        by_property = self._by_property.get(iri)
+        if by_property is None:  # asked millions of times while a site is written: a node's triples sorted once
+            by_property = defaultdict(list)
+            for t in self.out.get(iri, ()):
+                by_property[t.predicate.value].append(t.object)
+            self._by_property[iri] = by_property
+        return by_property.get(prop, [])
 
     def iris_of(self, iri: str, prop: str) -> list[str]:
         """The IRI objects of (iri, prop, ?), sorted."""
@@ -179,6 +231,12 @@ class Index:
         return tail(iri, self.base) if iri.startswith(self.base) else curie(iri)
 
 
+def clause_anchor(clause: str) -> str:
+    """The anchor of a clause on its instrument's page: ``<instrument>/op/2`` is ``op-2`` (what the
+    server rules compute from the IRI alone)."""
+    return "-".join(clause.rsplit("/", 2)[-2:])
+
+
 def evidence_anchor(node: str) -> str:
     """The anchor of a statement of the evidence on the pages that show it: ``<base>source/<doc>/evidence/<a>/<b>/<c>``
     is ``ev-<doc>-<a>-<b>-<c>``; that of a span ``<base>source/<doc>/evidence/<a>`` (on its source document's
@@ -202,11 +260,16 @@ def evidence_language(index: Index, node: str) -> str:
 
 def evidence_order(index: Index, node: str) -> tuple[str, str, int, int, str]:
     """Evidence in reading order: by language, document, then start and end offsets as numbers
-    (as text, 1033 came before 109)."""
-    span = index.span(node)
-    sources = index.iris_of(span, PROV.wasDerivedFrom)
-    return (evidence_language(index, node), sources[0] if sources else "", _number(index.text(span, OA.start)),
-            _number(index.text(span, OA.end)), node)
+    (as text, 1033 came before 109); a statement's are its span's. Kept once found: a node is sorted on
+    two pages and two twins."""
+    order = index.evidence_orders.get(node)
+    if order is None:
+        span = index.span(node)
+        sources = index.iris_of(span, PROV.wasDerivedFrom)
+        order = (evidence_language(index, node), sources[0] if sources else "",
+                 _number(index.text(span, OA.start)), _number(index.text(span, OA.end)), node)
+        index.evidence_orders[node] = order
+    return order
 
 
 def infer_base(triples: Iterable[Triple]) -> str:
@@ -240,10 +303,13 @@ def curie(iri: str) -> str:
 
 def description(index: Index, iri: str) -> list[Triple]:
     """The triples about an IRI: those it is the subject or object of, the statements about the
-    clauses and reservations it has (so an instrument's Turtle carries its text), and every triple of
+    clauses and reservations it has (so an instrument's Turtle carries its text) and those pointing to
+    its clauses (a clause has no page of its own: its IRI leads to its instrument's twins), and every triple of
     the evidence its page shows (that of its own statements; on a source document's, all read from it),
     so that the Turtle of the page an evidence IRI redirects to describes it. Sorted."""
     triples = set(index.out.get(iri, ())) | set(index.into.get(iri, ()))
+    for clause in index.clauses_of.get(iri, ()):  # the clauses shown on the page: what points to them too
+        triples.update(index.into.get(clause, ()))
     for prop in (CLX.hasClause, CLX.hasReservation):
         for child in index.iris_of(iri, prop):
             triples.update(index.out.get(child, ()))
@@ -253,15 +319,15 @@ def description(index: Index, iri: str) -> list[Triple]:
     return sorted(triples, key=str)
 
 
-def turtle(index: Index, iri: str) -> bytes:
-    """The description of an IRI as Turtle."""
-    data = serialize(description(index, iri), format=RdfFormat.TURTLE, prefixes=vocabulary_prefixes())
-    return data or b""
+def turtle(index: Index, iri: str, described: list[Triple] | None = None) -> bytes:
+    """The description of an IRI as Turtle (``described``: that description, when already made)."""
+    triples = description(index, iri) if described is None else described
+    return serialize(triples, format=RdfFormat.TURTLE, prefixes=vocabulary_prefixes()) or b""
 
 
-def json_ld(index: Index, iri: str) -> bytes:
-    """The description of an IRI as JSON-LD."""
-    return jsonld.to_bytes(description(index, iri), base=index.base)
+def json_ld(index: Index, iri: str, described: list[Triple] | None = None) -> bytes:
+    """The description of an IRI as JSON-LD (``described``: that description, when already made)."""
+    return jsonld.to_bytes(description(index, iri) if described is None else described, base=index.base)
 
 
 def load_index(data: Path) -> Index:

@@ -20,7 +20,10 @@ What a page shows: for an instrument, its metadata, clauses (with what each cite
 endorses), what it cites and what cites it, reservations; for a body, its names, what established it,
 what it adopted, what mentions it; for every IRI, all statements about it and all statements that
 point to it, and the evidence of the statements it is the subject of (a source document's page: of
-every statement read from it). The evidence has no pages: each statement is a row, at the anchor
+every statement read from it). A clause has no page: it is an item of its instrument's page, at the
+anchor ``#op-<n>`` or ``#pre-<n>``, with all its statements and those pointing to it, and its IRI is
+answered 303 to that anchor (as data: to the instrument's Turtle or JSON-LD, which hold the clause's
+statements). The evidence has no pages: each statement is a row, at the anchor
 ``#ev-<document>-<span>-<property>-<n>``, of the pages that show it, with the quote of the span it was
 read from; its IRI is answered 303 to that anchor (the pages server: on the page of the node it
 supports; the static site's rules, which have only the IRI to go by: on its source document's page),
@@ -40,6 +43,7 @@ The modules, one concern each (this one gathers their public names):
 from cyberlex.site.html import MAX_LISTED, Renderer, home, not_found, render, see_other
 from cyberlex.site.index import (
     Index,
+    clause_anchor,
     description,
     evidence_anchor,
     infer_base,
@@ -61,7 +65,7 @@ from cyberlex.site.writer import UnsafePagePath, site_files, site_path, write_si
 
 __all__ = [
     "MAX_LISTED", "PAGES_BACKLOG", "PAGES_TIMEOUT_S", "PAGES_WORKERS",
-    "Index", "PagesApp", "PagesServer", "Renderer", "UnsafePagePath", "apache_rules", "description",
+    "Index", "PagesApp", "PagesServer", "Renderer", "UnsafePagePath", "apache_rules", "clause_anchor", "description",
     "evidence_anchor", "home", "infer_base", "json_ld", "load_index", "negotiate", "nginx_rules", "not_found",
     "rdf_bytes", "render", "see_other", "site_files", "site_path", "turtle", "w3id_rules", "write_site",
 ]

@@ -1,8 +1,9 @@
 """The pages server: a WSGI application answering each IRI of an Index by content negotiation (303 See
 Other from the bare IRI to its page, Turtle or JSON-LD by the Accept header; RDF/XML and N-Triples
-too; the evidence, which has no pages, 303 to its anchor on the page of the node a statement supports (a span:
-on its source document's page), and
-its own description as data), and a small threaded HTTP server around it (the standard library's wsgiref) for
+too; a clause, which has no page, 303 to its anchor on its instrument's page or to that page's data;
+the evidence, which has no pages, 303 to its anchor on the page of the node a statement supports (a span:
+on its source document's page), and its own description as data), and a small threaded HTTP server
+around it (the standard library's wsgiref) for
 `cyberlex serve --pages` and the tests."""
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 from pyoxigraph import RdfFormat, serialize
 
 from cyberlex.site.html import home, not_found, render, see_other
-from cyberlex.site.index import Index, description, evidence_anchor, json_ld, turtle
+from cyberlex.site.index import Index, description, json_ld, turtle
 
 HTML, TURTLE, JSONLD = "text/html", "text/turtle", "application/ld+json"
 RDFXML, NTRIPLES = "application/rdf+xml", "application/n-triples"
@@ -26,6 +27,8 @@ OFFERS = {HTML: HTML, "application/xhtml+xml": HTML, TURTLE: TURTLE, "applicatio
           JSONLD: JSONLD, "application/json": JSONLD, RDFXML: RDFXML, NTRIPLES: NTRIPLES}
 # what the pages server answers besides the HTML page, Turtle and JSON-LD (not written to the static site)
 MORE_FORMATS = {RDFXML: ("/index.rdf", RdfFormat.RDF_XML), NTRIPLES: ("/index.nt", RdfFormat.N_TRIPLES)}
+# the address of each answer below a page's folder
+TAILS = {HTML: "/", TURTLE: "/index.ttl", JSONLD: "/index.jsonld", **{m: t for m, (t, _) in MORE_FORMATS.items()}}
 
 
 def rdf_bytes(index: Index, iri: str, media: str) -> bytes:
@@ -77,24 +80,27 @@ class PagesApp:
                               *((tail, media) for media, (tail, _) in MORE_FORMATS.items())):
             if path.endswith(suffix):
                 iri = index.base + path[: -len(suffix)]
-                if media == HTML and iri in index.evidence:  # no page of its own: its anchor
-                    return self._see_other(start_response, environ, method, self._evidence_location(iri))
+                if iri in index.clause_owner or (media == HTML and iri in index.evidence):
+                    # no page of its own: its anchor on the page that shows it, or that page's data
+                    return self._see_other(start_response, environ, method, self._location(iri, media))
                 if index.knows(iri):
                     return self._answer(start_response, "200 OK", media, self._body(iri, media), method)
         iri = index.base + path
         if not index.knows(iri):
             return self._answer(start_response, "404 Not Found", HTML, not_found(iri).encode(), method)
         media = negotiate(environ.get("HTTP_ACCEPT"))
-        if media == HTML and iri in index.evidence:
-            return self._see_other(start_response, environ, method, self._evidence_location(iri))
-        tail = {HTML: "/", TURTLE: "/index.ttl", JSONLD: "/index.jsonld",
-                **{m: t for m, (t, _) in MORE_FORMATS.items()}}[media]
-        return self._see_other(start_response, environ, method, urllib.parse.quote(path, safe="/-._~") + tail)
+        if iri in index.clause_owner or (media == HTML and iri in index.evidence):
+            return self._see_other(start_response, environ, method, self._location(iri, media))
+        return self._see_other(start_response, environ, method, urllib.parse.quote(path, safe="/-._~") + TAILS[media])
 
-    def _evidence_location(self, iri: str) -> str:
-        """Where an evidence IRI leads a browser: its anchor on the page of the node it supports."""
-        page = self.index.evidence_page(iri)
-        return urllib.parse.quote(page[len(self.index.base):], safe="/-._~") + "/#" + evidence_anchor(iri)
+    def _location(self, iri: str, media: str) -> str:
+        """Where the IRI of a node without a page of its own leads (a clause, an evidence node): for a
+        browser, its anchor on the page that shows it; as data, that page's twin (a clause: its
+        instrument's, which holds the clause's statements; an evidence node answers its own
+        description as data, so it comes here only as HTML)."""
+        page, anchor = self.index.page_of(iri)
+        where = urllib.parse.quote(page[len(self.index.base):], safe="/-._~")
+        return where + ("/#" + anchor if media == HTML else TAILS[media])
 
     def _see_other(self, start_response: Callable[..., Any], environ: dict[str, Any], method: str,
                    relative: str) -> list[bytes]:

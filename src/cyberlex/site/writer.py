@@ -8,8 +8,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from cyberlex.site.html import home, not_found, render
-from cyberlex.site.index import Index, json_ld, tail, turtle
+from cyberlex.site.index import Index, description, json_ld, tail, turtle
 from cyberlex.site.rules import apache_rules
+
+PAGE_FILES = ("index.html", "index.ttl", "index.jsonld")  # a page and its twins, in the IRI's folder
 
 
 class UnsafePagePath(ValueError):
@@ -22,8 +24,9 @@ def site_files(index: Index) -> Iterator[tuple[str, bytes, str]]:
     for iri in index.iris():
         path = tail(iri, index.base)
         yield f"{path}/index.html", render(index, iri).encode("utf-8"), iri
-        yield f"{path}/index.ttl", turtle(index, iri), iri
-        yield f"{path}/index.jsonld", json_ld(index, iri), iri
+        described = description(index, iri)  # the twins hold the same triples: gathered once
+        yield f"{path}/index.ttl", turtle(index, iri, described), iri
+        yield f"{path}/index.jsonld", json_ld(index, iri, described), iri
     yield "404.html", not_found("").encode("utf-8"), index.base
     yield ".htaccess", apache_rules(index.base).encode("utf-8"), index.base
 
@@ -46,13 +49,19 @@ def site_path(folder: Path, relative: str, iri: str) -> Path:
 def write_site(index: Index, folder: Path) -> int:
     """Write the static site into a folder; the number of pages (IRIs) written. Every path is checked to
     stay inside the folder first (UnsafePagePath otherwise, before anything is written)."""
-    for iri in index.iris():  # all of them before anything is written
-        site_path(folder, f"{tail(iri, index.base)}/index.html", iri)
+    # all of them before anything is written; a page's folder, once checked, holds its twins too
+    checked = {f"{tail(iri, index.base)}/": site_path(folder, f"{tail(iri, index.base)}/index.html", iri).parent
+               for iri in index.iris()}
+    made: set[Path] = set()
     pages = 0
     for relative, data, iri in site_files(index):
-        path = site_path(folder, relative, iri)
+        within, _, name = relative.rpartition("/")
+        known = checked.get(within + "/")
+        path = known / name if known is not None and name in PAGE_FILES else site_path(folder, relative, iri)
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            if path.parent not in made:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                made.add(path.parent)
             path.write_bytes(data)
         except (IsADirectoryError, NotADirectoryError, FileExistsError) as exc:
             raise UnsafePagePath(f"<{iri}>: its page clashes with another file of the site ({relative}): "
