@@ -12,7 +12,14 @@ from rdflib import BNode, Graph
 from cyberlex import serialise
 from cyberlex.map import Mapper
 from cyberlex.models import Extraction, Segments, SourceText
-from cyberlex.serialise import sorted_quads, sorted_triples, to_bytes, write_all_atomic, write_graph
+from cyberlex.serialise import (
+    serialise_graph,
+    sorted_quads,
+    sorted_triples,
+    to_bytes,
+    write_all_atomic,
+    write_graph,
+)
 
 Document = tuple[SourceText, Segments, Extraction]
 
@@ -62,7 +69,23 @@ def test_trig_keeps_the_named_graphs(quads: list[Quad]) -> None:
     data = to_bytes(sorted_quads(store_of(quads)), "trig")
     names = {q.graph_name.value for q in parse(data, format=RdfFormat.TRIG)}
     assert names == {"https://w3id.org/cyberlex/id/source/a-res-73-187-en-txt",
+                     "https://w3id.org/cyberlex/id/source/a-res-73-187-en-txt/evidence",
                      "https://w3id.org/cyberlex/id/graph/gazetteer"}
+
+
+def test_the_evidence_goes_to_evidence_trig_and_the_facts_to_graph_ttl_and_trig(quads: list[Quad]) -> None:
+    """A portal can load the facts alone: graph.ttl and graph.trig hold every quad but the evidence graphs'
+    (IRIs ending with /evidence), evidence.trig those; together they are the whole store."""
+    files = serialise_graph(store_of(quads))
+    assert sorted(files) == ["evidence.trig", "graph.trig", "graph.ttl"]
+    facts = set(parse(files["graph.trig"], format=RdfFormat.TRIG))
+    evidence = set(parse(files["evidence.trig"], format=RdfFormat.TRIG))
+    assert {q.graph_name.value for q in facts} == {"https://w3id.org/cyberlex/id/source/a-res-73-187-en-txt",
+                                                   "https://w3id.org/cyberlex/id/graph/gazetteer"}
+    assert {q.graph_name.value for q in evidence} == {"https://w3id.org/cyberlex/id/source/a-res-73-187-en-txt/evidence"}
+    assert facts | evidence == set(store_of(quads))  # as stored: Oxigraph keeps offsets as xsd:integer
+    assert {q.triple for q in parse(files["graph.ttl"], format=RdfFormat.TURTLE)} == {q.triple for q in facts}
+    assert serialise_graph(store_of(list(reversed(quads)))) == files
 
 
 # -- write_all_atomic ----------------------------------------------------------------------------------
@@ -131,8 +154,9 @@ def test_failed_first_write_leaves_nothing(tmp_path: Path, monkeypatch: pytest.M
 def test_write_graph(tmp_path: Path, quads: list[Quad]) -> None:
     store = store_of(quads)
     written = write_graph(store, tmp_path / "out")
-    assert written == {"turtle": tmp_path / "out" / "graph.ttl", "trig": tmp_path / "out" / "graph.trig"}
-    assert leftovers(tmp_path / "out") == ["graph.trig", "graph.ttl"]
+    assert written == {"turtle": tmp_path / "out" / "graph.ttl", "trig": tmp_path / "out" / "graph.trig",
+                       "evidence": tmp_path / "out" / "evidence.trig"}
+    assert leftovers(tmp_path / "out") == ["evidence.trig", "graph.trig", "graph.ttl"]
     first = (written["turtle"].read_bytes(), written["trig"].read_bytes())
     write_graph(store, tmp_path / "out")
     assert (written["turtle"].read_bytes(), written["trig"].read_bytes()) == first

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from pyoxigraph import DefaultGraph, Quad, RdfFormat, Store, Triple, parse, serialize
 
+from cyberlex.evidence import EVIDENCE_FILE, split_evidence
 from cyberlex.vocab import vocabulary_prefixes
 
 FORMATS = {"turtle": RdfFormat.TURTLE, "trig": RdfFormat.TRIG, "nt": RdfFormat.N_TRIPLES,
@@ -81,13 +82,16 @@ def write_all_atomic(files: dict[Path, bytes]) -> None:
             Path(temporary).unlink(missing_ok=True)
 
 
-GRAPH_FILES = {"turtle": "graph.ttl", "trig": "graph.trig"}
+GRAPH_FILES = {"turtle": "graph.ttl", "trig": "graph.trig", "evidence": EVIDENCE_FILE}
 
 
 def serialise_graph(store: Store) -> dict[str, bytes]:
-    """graph.ttl (the union) and graph.trig (one named graph per source document), as bytes by file name."""
-    return {GRAPH_FILES["turtle"]: to_bytes(sorted_triples(store), "turtle"),
-            GRAPH_FILES["trig"]: to_bytes(sorted_quads(store), "trig")}
+    """graph.ttl (the union of the facts), graph.trig (one named graph of facts per source document) and
+    evidence.trig (the evidence graphs, those whose IRI ends with /evidence), as bytes by file name."""
+    facts, evidence = split_evidence(store)
+    return {GRAPH_FILES["turtle"]: to_bytes(sorted_triples(facts), "turtle"),
+            GRAPH_FILES["trig"]: to_bytes(sorted_quads(facts), "trig"),
+            GRAPH_FILES["evidence"]: to_bytes(sorted_quads(evidence), "trig")}
 
 
 def write_files(out_dir: Path, files: dict[str, bytes]) -> dict[str, Path]:
