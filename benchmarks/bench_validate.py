@@ -2,8 +2,8 @@
 
     .venv/bin/python benchmarks/bench_validate.py [--instruments 600] [--clauses 40] [--runs 3]
 
-One named graph per source document (one instrument each, its clauses, citations, evidence)
-and a gazetteer graph with the bodies. The default size is about 150k quads.
+One named graph per source document (one instrument each, its clauses, citations), one of its evidence
+beside it, and a gazetteer graph with the bodies. The default size is about 150k quads.
 """
 
 from __future__ import annotations
@@ -71,15 +71,18 @@ def synthetic_dataset(instruments: int = 600, clauses: int = 40, evidence_every:
             g.add((clause, CLX.text, Literal(f"paragraph {ordinal} of resolution {i}", lang="en")))
             if c % evidence_every == 0:
                 n += 1
-                ev = URIRef(f"{src}/evidence/{n}")
-                g.add((ev, RDF.type, CLX.Evidence))
-                g.add((ev, RDF.subject, clause))
-                g.add((ev, RDF.predicate, CLX.text))
-                g.add((ev, RDF.object, Literal(f"paragraph {ordinal} of resolution {i}", lang="en")))
-                g.add((ev, PROV.wasDerivedFrom, src))
-                g.add((ev, OA.start, Literal(100 * c, datatype=XSD.nonNegativeInteger)))
-                g.add((ev, OA.end, Literal(100 * c + 50, datatype=XSD.nonNegativeInteger)))
-                g.add((ev, OA.exact, Literal(f"paragraph {ordinal}")))
+                evidence = ds.graph(URIRef(f"{src}/evidence"))  # the document's evidence graph
+                span = URIRef(f"{src}/evidence/{100 * c}-{100 * c + 50}")
+                evidence.add((span, RDF.type, CLX.Evidence))
+                evidence.add((span, PROV.wasDerivedFrom, src))
+                evidence.add((span, OA.start, Literal(100 * c, datatype=XSD.nonNegativeInteger)))
+                evidence.add((span, OA.end, Literal(100 * c + 50, datatype=XSD.nonNegativeInteger)))
+                evidence.add((span, OA.exact, Literal(f"paragraph {ordinal}")))
+                statement = URIRef(f"{span}/text/{n}")
+                evidence.add((statement, RDF.subject, clause))
+                evidence.add((statement, RDF.predicate, CLX.text))
+                evidence.add((statement, RDF.object, Literal(f"paragraph {ordinal} of resolution {i}", lang="en")))
+                evidence.add((statement, CLX.evidence, span))
         if i % 20 == 0:
             res = URIRef(f"{inst}/reservation/dnk/op/1")
             g.add((inst, CLX.hasReservation, res))

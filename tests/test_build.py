@@ -1,4 +1,4 @@
-"""The whole job: a folder of files in, graph.ttl and graph.trig out; bad files reported, never fatal."""
+"""The whole job: a folder of files in, graph.ttl, graph.trig and evidence.trig out; bad files reported, never fatal."""
 
 from __future__ import annotations
 
@@ -79,7 +79,8 @@ def test_good_files_are_built_and_bad_files_reported(inputs: Path, tmp_path: Pat
     assert result.counts["clauses"] == 6 + 4
     assert result.counts["instruments"] > 2
     assert result.counts["triples"] == len({(q.subject, q.predicate, q.object) for q in result.store})
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [DEFAULT_CACHE, "graph.trig", "graph.ttl"]
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [DEFAULT_CACHE, "evidence.trig", "graph.trig",
+                                                                   "graph.ttl"]
 
 
 def test_non_utf8_file_is_built(inputs: Path) -> None:
@@ -93,7 +94,7 @@ def test_non_utf8_file_is_built(inputs: Path) -> None:
 def test_two_builds_are_byte_identical(inputs: Path, tmp_path: Path) -> None:
     first = build([inputs], tmp_path / "one", run_validation=False).written
     second = build([inputs], tmp_path / "two", run_validation=False).written
-    for kind in ("turtle", "trig"):
+    for kind in ("turtle", "trig", "evidence"):
         assert first[kind].read_bytes() == second[kind].read_bytes(), kind
 
 
@@ -108,6 +109,9 @@ def test_trig_has_one_named_graph_per_source_document(inputs: Path, tmp_path: Pa
         assert Quad(source_iri(name), TYPE, SOURCE_DOCUMENT, source_iri(name)) in own
         other_sources = {q.subject for q in own if q.predicate == TYPE and q.object == SOURCE_DOCUMENT}
         assert other_sources == {source_iri(name)}
+    # the evidence of each document beside it, in evidence.trig
+    evidence = {q.graph_name for q in trig_quads(written["evidence"])}
+    assert evidence == {NamedNode(source_iri(name).value + "/evidence") for name in GOOD}
 
 
 def test_turtle_is_the_union_of_the_trig(inputs: Path, tmp_path: Path) -> None:
@@ -195,7 +199,7 @@ def test_processes_do_not_change_the_output(inputs: Path, tmp_path: Path, monkey
     one, two = tmp_path / "one", tmp_path / "two"
     first = build([inputs], one, run_validation=True, jobs=1)
     second = build([inputs], two, run_validation=True, jobs=2)
-    for name in ("graph.ttl", "graph.trig", "validation.txt"):
+    for name in ("graph.ttl", "graph.trig", "evidence.trig", "validation.txt"):
         assert (one / name).read_bytes() == (two / name).read_bytes(), name
     assert [f.path for f in first.failures] == [f.path for f in second.failures]
 
@@ -232,9 +236,10 @@ def test_a_store_on_disk_gives_the_same_bytes_as_one_in_memory(inputs: Path, tmp
     build([inputs], in_memory, jobs=2)
     result = build([inputs], on_disk, jobs=2, store_dir=tmp_path / "store")
     assert result.violations is not None
-    for name in ("graph.ttl", "graph.trig", "validation.txt"):
+    for name in ("graph.ttl", "graph.trig", "evidence.trig", "validation.txt"):
         assert (in_memory / name).read_bytes() == (on_disk / name).read_bytes(), name
-    assert sorted(p.name for p in on_disk.iterdir()) == [DEFAULT_CACHE, "graph.trig", "graph.ttl", "validation.txt"]
+    assert sorted(p.name for p in on_disk.iterdir()) == [DEFAULT_CACHE, "evidence.trig", "graph.trig", "graph.ttl",
+                                                         "validation.txt"]
 
 
 def test_the_store_is_kept_and_a_rebuild_replaces_it(inputs: Path, tmp_path: Path) -> None:
@@ -261,7 +266,7 @@ def test_a_large_build_uses_a_temporary_store_and_removes_it(inputs: Path, tmp_p
     build([inputs], small, run_validation=False)
     monkeypatch.setattr(build_module, "ON_DISK_FROM", 1)
     result = build([inputs], large, run_validation=False)
-    assert sorted(p.name for p in large.iterdir()) == [DEFAULT_CACHE, "graph.trig", "graph.ttl"]
+    assert sorted(p.name for p in large.iterdir()) == [DEFAULT_CACHE, "evidence.trig", "graph.trig", "graph.ttl"]
     for name in ("graph.ttl", "graph.trig"):
         assert (small / name).read_bytes() == (large / name).read_bytes(), name
     assert result.counts["documents"] == len(GOOD)

@@ -14,7 +14,7 @@ from cyberlex.build import DEFAULT_CACHE, build, sample_corpus
 from cyberlex.cache import MANIFEST, SUFFIX, BuildCache
 from cyberlex.cli import main
 
-OUTPUTS = ("graph.ttl", "graph.trig", "validation.txt")
+OUTPUTS = ("graph.ttl", "graph.trig", "evidence.trig", "validation.txt")
 
 
 @pytest.fixture()

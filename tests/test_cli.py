@@ -66,7 +66,8 @@ def test_build_reports_bad_files_and_exits_3(tmp_path: Path, folder: Path) -> No
     assert "clauses: 9" in result.stdout  # 6 + 3
     assert f"wrote turtle: {out / 'graph.ttl'}" in result.stdout
     assert f"wrote trig: {out / 'graph.trig'}" in result.stdout
-    assert (out / "graph.ttl").exists() and (out / "graph.trig").exists()
+    assert f"wrote evidence: {out / 'evidence.trig'}" in result.stdout
+    assert (out / "graph.ttl").exists() and (out / "graph.trig").exists() and (out / "evidence.trig").exists()
 
 
 def test_build_with_validation(tmp_path: Path, folder: Path) -> None:
@@ -89,7 +90,7 @@ def test_build_of_good_files_exits_0(tmp_path: Path, folder: Path) -> None:
 def test_build_is_deterministic(tmp_path: Path, folder: Path) -> None:
     for name in ("one", "two"):
         run("build", str(folder), "--out", str(tmp_path / name), "--no-validate")
-    for file in ("graph.ttl", "graph.trig"):
+    for file in ("graph.ttl", "graph.trig", "evidence.trig"):
         assert (tmp_path / "one" / file).read_bytes() == (tmp_path / "two" / file).read_bytes(), file
 
 

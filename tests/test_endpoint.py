@@ -18,7 +18,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from cyberlex.cli import EXIT_ENDPOINT, EXIT_NOT_VERIFIED, main
-from cyberlex.publish import graph_url, graphs_to_send, query_endpoint_for
+from cyberlex.publish import dataset_namespaces, graph_url, graphs_to_send, query_endpoint_for
 from cyberlex.sparql.query import Credentials, load_store
 from cyberlex.sparql.serve import OxigraphServer, oxigraph_binary
 from fixed_corpus import (
@@ -233,3 +233,12 @@ def test_cyberlex_serve_answers_and_stops_on_sigterm() -> None:
         if process.poll() is None:
             process.kill()
             process.wait()
+
+
+def test_an_evidence_graph_lives_in_its_documents_namespace() -> None:
+    """So that prune finds the evidence graph of a document that left the corpus, and the query that lists
+    the dataset's graphs names two namespaces, not one per document (Virtuoso refuses hundreds of ORs)."""
+    source = "https://w3id.org/cyberlex/id/source/"
+    graphs = [f"{source}a-txt", f"{source}a-txt/evidence", f"{source}b-txt", f"{source}b-txt/evidence",
+              "https://w3id.org/cyberlex/id/graph/gazetteer"]
+    assert dataset_namespaces(graphs) == ["https://w3id.org/cyberlex/id/graph/", source]

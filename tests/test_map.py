@@ -100,32 +100,88 @@ def test_every_clause_has_one_ordinal_and_one_owner(ga_quads: list[Quad]) -> Non
         assert len(texts) == 1 and texts[0].language == "en"
 
 
-def test_evidence_nodes(ga_document: Document, ga_quads: list[Quad]) -> None:
+def test_evidence_spans_and_statements(ga_document: Document, ga_quads: list[Quad]) -> None:
+    """One clx:Evidence node per span (source, offsets, quote); one reified statement per fact, linked to
+    its span; all in the document's evidence graph, none in the document's graph of facts."""
     source = ga_document[0]
     source_iri = NamedNode(DEFAULT_BASE + "source/a-res-73-187-en-txt")
-    evidence = subjects_of_type(ga_quads, clx("Evidence"))
-    assert evidence
-    asserted = {(q.subject, q.predicate, q.object) for q in ga_quads}
-    for node in evidence:
-        assert node.value.startswith(source_iri.value + "/evidence/")
-        assert objects(ga_quads, node, NamedNode(PROV + "wasDerivedFrom")) == [source_iri]
+    evidence_graph = NamedNode(source_iri.value + "/evidence")
+    spans = subjects_of_type(ga_quads, clx("Evidence"))
+    assert spans
+    for node in spans:
         (start,) = objects(ga_quads, node, NamedNode(OA + "start"))
         (end,) = objects(ga_quads, node, NamedNode(OA + "end"))
+        assert node.value == f"{evidence_graph.value}/{start.value}-{end.value}"
+        assert objects(ga_quads, node, NamedNode(PROV + "wasDerivedFrom")) == [source_iri]
         assert start.datatype == end.datatype == NamedNode(XSD + "nonNegativeInteger")
         assert 0 <= int(start.value) < int(end.value) <= len(source.text)
         (exact,) = objects(ga_quads, node, NamedNode(OA + "exact"))
         assert exact.value == " ".join(source.text[int(start.value):int(end.value)].split())[:300]
+    facts = {(q.subject, q.predicate, q.object) for q in ga_quads if q.graph_name == source_iri}
+    statements = {q.subject for q in ga_quads if q.predicate == clx("evidence")}
+    assert {o for q in ga_quads if q.predicate == clx("evidence") for o in [q.object]} == spans  # no span unused
+    for node in statements:
+        (span,) = objects(ga_quads, node, clx("evidence"))
+        assert node.value.startswith(span.value + "/")  # …/evidence/<start>-<end>/<property>/<n>
         (subject,) = objects(ga_quads, node, NamedNode(RDF + "subject"))
         (predicate,) = objects(ga_quads, node, NamedNode(RDF + "predicate"))
         (obj,) = objects(ga_quads, node, NamedNode(RDF + "object"))
-        assert (subject, predicate, obj) in asserted, "evidence for a statement the graph does not make"
+        assert (subject, predicate, obj) in facts, "evidence for a statement the graph does not make"
+    evidence_quads = [q for q in ga_quads if q.subject in spans | statements]
+    assert {q.graph_name for q in evidence_quads} == {evidence_graph}
+    assert not [q for q in ga_quads if q.graph_name == evidence_graph and q not in evidence_quads]
+
+
+def test_every_fact_read_from_the_samples_has_a_statement_with_its_span_and_quote() -> None:
+    """Traceability: for every statement, mention, clause and reservation extracted from the samples, the
+    graph has a reified statement of that fact linked to a span with the offsets and quote it was read from."""
+    from pathlib import Path
+
+    from cyberlex.extract import extract
+    from cyberlex.read import read
+    from cyberlex.segment import segment
+
+    samples = Path(__file__).resolve().parents[1] / "samples"
+    checked = 0
+    for path in sorted(samples.glob("*.*")):
+        if path.name == "README.md":
+            continue
+        source = read(path)
+        extraction = extract(segment(source))
+        quads = Mapper().map(extraction)
+        quote_of = {(int(objects(quads, q.subject, NamedNode(OA + "start"))[0].value),
+                     int(objects(quads, q.subject, NamedNode(OA + "end"))[0].value)):
+                    objects(quads, q.subject, NamedNode(OA + "exact")) for q in quads
+                    if q.predicate == TYPE and q.object == clx("Evidence")}
+        traced: set[tuple[str, str, str, int, int]] = set()
+        for q in quads:
+            if q.predicate != clx("evidence"):
+                continue
+            (start,) = objects(quads, q.object, NamedNode(OA + "start"))
+            (end,) = objects(quads, q.object, NamedNode(OA + "end"))
+            for s in objects(quads, q.subject, NamedNode(RDF + "subject")):
+                for p in objects(quads, q.subject, NamedNode(RDF + "predicate")):
+                    for o in objects(quads, q.subject, NamedNode(RDF + "object")):
+                        traced.add((str(s), str(p), str(o), int(start.value), int(end.value)))
+        spans = [s.span for s in extraction.statements] + list(extraction.mentions.values()) \
+            + [c.span for c in extraction.clauses if c.span is not None and c.text is not None] \
+            + [r.span for r in extraction.reservations]
+        for span in spans:
+            expected = " ".join(source.text[span.start:span.end].split())[:300]
+            assert quote_of[(span.start, span.end)] == ([Literal(expected)] if expected else []), (path.name, span)
+            checked += 1
+        for statement in extraction.statements:
+            assert any(s == str(Mapper().iri(statement.subject.key)) and (start, end) == (
+                statement.span.start, statement.span.end) for s, _p, _o, start, end in traced), (path.name, statement)
+    assert checked > 100  # every sample has facts
 
 
 def test_evidence_of_a_citation_quotes_it(ga_quads: list[Quad]) -> None:
     cites = [q for q in ga_quads if q.predicate == NamedNode(RDF + "object")
              and q.object == NamedNode(DEFAULT_BASE + "A-RES-55-63")]
-    quotes = {objects(ga_quads, q.subject, NamedNode(OA + "exact"))[0].value for q in cites
-              if objects(ga_quads, q.subject, NamedNode(RDF + "predicate")) == [clx("cites")]}
+    quotes = {objects(ga_quads, span, NamedNode(OA + "exact"))[0].value for q in cites
+              if objects(ga_quads, q.subject, NamedNode(RDF + "predicate")) == [clx("cites")]
+              for span in objects(ga_quads, q.subject, clx("evidence"))}
     assert quotes == {"55/63"}
 
 
@@ -146,6 +202,7 @@ def test_source_document(ga_document: Document, ga_quads: list[Quad]) -> None:
 def test_named_graphs(ga_quads: list[Quad]) -> None:
     graphs = {q.graph_name for q in ga_quads}
     assert graphs == {NamedNode(DEFAULT_BASE + "source/a-res-73-187-en-txt"),
+                      NamedNode(DEFAULT_BASE + "source/a-res-73-187-en-txt/evidence"),
                       NamedNode(DEFAULT_BASE + "graph/gazetteer")}
     reference = [q for q in ga_quads if q.graph_name == NamedNode(DEFAULT_BASE + "graph/gazetteer")]
     assert any(q.subject == NamedNode(DEFAULT_BASE + "body/unga")

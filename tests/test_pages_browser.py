@@ -130,12 +130,12 @@ def test_an_evidence_iri_opens_its_row_on_the_instrument_page(pages_url: str, se
     sync_playwright = playwright_or_skip()
     index = pages.load_index(seeds_release)
     rdf = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
-    node = next(n for n in sorted(index.evidence)
+    node = next(n for n in sorted(index.statements)
                 if index.iris_of(n, rdf + "subject")[0].startswith(ID + "A-RES-73-187/pre/"))
     clause = index.iris_of(node, rdf + "subject")[0]
     assert clause.startswith(ID + "A-RES-73-187/pre/")  # a clause: a section of its instrument's page
     anchor = pages.evidence_anchor(node)
-    quote = index.text(node, "http://www.w3.org/ns/oa#exact") or ""
+    quote = index.text(index.span(node), "http://www.w3.org/ns/oa#exact") or ""  # the span's, shared
     with sync_playwright() as playwright:
         browser = chromium_context(playwright, tmp_path)
         try:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import html
 import json
+import re
 import urllib.parse
 import urllib.request
 from pathlib import Path
@@ -64,7 +65,7 @@ def union(path: Path, fmt: str) -> Graph:
 def test_dumps_are_isomorphic(dist: Path) -> None:
     graphs = {name: union(dist / name, fmt) for name, fmt in DUMPS.items()}
     reference = graphs["graph.nt"]
-    assert len(reference) > 1000
+    assert len(reference) > 800  # the facts: the evidence is in evidence.trig
     for name, graph in graphs.items():
         assert len(graph) == len(reference), name
         assert isomorphic(graph, reference), f"{name} does not hold the triples of graph.nt"
@@ -81,6 +82,11 @@ def test_ntriples_sorted_and_trig_one_graph_per_source(dist: Path) -> None:
     ds.parse(dist / "graph.trig", format="trig")
     names = {str(c.identifier) for c in ds.graphs() if str(c.identifier).startswith(ID)}
     assert {n for n in names if "/source/" in n} and ID + "graph/gazetteer" in names
+    assert not [n for n in names if n.endswith("/evidence")]
+    evidence = Dataset()
+    evidence.parse(dist / "evidence.trig", format="trig")
+    evidence_names = {str(c.identifier) for c in evidence.graphs() if str(c.identifier).startswith(ID)}
+    assert evidence_names == {n + "/evidence" for n in names if "/source/" in n}  # one per source document
 
 
 def test_jsonld_context_is_published_and_inline(dist: Path) -> None:
@@ -148,7 +154,8 @@ def test_checksums_and_sizes_match_the_files(dist: Path) -> None:
     distributions = list(graph.subjects(RDF.type, DCAT.Distribution))
     files = [d for d in distributions if graph.value(d, DCAT.downloadURL) is not None]
     names = {str(graph.value(d, DCAT.downloadURL)).rsplit("/", 1)[-1] for d in files}
-    assert names >= {"graph.ttl", "graph.nt", "graph.trig", "graph.jsonld", "ontology.ttl", "shapes.ttl",
+    assert names >= {"graph.ttl", "graph.nt", "graph.trig", "graph.jsonld", "evidence.trig", "ontology.ttl",
+                     "shapes.ttl",
                      "context.jsonld", "ontology.html"}
     for d in files:
         name = str(graph.value(d, DCAT.downloadURL)).rsplit("/", 1)[-1]
@@ -215,6 +222,13 @@ def test_release_notes(dist: Path, tmp_path: Path, write_text: object) -> None:
     notes = (dist / "RELEASE-NOTES.md").read_text(encoding="utf-8")
     assert "| `clx:Resolution` |" in notes and "| `clx:cites` |" in notes
     assert "No previous release" in notes
+    # the evidence is counted apart: its triples are those of evidence.trig
+    evidence = re.search(r"The evidence, apart in `evidence.trig`: ([\d,]+) triples, ([\d,]+) statements read from "
+                         r"([\d,]+) spans of text", notes)
+    assert evidence, notes
+    triples, statements, spans = (int(n.replace(",", "")) for n in evidence.groups())
+    assert triples == len(list(ox.parse(path=str(dist / "evidence.trig"), format=ox.RdfFormat.TRIG)))
+    assert triples == 4 * statements + 5 * spans and statements >= spans > 100
     # a second release with one document less lists what went
     samples = data_path("samples")
     smaller = tmp_path / "in"
@@ -282,10 +296,11 @@ def test_static_site_has_a_page_and_twins_per_iri(dist: Path) -> None:
     nt = list(ox.parse(path=str(dist / "graph.nt"), format=ox.RdfFormat.N_TRIPLES))
     iris = {t.value for triple in nt for t in (triple.subject, triple.object)
             if isinstance(t, ox.NamedNode) and t.value.startswith(ID) and t.value != ID}
-    evidence = {t.subject.value for t in nt if t.object == ox.NamedNode(CLX_NS + "Evidence")}
+    assert not any(t.object == ox.NamedNode(CLX_NS + "Evidence") for t in nt)  # the facts alone
+    evidence = {q.subject.value for q in ox.parse(path=str(dist / "evidence.trig"), format=ox.RdfFormat.TRIG)}
     clauses = {t.object.value: t.subject.value for t in nt if t.predicate == ox.NamedNode(CLX_NS + "hasClause")}
-    assert len(evidence) > 100 and evidence <= iris and len(clauses) > 20
-    for iri in iris - evidence - clauses.keys():
+    assert len(evidence) > 100 and not evidence & iris and len(clauses) > 20
+    for iri in iris - clauses.keys():
         folder = site / iri[len(ID):]
         assert (folder / "index.html").is_file(), iri
     # no page, Turtle or JSON-LD of an evidence node: each is a row of the pages that show it; nor of a
@@ -346,7 +361,8 @@ CLX_NS = "https://w3id.org/cyberlex/ontology#"
 
 
 def evidence_nodes(index: pages.Index) -> list[str]:
-    return sorted(index.evidence)
+    """The statements of the evidence (each linked to the span it was read from)."""
+    return sorted(index.statements)
 
 
 def test_the_quote_of_a_clause_shows_on_its_instruments_page_at_the_evidence_anchor(dist: Path) -> None:
@@ -357,21 +373,26 @@ def test_the_quote_of_a_clause_shows_on_its_instruments_page_at_the_evidence_anc
         subject = index.iris_of(node, RDF_NS + "subject")[0]
         if subject not in index.clause_owner:  # the evidence of a clause's statements
             continue
-        quote = html.escape(index.text(node, OA_NS + "exact") or "", quote=True)
+        span = index.span(node)  # the quote, offsets and source are the span's, shared by its statements
+        quote = html.escape(index.text(span, OA_NS + "exact") or "", quote=True)
         anchor = pages.evidence_anchor(node)
         instrument = index.subjects(CLX_NS + "hasClause", subject)[0]
         page = (site / instrument[len(ID):] / "index.html").read_text(encoding="utf-8")
         row = page.split(f'<tr id="{anchor}">', 1)[1].split("</tr>", 1)[0]
         assert f"<q>{quote}</q>" in row and quote
-        assert f'<td><a href="#{pages.clause_anchor(subject)}">' in row  # the clause: its item on this page
-        start, end = index.text(node, OA_NS + "start"), index.text(node, OA_NS + "end")
+        # the clause: its item on this page (after the span's anchor, on the first row read from the span)
+        assert f'<a href="#{pages.clause_anchor(subject)}">' in row.split("</td>", 1)[0]
+        start, end = index.text(span, OA_NS + "start"), index.text(span, OA_NS + "end")
         assert f">{start}–{end}</a>" in row and '/source/' in row  # offsets, the source's page
-        # the source document's page has the row too (where the static site's rules lead), and its Turtle
-        # describes the evidence node
-        source = index.iris_of(node, "http://www.w3.org/ns/prov#wasDerivedFrom")[0]
-        assert f'<tr id="{anchor}">' in (site / source[len(ID):] / "index.html").read_text(encoding="utf-8")
+        # the source document's page has the row too (where the static site's rules lead), with the span's
+        # anchor on its first row; its Turtle describes the statement and its span
+        source = index.iris_of(span, "http://www.w3.org/ns/prov#wasDerivedFrom")[0]
+        source_page = (site / source[len(ID):] / "index.html").read_text(encoding="utf-8")
+        assert f'<tr id="{anchor}">' in source_page
+        assert f'<span id="{pages.evidence_anchor(span)}"></span>' in source_page
         twin = Graph().parse(site / source[len(ID):] / "index.ttl", format="turtle")
-        assert (URIRef(node), URIRef(OA_NS + "exact"), None) in twin
+        assert (URIRef(node), URIRef(CLX_NS + "evidence"), URIRef(span)) in twin
+        assert (URIRef(span), URIRef(OA_NS + "exact"), None) in twin
         shown += 1
     assert shown > 3
 
@@ -425,11 +446,20 @@ def test_the_server_rules_redirect_an_evidence_iri_to_its_anchor(dist: Path) -> 
     site = dist / "site"
     node = evidence_nodes(index)[len(index.evidence) // 2]
     path, anchor = node[len(ID):], pages.evidence_anchor(node)
-    source = index.iris_of(node, "http://www.w3.org/ns/prov#wasDerivedFrom")[0][len(ID):]
+    span = index.span(node)
+    source = index.iris_of(span, "http://www.w3.org/ns/prov#wasDerivedFrom")[0][len(ID):]
     htaccess = (site / ".htaccess").read_text(encoding="utf-8")
     assert rewrite(htaccess, path, "text/html") == f"{source}/#{anchor}"
     assert rewrite(htaccess, path, "text/turtle") == f"{source}/index.ttl"
     assert rewrite(htaccess, path, "application/ld+json") == f"{source}/index.jsonld"
+    # a span: to its first row on the source document's page
+    span_path, span_anchor = span[len(ID):], pages.evidence_anchor(span)
+    assert rewrite(htaccess, span_path, "text/html") == f"{source}/#{span_anchor}"
+    assert rewrite(htaccess, span_path, "text/turtle") == f"{source}/index.ttl"
+    assert f'<span id="{span_anchor}"></span>' in (site / source / "index.html").read_text(encoding="utf-8")
+    app = pages.PagesApp(index)
+    status, headers, _ = call(app, "/" + span_path, "text/html")
+    assert status.startswith("303") and headers["Location"] == f"/{source}/#{span_anchor}"
     assert rewrite(htaccess, "A-RES-99-101", "text/html") == "A-RES-99-101/"  # the others as before
     assert f'<tr id="{anchor}">' in (site / source / "index.html").read_text(encoding="utf-8")
     w3id = (dist / "publish" / "w3id.htaccess").read_text(encoding="utf-8")

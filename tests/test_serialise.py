@@ -11,6 +11,7 @@ from rdflib import BNode, Graph
 
 from cyberlex import serialise
 from cyberlex.build import build_store, collect_inputs, sample_corpus
+from cyberlex.evidence import split_evidence
 from cyberlex.map import Mapper
 from cyberlex.models import Extraction, Segments, SourceText
 from cyberlex.serialise import (
@@ -73,7 +74,23 @@ def test_trig_keeps_the_named_graphs(quads: list[Quad]) -> None:
     data = to_bytes(sorted_quads(store_of(quads)), "trig")
     names = {q.graph_name.value for q in parse(data, format=RdfFormat.TRIG)}
     assert names == {"https://w3id.org/cyberlex/id/source/a-res-73-187-en-txt",
+                     "https://w3id.org/cyberlex/id/source/a-res-73-187-en-txt/evidence",
                      "https://w3id.org/cyberlex/id/graph/gazetteer"}
+
+
+def test_the_evidence_goes_to_evidence_trig_and_the_facts_to_graph_ttl_and_trig(quads: list[Quad]) -> None:
+    """A portal can load the facts alone: graph.ttl and graph.trig hold every quad but the evidence graphs'
+    (IRIs ending with /evidence), evidence.trig those; together they are the whole store."""
+    files = serialise_graph(store_of(quads))
+    assert sorted(files) == ["evidence.trig", "graph.trig", "graph.ttl"]
+    facts = set(parse(files["graph.trig"], format=RdfFormat.TRIG))
+    evidence = set(parse(files["evidence.trig"], format=RdfFormat.TRIG))
+    assert {q.graph_name.value for q in facts} == {"https://w3id.org/cyberlex/id/source/a-res-73-187-en-txt",
+                                                   "https://w3id.org/cyberlex/id/graph/gazetteer"}
+    assert {q.graph_name.value for q in evidence} == {"https://w3id.org/cyberlex/id/source/a-res-73-187-en-txt/evidence"}
+    assert facts | evidence == set(store_of(quads))  # as stored: Oxigraph keeps offsets as xsd:integer
+    assert {q.triple for q in parse(files["graph.ttl"], format=RdfFormat.TURTLE)} == {q.triple for q in facts}
+    assert serialise_graph(store_of(list(reversed(quads)))) == files
 
 
 # -- write_all_atomic ----------------------------------------------------------------------------------
@@ -142,8 +159,9 @@ def test_failed_first_write_leaves_nothing(tmp_path: Path, monkeypatch: pytest.M
 def test_write_graph(tmp_path: Path, quads: list[Quad]) -> None:
     store = store_of(quads)
     written = write_graph(store, tmp_path / "out")
-    assert written == {"turtle": tmp_path / "out" / "graph.ttl", "trig": tmp_path / "out" / "graph.trig"}
-    assert leftovers(tmp_path / "out") == ["graph.trig", "graph.ttl"]
+    assert written == {"turtle": tmp_path / "out" / "graph.ttl", "trig": tmp_path / "out" / "graph.trig",
+                       "evidence": tmp_path / "out" / "evidence.trig"}
+    assert leftovers(tmp_path / "out") == ["evidence.trig", "graph.trig", "graph.ttl"]
     first = (written["turtle"].read_bytes(), written["trig"].read_bytes())
     write_graph(store, tmp_path / "out")
     assert (written["turtle"].read_bytes(), written["trig"].read_bytes()) == first
@@ -151,15 +169,22 @@ def test_write_graph(tmp_path: Path, quads: list[Quad]) -> None:
 
 # -- streamed serialisation ----------------------------------------------------------------------------
 
-def _as_before(store: Store) -> dict[str, bytes]:
-    """serialise_graph as it was: the whole dump sorted in memory (the reference for the external sort)."""
-    dumped = store.dump(format=RdfFormat.N_QUADS) or b""
-    quad_lines = sorted(set(dumped.splitlines()))
+def _sorted_in_memory(store: Store) -> tuple[bytes, bytes]:
+    """A store's union and quads sorted in memory, as serialise did before the external sort."""
+    quad_lines = sorted(set((store.dump(format=RdfFormat.N_QUADS) or b"").splitlines()))
     triple_lines: set[bytes] = set()
     for graph in [DefaultGraph(), *store.named_graphs()]:
         triple_lines.update((store.dump(format=RdfFormat.N_TRIPLES, from_graph=graph) or b"").splitlines())
-    return {"graph.ttl": to_bytes(parse(b"\n".join(sorted(triple_lines)), format=RdfFormat.N_TRIPLES), "turtle"),
-            "graph.trig": to_bytes(parse(b"\n".join(quad_lines), format=RdfFormat.N_QUADS), "trig")}
+    return (to_bytes(parse(b"\n".join(sorted(triple_lines)), format=RdfFormat.N_TRIPLES), "turtle"),
+            to_bytes(parse(b"\n".join(quad_lines), format=RdfFormat.N_QUADS), "trig"))
+
+
+def _as_before(store: Store) -> dict[str, bytes]:
+    """serialise_graph as it was: the facts and the evidence split into two stores, each dump sorted in
+    memory (the reference for the external sort)."""
+    facts, evidence = split_evidence(store)
+    turtle, trig = _sorted_in_memory(facts)
+    return {"graph.ttl": turtle, "graph.trig": trig, "evidence.trig": _sorted_in_memory(evidence)[1]}
 
 
 def test_the_external_sort_in_tiny_chunks_gives_the_same_bytes(tmp_path: Path) -> None:
@@ -168,7 +193,7 @@ def test_the_external_sort_in_tiny_chunks_gives_the_same_bytes(tmp_path: Path) -
     staged = stage_graph(store, tmp_path, chunk_lines=5)  # hundreds of chunks, merged
     assert {name: path.read_bytes() for name, path in staged.files.items()} == expected
     assert serialise_graph(store) == expected
-    assert staged.statements["graph.ttl"] == count_unique_triples(store, chunk_lines=5) > 1000
+    assert count_unique_triples(store, chunk_lines=5) == count_unique_triples(store) > staged.statements["graph.ttl"]
     staged.discard()
     assert leftovers(tmp_path) == []
 
@@ -180,7 +205,7 @@ def test_sorted_unique_lines_merges_and_drops_duplicates(tmp_path: Path) -> None
 
 
 def test_evidence_graphs_go_to_evidence_trig_only(quads: list[Quad], tmp_path: Path) -> None:
-    store = store_of(quads)
+    store = store_of([q for q in quads if not str(q.graph_name).endswith('/evidence>')])  # the facts alone
     without = serialise_graph(store)
     assert set(without) == {"graph.ttl", "graph.trig"}  # no evidence: no evidence.trig
     evidence = NamedNode("https://w3id.org/cyberlex/id/source/a-res-73-187-en-txt/evidence")

@@ -27,7 +27,7 @@ from pyoxigraph import NamedNode, RdfFormat, Triple, parse
 import virtuoso
 from cyberlex.build import build_store, collect_inputs
 from cyberlex.cli import EXIT_TRUNCATED, main
-from cyberlex.publish import graph_url, graphs_at_endpoint, publish_opener
+from cyberlex.publish import dataset_namespaces, graph_url, graphs_at_endpoint, publish_opener
 from cyberlex.serialise import write_graph
 from cyberlex.sparql.query import Credentials, SelectResult, load_store, run_remote
 from cyberlex.sparql.serve import OxigraphServer, free_port, oxigraph_binary
@@ -69,7 +69,7 @@ def store() -> Iterator[virtuoso.Virtuoso]:
 
 
 def graphs_of(build: Path) -> dict[str, set[Triple]]:
-    """The named graphs of a build folder's graph.trig, each as its set of triples (no blank nodes)."""
+    """The named graphs of a build folder's graph.trig and evidence.trig, each as its set of triples."""
     graphs: dict[str, set[Triple]] = {}
     for quad in load_store(build, union_default=False).quads_for_pattern(None, None, None, None):
         assert isinstance(quad.graph_name, NamedNode)
@@ -78,10 +78,10 @@ def graphs_of(build: Path) -> dict[str, set[Triple]]:
 
 
 def assert_store_equals(server: virtuoso.Virtuoso, build: Path) -> None:
-    """Graph by graph, the store holds what graph.trig holds, term for term (fetched with Graph Store
+    """Graph by graph, the store holds what graph.trig and evidence.trig hold, term for term (fetched with Graph Store
     Protocol GET), and no other graph of the dataset."""
     expected = graphs_of(build)
-    namespaces = sorted({name[: name.rfind("/") + 1] for name in expected})
+    namespaces = dataset_namespaces(list(expected))  # an evidence graph lives in its document's namespace
     assert graphs_at_endpoint(server.sparql, namespaces, DBA, 60) == sorted(expected)
     opener = publish_opener(server.store, DBA, 60)
     for name, triples in expected.items():
@@ -113,11 +113,12 @@ def test_publish_twice_with_replace_then_prune(store: virtuoso.Virtuoso, tmp_pat
     gone = "https://w3id.org/cyberlex/id/source/news-report-de-txt"
     dry = run("publish", "--endpoint", store.store, "--data", str(smaller), "--prune", "--dry-run", *AUTH)
     assert dry.exit_code == 0, dry.output
-    assert dry.output.splitlines()[1:] == [f"  {gone}"] and "would delete 1 named graph " in dry.output
+    assert dry.output.splitlines()[1:] == [f"  {gone}", f"  {gone}/evidence"]  # the document's facts and evidence
+    assert "would delete 2 named graphs " in dry.output
     assert gone in graphs_at_endpoint(store.sparql, ["https://w3id.org/cyberlex/id/source/"], DBA, 60)
     result = run("publish", "--endpoint", store.store, "--data", str(smaller), "--replace", "--prune", *AUTH)
     assert result.exit_code == 0, result.output
-    assert "deleted 1 named graph " in result.output
+    assert "deleted 2 named graphs " in result.output
     assert_store_equals(store, smaller)
     # and back to the whole fixed corpus, for the queries
     result = run("publish", "--endpoint", store.store, "--data", str(full), "--replace", "--prune", *AUTH)
@@ -142,6 +143,7 @@ def oxigraph_server() -> Iterator[OxigraphServer]:
 def rdflib_dataset() -> rdflib.Dataset:
     dataset = rdflib.Dataset(default_union=True)
     dataset.parse(fixed_graph() / "graph.trig", format="trig")
+    dataset.parse(fixed_graph() / "evidence.trig", format="trig")
     return dataset
 
 
@@ -351,7 +353,7 @@ def test_the_un_build_on_virtuoso(shared: Path, tmp_path: Path) -> None:
         smaller = build_without(tmp_path / "smaller", *left, corpus=corpus)
         pruned = run("publish", "--endpoint", server.store, "--data", str(smaller), "--replace", "--prune", *AUTH)
         assert pruned.exit_code == 0, pruned.output
-        assert "deleted 5 named graphs" in pruned.output
+        assert "deleted 10 named graphs" in pruned.output  # five documents' facts and evidence
         assert_store_equals(server, smaller)
         store = load_store(smaller)
         for query in competency_queries():

@@ -77,7 +77,7 @@ def test_junit_is_valid_and_has_a_failed_case_per_violation(junit_schema: etree.
     assert doc.get("failures") == doc.find("testsuite").get("failures") == "4"
     assert all(case.find("failure") is not None for case in cases)
     exact = next(case for case in cases if case.get("classname") == "clxsh:Evidence-exact")
-    assert exact.get("name") == "id:source/doc-txt/evidence/0-10/cites/1 oa:exact"
+    assert exact.get("name") == "id:source/doc-txt/evidence/0-16 oa:exact"
     failure = exact.find("failure")
     assert failure.get("type") == "DatatypeConstraintComponent"
     assert failure.get("message").startswith("oa:exact is one plain xsd:string")

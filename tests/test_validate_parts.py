@@ -156,8 +156,34 @@ def test_the_build_validates_each_document_and_reports_as_the_union(tmp_path: Pa
     assert all(isinstance(v, DocumentValidation) for v in result.validations)
     ds = Dataset()
     ds.parse(tmp_path / "graph.trig", format="trig")
+    ds.parse(tmp_path / "evidence.trig", format="trig")
     assert (tmp_path / "validation.txt").read_text(encoding="utf-8") == validate(ds).to_text()
     assert validate_parts(result.validations, ds).to_text() == validate(ds).to_text()
+
+
+def test_validate_takes_the_facts_alone_or_with_their_evidence(tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """`cyberlex validate graph.trig evidence.trig` checks each document with its evidence graph (its spans and
+    statements are the document's alone), and gives the union's report; graph.trig alone validates too."""
+    from click.testing import CliRunner
+
+    from cyberlex.cli import main
+
+    build([sample_corpus()], tmp_path, run_validation=False)
+    facts, evidence = tmp_path / "graph.trig", tmp_path / "evidence.trig"
+    ds = Dataset()
+    ds.parse(facts, format="trig")
+    ds.parse(evidence, format="trig")
+    documents: list[bytes] = []
+    real = validate_document
+    monkeypatch.setattr("cyberlex.validate_parts.validate_document",
+                        lambda nquads, shapes_dir=None: documents.append(nquads) or real(nquads, shapes_dir))
+    assert validate_by_graph(ds).to_text() == validate(ds).to_text()
+    graphs = {str(g.identifier) for g in ds.graphs() if str(g.identifier).startswith(ID)}
+    assert len(documents) == len(graphs) - len([g for g in graphs if g.endswith("/evidence")]) + 1  # + the default
+    for files in ([facts, evidence], [facts]):
+        result = CliRunner().invoke(main, ["validate", *map(str, files)], catch_exceptions=False)
+        assert result.exit_code == 0 and "Conforms" in result.stdout, (files, result.output)
 
 
 def test_a_rebuild_takes_each_files_validation_from_the_cache(tmp_path: Path,

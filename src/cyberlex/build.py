@@ -37,7 +37,7 @@ from cyberlex.read import MAX_FILE_BYTES, ReadError, read, read_bytes
 from cyberlex.resolve import slug
 from cyberlex.resources import data_path
 from cyberlex.segment import segment
-from cyberlex.serialise import GRAPH_FILES, StagedGraph, count_unique_triples, stage_graph, write_files
+from cyberlex.serialise import StagedGraph, count_unique_triples, stage_graph, write_files
 from cyberlex.vocab import CLX, DEFAULT_BASE, RDF, body_classes, instrument_classes
 
 if TYPE_CHECKING:
@@ -605,8 +605,8 @@ def _build(paths: list[Path], files: list[Path], out_dir: Path, base: str, run_v
             staged = _stage(result.store, out_dir)
             if run_validation:
                 result.violations, result.report_text = validate_store(result.store, result.validations)
-        # the unique triples are those of graph.ttl, counted as it was written (evidence graphs apart)
-        result.counts["triples"] = staged.statements[GRAPH_FILES["turtle"]]
+        # the distinct triples of every graph, evidence included: graph.ttl's count (the facts) is not it
+        result.counts["triples"] = count_unique_triples(result.store)
         if run_validation:
             extra["validation.txt"] = result.report_text.encode("utf-8")
         try:

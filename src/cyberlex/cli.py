@@ -81,7 +81,7 @@ DASK_OPTION = click.option(
 @main.command(epilog=EXIT_CODES)
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("out"), show_default=True,
-              help="Folder for graph.ttl, graph.trig and validation.txt.")
+              help="Folder for graph.ttl, graph.trig, evidence.trig and validation.txt.")
 @click.option("--base", default=DEFAULT_BASE, show_default=True, help="Base IRI of the data.")
 @click.option("--no-validate", is_flag=True, help="Skip SHACL validation.")
 @click.option("--file-timeout", type=click.FloatRange(min=0), default=60.0, show_default=True, metavar="SECONDS",
@@ -333,7 +333,7 @@ def query_limit_options(command: Callable[..., None]) -> Callable[..., None]:
 @main.command(epilog=EXIT_CODES)
 @click.argument("query_text", metavar="QUERY")
 @click.option("--data", type=click.Path(path_type=Path), default=Path("out"), show_default=True,
-              help="Build folder (its graph.trig, else graph.ttl) or RDF file to query in-process.")
+              help="Build folder (its graph.trig with evidence.trig, else graph.ttl) or RDF file to query in-process.")
 @click.option("--endpoint", default=None, metavar="URL",
               help="Query this SPARQL 1.1 endpoint instead of the built graph.")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "tsv", "json"]), default=None,
@@ -441,7 +441,7 @@ def query(query_text: str, data: Path, endpoint: str | None, fmt: str | None, ti
 
 @main.command(epilog=EXIT_CODES)
 @click.option("--data", type=click.Path(path_type=Path), default=Path("out"), show_default=True,
-              help="Build folder (its graph.trig, else graph.ttl) or RDF file to serve.")
+              help="Build folder (its graph.trig with evidence.trig, else graph.ttl) or RDF file to serve.")
 @click.option("--empty", is_flag=True, help="Serve an empty store (with --writable, to publish into).")
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Interface to listen on (loopback by default; 0.0.0.0 opens it to the network).")
@@ -527,7 +527,7 @@ def serve(data: Path, empty: bool, host: str, port: int, writable: bool, locatio
               help="SPARQL 1.1 Graph Store Protocol endpoint (Oxigraph …/store, Fuseki …/ds/data, "
                    "Virtuoso …/sparql-graph-crud-auth).")
 @click.option("--data", type=click.Path(path_type=Path), default=Path("out"), show_default=True,
-              help="Build folder (its graph.trig) or RDF file to publish.")
+              help="Build folder (its graph.trig with evidence.trig) or RDF file to publish.")
 @click.option("--graph", "graph_iri", default=None, metavar="IRI",
               help="Publish the whole dataset as this one named graph (default: one per source document).")
 @click.option("--replace", is_flag=True, help="Replace each graph (PUT) instead of adding to it (POST).")

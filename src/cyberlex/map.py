@@ -3,8 +3,10 @@
 Each document's statements go to a named graph named by its source document's IRI; names and
 Wikidata identifiers of the gazetteer entities it uses, and the facts the gazetteer states of them, go to the
 named graph `id:graph/gazetteer`.
-Every statement gets an evidence node: the statement, the source document, offsets and quote. What a
-marked-up source states beside its text (subject keywords, FRBR identifiers, the vote) has none.
+Every statement gets evidence, in the document's evidence graph (`<document graph>/evidence`): a reified
+statement linked to the span of text it was read from (one clx:Evidence node per span: source document,
+offsets, quote). What a marked-up source states beside its text (subject keywords, FRBR identifiers, the
+vote) has none.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Any
 
 from pyoxigraph import Literal, NamedNode, Quad
 
+from cyberlex.evidence import evidence_graph
 from cyberlex.knowledge import Entry, gazetteer
 from cyberlex.models import ClauseRecord, Extraction, RecordedVote, Ref, Span
 from cyberlex.resolve import instrument_for_symbol, ref_for_entry, slug
@@ -268,25 +271,35 @@ class _DocumentMapper:
                 yield from self.mapper.entity_quads(self.entities[key], self.graph, self.lang)
 
     def _evidence(self) -> Iterator[Quad]:
+        """The evidence of the document's statements, in its evidence graph: one clx:Evidence node per span
+        (source, offsets, quote) and one reified statement per fact, pointing to the span it was read from."""
         table = self.table["evidence"]
         text = self.source.text
+        graph = NamedNode(evidence_graph(self.graph.value))
         ordered = sorted(set(self.evidence), key=lambda e: (e[0].start, e[0].end, str(e[1]), str(e[2]), str(e[3])))
-        # The IRI says where and what ("…/evidence/492-592/hasClause/1"), so that it does not change when
-        # another statement of the document is added or removed.
+        # The IRIs say where and what ("…/evidence/492-592" the span, "…/evidence/492-592/hasClause/1" a
+        # statement read from it), so that they do not change when another statement of the document is
+        # added or removed; a statement's IRI names the same statement as before spans were shared.
+        spans: set[tuple[int, int]] = set()
         seen: dict[str, int] = {}
         for span, subject, prop, obj in ordered:
-            name = f"{span.start}-{span.end}/{prop.value.rsplit('#', 1)[-1].rsplit('/', 1)[-1]}"
+            where = f"{graph.value}/{span.start}-{span.end}"
+            span_node = NamedNode(where)
+            if (span.start, span.end) not in spans:
+                spans.add((span.start, span.end))
+                quote = " ".join(text[span.start:span.end].split())[: table["max_quote"]]
+                yield Quad(span_node, RDF_TYPE, term(table["class"]), graph)
+                yield Quad(span_node, term(table["source"]), self.graph, graph)
+                yield Quad(span_node, term(table["start"]),
+                           Literal(str(span.start), datatype=NamedNode(XSD.nonNegativeInteger)), graph)
+                yield Quad(span_node, term(table["end"]),
+                           Literal(str(span.end), datatype=NamedNode(XSD.nonNegativeInteger)), graph)
+                if quote:
+                    yield Quad(span_node, term(table["exact"]), Literal(quote), graph)
+            name = f"{where}/{prop.value.rsplit('#', 1)[-1].rsplit('/', 1)[-1]}"
             seen[name] = seen.get(name, 0) + 1
-            node = NamedNode(f"{self.graph.value}/evidence/{name}/{seen[name]}")
-            quote = " ".join(text[span.start:span.end].split())[: table["max_quote"]]
-            yield self.quad(node, RDF_TYPE, term(table["class"]))
-            yield self.quad(node, term(table["subject"]), subject)
-            yield self.quad(node, term(table["predicate"]), prop)
-            yield self.quad(node, term(table["object"]), obj)
-            yield self.quad(node, term(table["source"]), self.graph)
-            yield self.quad(node, term(table["start"]), Literal(str(span.start),
-                                                               datatype=NamedNode(XSD.nonNegativeInteger)))
-            yield self.quad(node, term(table["end"]), Literal(str(span.end),
-                                                             datatype=NamedNode(XSD.nonNegativeInteger)))
-            if quote:
-                yield self.quad(node, term(table["exact"]), Literal(quote))
+            node = NamedNode(f"{name}/{seen[name]}")
+            yield Quad(node, term(table["subject"]), subject, graph)
+            yield Quad(node, term(table["predicate"]), prop, graph)
+            yield Quad(node, term(table["object"]), obj, graph)
+            yield Quad(node, term(table["evidence"]), span_node, graph)

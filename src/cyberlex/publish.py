@@ -23,6 +23,7 @@ from pathlib import Path
 
 from pyoxigraph import DefaultGraph, Literal, NamedNode, Store, Triple
 
+from cyberlex.evidence import document_graph
 from cyberlex.serialise import to_bytes
 from cyberlex.sparql.query import (
     AUTH_HINT,
@@ -335,8 +336,10 @@ def _how_far(error: str, report: PublishReport, pending: list[str], total: int) 
 
 def dataset_namespaces(graphs: list[str]) -> list[str]:
     """The namespaces the dataset's named graphs live in (each graph IRI up to its last '/'), e.g.
-    …/id/source/ and …/id/graph/: a graph at the endpoint under one of them belongs to the dataset."""
-    return sorted({name[: name.rfind("/") + 1] for name in graphs if "/" in name})
+    …/id/source/ and …/id/graph/: a graph at the endpoint under one of them belongs to the dataset. An
+    evidence graph (…/id/source/<doc>/evidence) lives in its document graph's namespace."""
+    documents = {document_graph(name) for name in graphs}
+    return sorted({name[: name.rfind("/") + 1] for name in documents if "/" in name})
 
 
 def graphs_at_endpoint(query_url: str, namespaces: list[str], credentials: Credentials,

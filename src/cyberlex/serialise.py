@@ -20,6 +20,8 @@ from pathlib import Path
 
 from pyoxigraph import BlankNode, DefaultGraph, NamedNode, Quad, RdfFormat, Store, Triple, parse, serialize
 
+from cyberlex.evidence import EVIDENCE_FILE
+from cyberlex.evidence import is_evidence_graph as _is_evidence_iri
 from cyberlex.vocab import vocabulary_prefixes
 
 FORMATS = {"turtle": RdfFormat.TURTLE, "trig": RdfFormat.TRIG, "nt": RdfFormat.N_TRIPLES,
@@ -34,7 +36,7 @@ GraphName = NamedNode | BlankNode | DefaultGraph
 
 def is_evidence_graph(graph: GraphName) -> bool:
     """Whether a named graph holds evidence (its IRI ends in /evidence): written to evidence.trig only."""
-    return isinstance(graph, NamedNode) and graph.value.endswith("/evidence")
+    return isinstance(graph, NamedNode) and _is_evidence_iri(graph.value)
 
 
 def _graph_lines(store: Store, graphs: Iterable[GraphName], with_graph: bool) -> Iterator[bytes]:
@@ -112,7 +114,7 @@ def _not_evidence(graph: GraphName) -> bool:
 GRAPH_OUTPUTS = (
     GraphFile("turtle", "graph.ttl", "turtle", _not_evidence, union=True),
     GraphFile("trig", "graph.trig", "trig", _not_evidence, union=False),
-    GraphFile("evidence", "evidence.trig", "trig", is_evidence_graph, union=False, optional=True),
+    GraphFile("evidence", EVIDENCE_FILE, "trig", is_evidence_graph, union=False, optional=True),
 )
 GRAPH_FILES = {output.kind: output.name for output in GRAPH_OUTPUTS}
 
@@ -130,7 +132,8 @@ def _sorted_lines(store: Store, union: bool, chunk_lines: int = CHUNK_LINES) -> 
 
 
 def count_unique_triples(store: Store, chunk_lines: int = CHUNK_LINES) -> int:
-    """The number of distinct triples of the union of all graphs, counted through the external sort."""
+    """The number of distinct triples of the union of all graphs (the evidence graphs too), counted
+    through the external sort."""
     with tempfile.TemporaryDirectory(prefix="cyberlex-sort-") as spill:
         lines = sorted_unique_lines(_graph_lines(store, _all_graphs(store), with_graph=False), Path(spill), chunk_lines)
         return sum(1 for _ in lines)

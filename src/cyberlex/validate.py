@@ -41,6 +41,7 @@ from rdflib.collection import Collection
 from rdflib.namespace import PROV, RDF, SH, NamespaceManager
 from rdflib.term import Node
 
+from cyberlex.evidence import document_graph
 from cyberlex.resources import data_path
 from cyberlex.vocab import CLX, CLXSH, compact, prefixes
 
@@ -209,19 +210,24 @@ def load_shapes(shapes_dir: Path | None = None) -> Graph:
 def source_files(data: Graph, node: Node) -> set[str]:
     """Name the input file(s) ``node`` was read from, by the first of these that names any.
 
-    The source documents whose named graph states something about ``node`` (or ``node`` itself);
-    those of the clx:Evidence nodes about ``node`` (or of ``node``, if it is an evidence node);
-    the source documents whose named graph points to ``node``.
+    The source documents whose named graph (or evidence graph) states something about ``node`` (or
+    ``node`` itself); those of the spans (clx:Evidence) of the statements about ``node`` (or of ``node``,
+    if it is a span or a statement); the source documents whose named graph points to ``node``.
     """
-    names = _file_names(data, _graphs(data, node, None) | {node})
+    names = _file_names(data, _documents(_graphs(data, node, None)) | {node})
     if not names:
-        sources = set(_objects(data, node, PROV.wasDerivedFrom))
-        for evidence in _subjects(data, RDF.subject, node):
-            sources |= set(_objects(data, evidence, PROV.wasDerivedFrom))
-        names = _file_names(data, sources)
+        spans = {node} | set(_objects(data, node, URIRef(CLX.evidence)))
+        for statement in _subjects(data, RDF.subject, node):
+            spans |= set(_objects(data, statement, URIRef(CLX.evidence)))
+        names = _file_names(data, {source for span in spans for source in _objects(data, span, PROV.wasDerivedFrom)})
     if not names:
-        names = _file_names(data, _graphs(data, None, node))
+        names = _file_names(data, _documents(_graphs(data, None, node)))
     return names
+
+
+def _documents(graphs: set[Node]) -> set[Node]:
+    """The source documents of named graphs: an evidence graph's is the graph it is beside."""
+    return {URIRef(document_graph(str(g))) if isinstance(g, URIRef) else g for g in graphs}
 
 
 class _StoreGraph(OxigraphDataGraph):

@@ -43,6 +43,7 @@ from rdflib.namespace import RDF, RDFS, SH
 from rdflib.term import Node
 from rdflib.util import from_n3
 
+from cyberlex.evidence import document_graph
 from cyberlex.resources import data_path
 from cyberlex.validate import (
     CLX,
@@ -363,11 +364,19 @@ class _StoreView(Graph):
 
 
 def validate_by_graph(data: Graph | Dataset, shapes_dir: Path | None = None) -> ValidationReport:
-    """Validate ``data`` as `validate` does, one named graph (and the default graph) per document."""
+    """Validate ``data`` as `validate` does, one document per named graph (with its evidence graph,
+    ``<graph>/evidence``, which describes nodes of that document alone: its spans and statements), and
+    the default graph."""
     store = _store_of_quads(data)
-    documents = [validate_document(ox.serialize(store.quads_for_pattern(None, None, None, graph),
-                                                format=ox.RdfFormat.N_QUADS) or b"", shapes_dir)
-                 for graph in [*sorted(store.named_graphs(), key=str), ox.DefaultGraph()]]
+    by_document: dict[str, list[ox.NamedNode | ox.BlankNode | ox.DefaultGraph]] = {}
+    for graph in sorted(store.named_graphs(), key=str):
+        by_document.setdefault(document_graph(graph.value) if isinstance(graph, ox.NamedNode) else str(graph),
+                               []).append(graph)
+    parts: list[list[ox.NamedNode | ox.BlankNode | ox.DefaultGraph]] = [*by_document.values(), [ox.DefaultGraph()]]
+    documents = [validate_document(b"".join(ox.serialize(store.quads_for_pattern(None, None, None, graph),
+                                                         format=ox.RdfFormat.N_QUADS) or b"" for graph in graphs),
+                                   shapes_dir)
+                 for graphs in parts]
     return validate_parts(documents, data, store, shapes_dir)
 
 

@@ -2,8 +2,11 @@
 
 ``release(paths, out)`` builds the graph (cyberlex.build.build) and writes into ``out``:
 
-    graph.ttl, graph.nt, graph.trig, graph.jsonld   the same triples in four formats (N-Triples sorted,
-                                                    TriG with one named graph per source document)
+    graph.ttl, graph.nt, graph.trig, graph.jsonld   the same triples (the facts) in four formats (N-Triples
+                                                    sorted, TriG with one named graph per source document)
+    evidence.trig                                   the evidence: per source document a named graph
+                                                    (<document>/evidence) of the spans the facts were read
+                                                    from and the statements read from each
     context.jsonld                                  the JSON-LD context (also inline in graph.jsonld)
     ontology.ttl, ontology.html, shapes.ttl         the vocabulary (its owl:versionInfo the release's version,
                                                     its owl:versionIRI its file in the release), its
@@ -16,7 +19,7 @@
     publish/                                        nginx snippet and w3id.org rules
 
 Determinism: nothing depends on the wall clock or the machine. The version is the project's version
-with the first 12 hex digits of the SHA-256 of graph.nt (``0.1.0+3f2a…``); the dates come from
+with the first 12 hex digits of the SHA-256 of graph.nt and evidence.trig (``0.1.0+3f2a…``); the dates come from
 ``date`` (or $SOURCE_DATE_EPOCH), else the latest adoption date in the graph; ``issued`` is carried
 over from the previous release when one is given. So two releases of the same inputs are the same bytes.
 
@@ -36,10 +39,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pyoxigraph import Literal, RdfFormat, Triple, parse
+from pyoxigraph import Literal, NamedNode, RdfFormat, Store, Triple, parse
 
 from cyberlex import __version__, jsonld, scratch
 from cyberlex.build import BuildResult, build
+from cyberlex.evidence import EVIDENCE_FILE, split_evidence
 from cyberlex.release import describe
 from cyberlex.resources import data_path
 from cyberlex.serialise import sorted_triples, to_bytes
@@ -208,17 +212,19 @@ def _write(work: Path, paths: list[Path], base: str, old_lines: set[bytes] | Non
     seconds = {"build": clock() - started}
 
     started, cpu_started = clock(), time.process_time()
-    triples = sorted_triples(built.store)  # every graph of the build: the site's index is made of these too
+    facts_store, evidence_store = split_evidence(built.store)
+    triples = sorted_triples(facts_store)  # the facts: the evidence is in evidence.trig alone
     nt = to_bytes(triples, "nt")
     files: dict[str, bytes] = {
         "graph.ttl": (work / "graph.ttl").read_bytes(),
         "graph.nt": nt,
         "graph.trig": (work / "graph.trig").read_bytes(),
+        EVIDENCE_FILE: (work / EVIDENCE_FILE).read_bytes(),
         "graph.jsonld": jsonld.to_bytes(triples, base=base),
         "context.jsonld": jsonld.context_bytes(base=base),
         "shapes.ttl": shapes_bytes(),
     }
-    version = f"{__version__}+{hashlib.sha256(nt).hexdigest()[:12]}"
+    version = f"{__version__}+{hashlib.sha256(nt + files[EVIDENCE_FILE]).hexdigest()[:12]}"
     root = base[: -len("id/")] if base.endswith("/id/") else base
     download = download_url or f"{root}release/{version}/"
     if not download.endswith("/"):
@@ -266,7 +272,7 @@ def _write(work: Path, paths: list[Path], base: str, old_lines: set[bytes] | Non
         raise ReleaseError("the dataset description does not conform to shapes/dcat:\n" + report.to_text())
 
     notes = release_notes(version, modified, base, built, figures, facts, old_version, added, removed, changes,
-                          instruments_added, instruments_removed)
+                          instruments_added, instruments_removed, evidence_figures(evidence_store))
     (work / "RELEASE-NOTES.md").write_bytes(notes.encode("utf-8"))
 
     seconds["description"] = clock() - started
@@ -275,8 +281,8 @@ def _write(work: Path, paths: list[Path], base: str, old_lines: set[bytes] | Non
                            description_report=report.to_text(), seconds=seconds, cpu_seconds=cpu_seconds)
     if with_site:
         started, cpu_started = clock(), time.process_time()
-        # the graph's triples as sorted for the dumps (all its graphs: the evidence too, which the pages show)
-        index = pages.Index(_sorted_union(triples, nt, description), base)
+        # the facts as sorted for the dumps, with the evidence, which the pages show, and the description
+        index = pages.Index(_sorted_union(triples, nt, sorted_triples(evidence_store) + description), base)
         result.pages = pages.write_site(index, work / "site")
         publish = work / "publish"
         publish.mkdir()
@@ -337,11 +343,21 @@ def _instrument_changes(plus: set[bytes], minus: set[bytes]) -> tuple[list[str],
     return typed(plus), typed(minus)
 
 
+def evidence_figures(evidence: Store) -> dict[str, int]:
+    """The size of the evidence: its triples, the statements and the spans they were read from."""
+    triples = {quad.triple for quad in evidence}
+    return {"triples": len(triples),
+            "statements": len({t.subject for t in triples if t.predicate == NamedNode(CLX.evidence)}),
+            "spans": len({t.subject for t in triples
+                          if t.predicate == NamedNode(RDF.type) and t.object == NamedNode(CLX.Evidence)})}
+
+
 def release_notes(version: str, date: str, base: str, built: BuildResult, figures: dict[str, object],
                   facts: list[describe.FileFacts], old_version: str | None, added: int | None,
                   removed: int | None, changes: dict[str, tuple[int, int]], instruments_added: list[str],
-                  instruments_removed: list[str]) -> str:
-    """RELEASE-NOTES.md: what is in this release and what changed since the previous one."""
+                  instruments_removed: list[str], evidence: dict[str, int] | None = None) -> str:
+    """RELEASE-NOTES.md: what is in this release and what changed since the previous one (the counts and
+    changes are of the facts, graph.nt; the evidence, evidence.trig, is counted apart)."""
     classes: dict[str, int] = figures["classes"]  # type: ignore[assignment]
     properties: dict[str, int] = figures["properties"]  # type: ignore[assignment]
     lines = [
@@ -364,6 +380,8 @@ def release_notes(version: str, date: str, base: str, built: BuildResult, figure
         f"{figures['triples']:,} triples (distinct), {figures['subjects']:,} distinct subjects, "
         f"{figures['objects']:,} distinct objects, {len(classes)} classes, {len(properties)} properties.",
         "",
+        *([f"The evidence, apart in `evidence.trig`: {evidence['triples']:,} triples, {evidence['statements']:,} "
+           f"statements read from {evidence['spans']:,} spans of text.", ""] if evidence is not None else []),
         "| class | instances |",
         "| --- | ---: |",
         *(f"| `{compact(c)}` | {n:,} |" for c, n in classes.items()),

@@ -97,12 +97,17 @@ FILES: dict[str, FileKind] = {
     "graph.trig": FileKind("application/trig", "RDF_TRIG",
                            "The graph as TriG, one named graph per source document", FORMATS + "TriG"),
     "graph.jsonld": FileKind("application/ld+json", "JSON_LD", "The graph as JSON-LD", FORMATS + "JSON-LD"),
+    "evidence.trig": FileKind("application/trig", "RDF_TRIG",
+                              "The evidence of the graph as TriG: per source document a named graph of the spans of "
+                              "text the statements were read from (offsets, quote) and the statements read from each",
+                              FORMATS + "TriG"),
     "context.jsonld": FileKind("application/ld+json", "JSON_LD", "The JSON-LD context of the graph"),
     "ontology.ttl": FileKind("text/turtle", "RDF_TURTLE", "The cyberlex ontology (OWL) the graph uses"),
     "ontology.html": FileKind("text/html", "HTML", "Documentation of the cyberlex ontology"),
     "shapes.ttl": FileKind("text/turtle", "RDF_TURTLE", "The SHACL shapes the graph is validated against"),
 }
-DUMPS = ("graph.nt", "graph.ttl", "graph.trig", "graph.jsonld")
+# the dumps of the dataset: the facts in four formats, and their evidence
+DUMPS = ("graph.nt", "graph.ttl", "graph.trig", "graph.jsonld", "evidence.trig")
 
 
 @dataclass

@@ -73,7 +73,8 @@ class EvidenceRow:
     objects: list[Term]
     quote: str
     sources: list[Term]
-    span: Term  # the evidence node, labelled with its character offsets
+    span: Term  # the statement's own anchor, labelled with the character offsets of its span
+    span_anchor: str | None  # the anchor of the span (ev-<doc>-<start>-<end>), on the first row read from it
 
 
 def listing(items: list[Any], show: Callable[[Any], Any]) -> Listing:
@@ -219,17 +220,22 @@ class Renderer:
         if not nodes:
             return None
         rows = []
-        for node in nodes:
+        spans_shown: set[str] = set()
+        for node in nodes:  # a statement: what it says; its span (clx:evidence): where, and the words
+            span_node = index.span(node)
             predicate = index.iris_of(node, RDF.predicate)
             subjects = [s for s in index.iris_of(node, RDF.subject) if s != self.iri]
-            span = f"{index.text(node, OA.start)}–{index.text(node, OA.end)}"
+            span = f"{index.text(span_node, OA.start)}–{index.text(span_node, OA.end)}"
+            first = span_node != node and span_node not in spans_shown
+            spans_shown.add(span_node)
             rows.append(EvidenceRow(anchor=evidence_anchor(node), language=evidence_language(index, node),
                                     about=self.link(subjects[0]) if subjects else None,
                                     predicate=self.term(NamedNode(predicate[0])) if predicate else None,
                                     objects=[self.term(o) for o in index.values(node, RDF.object)],
-                                    quote=index.text(node, OA.exact) or "",
-                                    sources=self.links(index.iris_of(node, PROV.wasDerivedFrom)),
-                                    span=Term(span, "#" + evidence_anchor(node))))
+                                    quote=index.text(span_node, OA.exact) or "",
+                                    sources=self.links(index.iris_of(span_node, PROV.wasDerivedFrom)),
+                                    span=Term(span, "#" + evidence_anchor(node)),
+                                    span_anchor=evidence_anchor(span_node) if first else None))
         groups = [(language, list(group)) for language, group in groupby(rows, key=lambda row: row.language)]
         return {"count": len(nodes), "groups": groups}
 

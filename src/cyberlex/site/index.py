@@ -13,6 +13,7 @@ from typing import Any
 from pyoxigraph import Literal, NamedNode, RdfFormat, Store, Triple, serialize
 
 from cyberlex import jsonld
+from cyberlex.evidence import with_evidence
 from cyberlex.vocab import (
     CLX,
     DCTERMS,
@@ -65,10 +66,12 @@ class Index:
         self.clauses_of: dict[str, list[str]] = defaultdict(list)
         for clause, owner in sorted(self.clause_owner.items()):
             self.clauses_of[owner].append(clause)
-        # The evidence nodes have no page of their own: each is shown, at its anchor, on the page of the
-        # node whose statement it supports (its rdf:subject), and on the page of its source document.
-        self.evidence: set[str] = {node_iri(t.subject) for t in self.into.get(CLX.Evidence, ())
-                                   if t.predicate.value == TYPE}
+        # Evidence has no page of its own: each statement (linked by clx:evidence to the clx:Evidence node
+        # of the span it was read from) is a row, at its anchor, on the page of the node it is about (its
+        # rdf:subject) and on the page of its source document; a span leads to its source document's page.
+        self.statements: set[str] = {node_iri(t.subject) for t in self.into_property(CLX.evidence)}
+        self.evidence: set[str] = self.statements | {node_iri(t.subject) for t in self.into.get(CLX.Evidence, ())
+                                                     if t.predicate.value == TYPE}
 
     @classmethod
     def from_store(cls, store: Store, base: str | None = None) -> Index:
@@ -105,19 +108,28 @@ class Index:
         """The nodes a page shows: its own, and an instrument's clauses."""
         return [iri, *self.clauses_of.get(iri, ())]
 
+    def into_property(self, prop: str) -> list[Triple]:
+        """The triples of a property whose object is an IRI (found through the objects' index)."""
+        return [t for triples in self.into.values() for t in triples if t.predicate.value == prop]
+
+    def span(self, node: str) -> str:
+        """The clx:Evidence node (the span) of a statement; a span is its own."""
+        spans = self.iris_of(node, CLX.evidence)
+        return spans[0] if spans else node
+
     def evidence_page(self, node: str) -> str:
-        """The IRI of the page that shows an evidence node: that of the node its statement is about (its
-        rdf:subject) when that node has a page, else that of its source document."""
+        """The IRI of the page that shows a statement of the evidence: that of the node it is about (its
+        rdf:subject) when that node has a page, else that of its source document (a span's too)."""
         for subject in self.iris_of(node, RDF.subject):
             if subject.startswith(self.base) and subject != self.base and subject not in self.evidence:
                 return self.clause_owner.get(subject, subject)
-        sources = self.iris_of(node, PROV.wasDerivedFrom)
+        sources = self.iris_of(self.span(node), PROV.wasDerivedFrom)
         return sources[0] if sources else node.rsplit("/evidence/", 1)[0]
 
     def evidence_of(self, iri: str) -> list[str]:
-        """The evidence nodes a page shows: those of the statements the node (and, on an instrument's
-        page, each of its clauses) is the subject of and, on a source document's page, those read from
-        it. In reading order (see evidence_order)."""
+        """The statements of the evidence a page shows: those about the node (and, on an instrument's page,
+        about each of its clauses) and, on a source document's page, those read from it (from its spans).
+        In reading order (see evidence_order)."""
         found = self._evidence_of.get(iri)
         if found is None:  # a page asks for it, and so do its Turtle and JSON-LD
             found = self._evidence_of[iri] = self._find_evidence(iri)
@@ -125,7 +137,10 @@ class Index:
 
     def _find_evidence(self, iri: str) -> list[str]:
         nodes = {node_iri(t.subject) for shown in self.shown_on(iri) for t in self.into.get(shown, ())
-                 if t.predicate.value in (RDF.subject, PROV.wasDerivedFrom) and node_iri(t.subject) in self.evidence}
+                 if t.predicate.value == RDF.subject and node_iri(t.subject) in self.statements}
+        for span in self.subjects(PROV.wasDerivedFrom, iri):
+            if span in self.evidence:
+                nodes.update(s for s in self.subjects(CLX.evidence, span) if s in self.statements)
         return sorted(nodes, key=lambda node: evidence_order(self, node))
 
     def knows(self, iri: str) -> bool:
@@ -223,8 +238,9 @@ def clause_anchor(clause: str) -> str:
 
 
 def evidence_anchor(node: str) -> str:
-    """The anchor of an evidence node on the pages that show it: ``<base>source/<doc>/evidence/<a>/<b>/<c>``
-    is ``ev-<doc>-<a>-<b>-<c>`` (what the server rules compute from the IRI alone)."""
+    """The anchor of a statement of the evidence on the pages that show it: ``<base>source/<doc>/evidence/<a>/<b>/<c>``
+    is ``ev-<doc>-<a>-<b>-<c>``; that of a span ``<base>source/<doc>/evidence/<a>`` (on its source document's
+    page, at the first statement read from it) ``ev-<doc>-<a>`` (what the server rules compute from the IRI alone)."""
     doc, _, rest = node.rpartition("/evidence/")
     return "ev-" + "-".join([doc.rsplit("/", 1)[-1], *rest.split("/")])
 
@@ -234,8 +250,8 @@ def _number(text: str | None) -> int:
 
 
 def evidence_language(index: Index, node: str) -> str:
-    """The language of the document an evidence node was read in ('' where not stated)."""
-    for source in index.iris_of(node, PROV.wasDerivedFrom):
+    """The language of the document a statement of the evidence (or a span) was read in ('' where not stated)."""
+    for source in index.iris_of(index.span(node), PROV.wasDerivedFrom):
         language = index.text(source, DCTERMS.language)
         if language:
             return language
@@ -244,12 +260,14 @@ def evidence_language(index: Index, node: str) -> str:
 
 def evidence_order(index: Index, node: str) -> tuple[str, str, int, int, str]:
     """Evidence in reading order: by language, document, then start and end offsets as numbers
-    (as text, 1033 came before 109). Kept once found: a node is sorted on two pages and two twins."""
+    (as text, 1033 came before 109); a statement's are its span's. Kept once found: a node is sorted on
+    two pages and two twins."""
     order = index.evidence_orders.get(node)
     if order is None:
-        sources = index.iris_of(node, PROV.wasDerivedFrom)
+        span = index.span(node)
+        sources = index.iris_of(span, PROV.wasDerivedFrom)
         order = (evidence_language(index, node), sources[0] if sources else "",
-                 _number(index.text(node, OA.start)), _number(index.text(node, OA.end)), node)
+                 _number(index.text(span, OA.start)), _number(index.text(span, OA.end)), node)
         index.evidence_orders[node] = order
     return order
 
@@ -297,6 +315,7 @@ def description(index: Index, iri: str) -> list[Triple]:
             triples.update(index.out.get(child, ()))
     for node in index.evidence_of(iri):
         triples.update(index.out.get(node, ()))
+        triples.update(index.out.get(index.span(node), ()))
     return sorted(triples, key=str)
 
 
@@ -312,14 +331,14 @@ def json_ld(index: Index, iri: str, described: list[Triple] | None = None) -> by
 
 
 def load_index(data: Path) -> Index:
-    """The Index of a build or release folder (its graph.trig, else graph.ttl; a release's dataset.ttl
-    too, so the dataset's IRIs have pages) or of an RDF file."""
+    """The Index of a build or release folder (its graph.trig with its evidence.trig, else graph.ttl; a
+    release's dataset.ttl too, so the dataset's IRIs have pages) or of an RDF file."""
     store = Store()
     if data.is_dir():
         graph = next((data / n for n in ("graph.trig", "graph.ttl", "graph.nt") if (data / n).is_file()), None)
         if graph is None:
             raise FileNotFoundError(f"{data}: no graph.trig, graph.ttl or graph.nt in this folder")
-        files = [graph] + ([data / "dataset.ttl"] if (data / "dataset.ttl").is_file() else [])
+        files = with_evidence(graph) + ([data / "dataset.ttl"] if (data / "dataset.ttl").is_file() else [])
     else:
         files = [data]
     for file in files:

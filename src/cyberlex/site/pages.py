@@ -23,11 +23,13 @@ point to it, and the evidence of the statements it is the subject of (a source d
 every statement read from it). A clause has no page: it is an item of its instrument's page, at the
 anchor ``#op-<n>`` or ``#pre-<n>``, with all its statements and those pointing to it, and its IRI is
 answered 303 to that anchor (as data: to the instrument's Turtle or JSON-LD, which hold the clause's
-statements). An evidence node has no page: each is a row, at the anchor
-``#ev-<document>-<span>-<property>-<n>``, of the pages that show it; its IRI is answered 303 to that
-anchor (the pages server: on the page of the node it supports; the static site's rules, which have
-only the IRI to go by: on its source document's page). The Turtle and JSON-LD of a page include every
-triple of the evidence it shows, so an evidence IRI asked for as data leads to its description.
+statements). The evidence has no pages: each statement is a row, at the anchor
+``#ev-<document>-<span>-<property>-<n>``, of the pages that show it, with the quote of the span it was
+read from; its IRI is answered 303 to that anchor (the pages server: on the page of the node it
+supports; the static site's rules, which have only the IRI to go by: on its source document's page),
+and a span's IRI to ``#ev-<document>-<span>``, on the first row read from it on its source document's
+page. The Turtle and JSON-LD of a page include every triple of the evidence it shows (statements and
+their spans), so an evidence IRI asked for as data leads to its description.
 
 The modules, one concern each (this one gathers their public names):
 

@@ -1,8 +1,9 @@
 """The pages server: a WSGI application answering each IRI of an Index by content negotiation (303 See
 Other from the bare IRI to its page, Turtle or JSON-LD by the Accept header; RDF/XML and N-Triples
 too; a clause, which has no page, 303 to its anchor on its instrument's page or to that page's data;
-an evidence node, which has no page, 303 to its anchor on the page of the node it supports, and its own
-description as data), and a small threaded HTTP server around it (the standard library's wsgiref) for
+the evidence, which has no pages, 303 to its anchor on the page of the node a statement supports (a span:
+on its source document's page), and its own description as data), and a small threaded HTTP server
+around it (the standard library's wsgiref) for
 `cyberlex serve --pages` and the tests."""
 
 from __future__ import annotations

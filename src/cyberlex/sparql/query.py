@@ -45,6 +45,7 @@ from pyoxigraph import (
     parse_query_results,
 )
 
+from cyberlex.evidence import is_evidence_graph, with_evidence
 from cyberlex.vocab import RDF, XSD, compact, prefixes, writable
 
 XSD_STRING = XSD.string
@@ -385,12 +386,15 @@ def load_store(path: Path, union_default: bool = True) -> Store:
     file = graph_file(path)
     store = Store()
     try:
-        store.bulk_load(path=str(file), format=RDF_FORMATS[file.suffix.lower()])
+        for part in with_evidence(file):  # a build's graph.trig: its evidence.trig too
+            store.bulk_load(path=str(part), format=RDF_FORMATS[part.suffix.lower()])
         if not union_default:
             return store
         union = file.with_name("graph.ttl") if file.name == "graph.trig" else None
         if union is not None and union.is_file():
-            store.bulk_load(path=str(union), format=RdfFormat.TURTLE)  # the build wrote the union: use it
+            store.bulk_load(path=str(union), format=RdfFormat.TURTLE)  # the build wrote the union of the facts
+            store.bulk_extend([Quad(q.subject, q.predicate, q.object, DefaultGraph()) for q in store
+                               if isinstance(q.graph_name, NamedNode) and is_evidence_graph(q.graph_name.value)])
         elif any(True for _ in store.named_graphs()):
             store.bulk_extend([Quad(q.subject, q.predicate, q.object, DefaultGraph()) for q in store
                                if not isinstance(q.graph_name, DefaultGraph)])

@@ -32,6 +32,7 @@ from pathlib import Path
 from types import TracebackType
 
 from cyberlex import scratch
+from cyberlex.evidence import with_evidence
 from cyberlex.sparql.guard import GuardConfig, GuardServer
 from cyberlex.sparql.query import ENGINE_STACK_BYTES, QueryLimits, graph_file
 
@@ -164,7 +165,8 @@ class OxigraphServer:
         try:
             if self.data is not None:
                 file = graph_file(self.data)
-                self._load(binary, location, file)
+                for part in with_evidence(file):  # a build's graph.trig: its evidence.trig too
+                    self._load(binary, location, part)
                 if not self.writable:
                     self._load_union(binary, location, file)
             elif not self.writable and not (location / "CURRENT").exists():
@@ -269,18 +271,27 @@ class OxigraphServer:
 
     def _load_union(self, binary: str, location: Path, file: Path) -> None:
         """The union of the named graphs into the default graph: the build's graph.ttl beside its
-        graph.trig, else computed here (nothing to do for a file without named graphs)."""
+        graph.trig (and the union of its evidence.trig's graphs), else computed here (nothing to do for a
+        file without named graphs)."""
         if file.suffix.lower() not in (".trig", ".nq"):
             return
+        from pyoxigraph import DefaultGraph, RdfFormat, Store, serialize
+
         union = file.with_name("graph.ttl")
         if file.name != "graph.trig" or not union.is_file():
-            from pyoxigraph import DefaultGraph, RdfFormat
-
             from cyberlex.sparql.query import load_store
 
             union = (self._temporary or location) / "union.nt"
             load_store(file).dump(str(union), format=RdfFormat.N_TRIPLES, from_graph=DefaultGraph())
+            self._load(binary, location, union)
+            return
         self._load(binary, location, union)
+        for evidence in with_evidence(file)[1:]:  # the facts' union is graph.ttl; the evidence's is made here
+            store = Store()
+            store.bulk_load(path=str(evidence), format=RdfFormat.TRIG)
+            evidence_union = (self._temporary or location) / "evidence-union.nt"
+            evidence_union.write_bytes(serialize((q.triple for q in store), format=RdfFormat.N_TRIPLES) or b"")
+            self._load(binary, location, evidence_union)
 
     def _initialise(self, binary: str, location: Path) -> None:
         done = subprocess.run([binary, "update", "--location", str(location), "--update", "CLEAR DEFAULT"],
