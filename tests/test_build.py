@@ -6,13 +6,13 @@ import time
 from pathlib import Path
 
 import pytest
-from pyoxigraph import NamedNode, Quad, RdfFormat, parse
+from pyoxigraph import NamedNode, Quad, RdfFormat, Store, parse
 
 from cyberlex import build as build_module
 from cyberlex import serialise, validate_parts
-from cyberlex.build import DEFAULT_CACHE, build, build_store, collect_inputs, sample_corpus
+from cyberlex.build import DEFAULT_CACHE, build, build_store, collect_inputs, count, sample_corpus
 from cyberlex.map import Mapper
-from cyberlex.vocab import CLX, DEFAULT_BASE, RDF
+from cyberlex.vocab import CLX, DEFAULT_BASE, RDF, body_classes, instrument_classes
 
 TYPE = NamedNode(RDF.type)
 SOURCE_DOCUMENT = NamedNode(CLX.SourceDocument)
@@ -149,10 +149,10 @@ def test_failed_build_keeps_the_previous_graph(inputs: Path, tmp_path: Path,
     build([inputs], out, run_validation=False)
     before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
 
-    def failing_serialise(store):
+    def failing_serialise(store, out_dir):
         raise RuntimeError("serialiser failed")
 
-    monkeypatch.setattr(build_module, "serialise_graph", failing_serialise)
+    monkeypatch.setattr(build_module, "stage_graph", failing_serialise)
     with pytest.raises(RuntimeError):
         build([inputs], out, run_validation=False)
     assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == before
@@ -224,3 +224,82 @@ def test_a_file_whose_validation_runs_out_of_time_is_kept_and_validated_again(mo
     calls.clear()
     result = build_store([source], file_timeout=0.5, validate_documents=True)
     assert result.failures == [] and len(result.validations) == 1 and len(calls) == 2
+
+
+# -- the store on disk ---------------------------------------------------------------------------------
+
+def test_a_store_on_disk_gives_the_same_bytes_as_one_in_memory(inputs: Path, tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """The validating process opens the on-disk store read-only: the report is the same too."""
+    monkeypatch.setattr(build_module, "PARALLEL_FROM", 1)
+    in_memory, on_disk = tmp_path / "memory", tmp_path / "disk"
+    build([inputs], in_memory, jobs=2)
+    result = build([inputs], on_disk, jobs=2, store_dir=tmp_path / "store")
+    assert result.violations is not None
+    for name in ("graph.ttl", "graph.trig", "evidence.trig", "validation.txt"):
+        assert (in_memory / name).read_bytes() == (on_disk / name).read_bytes(), name
+    assert sorted(p.name for p in on_disk.iterdir()) == [DEFAULT_CACHE, "evidence.trig", "graph.trig", "graph.ttl",
+                                                         "validation.txt"]
+
+
+def test_the_store_is_kept_and_a_rebuild_replaces_it(inputs: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "store"
+    result = build([inputs], tmp_path / "out", run_validation=False, store_dir=folder)
+    expected = {str(g) for g in result.store.named_graphs()}
+    assert {source_iri(name).value for name in GOOD} <= {g.value for g in result.store.named_graphs()}
+    del result  # one handle on a RocksDB folder at a time
+    kept = Store(str(folder))
+    assert {str(g) for g in kept.named_graphs()} == expected
+    quads = len(kept)
+    del kept
+    build([inputs / "ccpcj-31-2.txt"], tmp_path / "out", run_validation=False, store_dir=folder)
+    again = Store(str(folder))
+    names = {g.value for g in again.named_graphs()}
+    assert source_iri("ccpcj-31-2.txt").value in names
+    assert source_iri("A-RES-73-187.en.txt").value not in names  # replaced, not accumulated
+    assert len(again) < quads
+
+
+def test_a_large_build_uses_a_temporary_store_and_removes_it(inputs: Path, tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    small, large = tmp_path / "small", tmp_path / "large"
+    build([inputs], small, run_validation=False)
+    monkeypatch.setattr(build_module, "ON_DISK_FROM", 1)
+    result = build([inputs], large, run_validation=False)
+    assert sorted(p.name for p in large.iterdir()) == [DEFAULT_CACHE, "evidence.trig", "graph.trig", "graph.ttl"]
+    for name in ("graph.ttl", "graph.trig"):
+        assert (small / name).read_bytes() == (large / name).read_bytes(), name
+    assert result.counts["documents"] == len(GOOD)
+
+
+def _counts_as_before(store: Store) -> dict[str, int]:
+    """build.count as it was, with Python sets of the nodes: the reference for the SPARQL aggregates."""
+    by_class: dict[str, set[str]] = {}
+    for quad in store.quads_for_pattern(None, TYPE, None, None):
+        by_class.setdefault(quad.object.value, set()).add(str(quad.subject))
+
+    def nodes(classes: set[str]) -> int:
+        return len(set().union(*(by_class.get(c, set()) for c in classes)))
+
+    return {"documents": nodes({CLX.SourceDocument}), "instruments": nodes(instrument_classes()),
+            "clauses": nodes({CLX.PreambularClause, CLX.OperativeClause}),
+            "citations": len({(q.subject, q.object) for q in store.quads_for_pattern(None, NamedNode(CLX.cites),
+                                                                                       None, None)}),
+            "bodies": nodes(body_classes()),
+            "triples": len({(q.subject, q.predicate, q.object) for q in store})}
+
+
+def test_counts_from_the_store_are_those_of_python_sets() -> None:
+    store = build_store(collect_inputs([sample_corpus()])).store
+    assert count(store) == _counts_as_before(store)
+    assert count(store)["clauses"] > 0 and count(store)["citations"] > 0
+
+
+def test_a_build_into_another_store_is_not_up_to_date(inputs: Path, tmp_path: Path) -> None:
+    out, good = tmp_path / "out", [inputs / name for name in GOOD]  # a build with a failure is never up to date
+    build(good, out, run_validation=False, store_dir=tmp_path / "one", skip_unchanged=True)
+    again = build(good, out, run_validation=False, store_dir=tmp_path / "one", skip_unchanged=True)
+    assert again.up_to_date
+    elsewhere = build(good, out, run_validation=False, store_dir=tmp_path / "two", skip_unchanged=True)
+    assert not elsewhere.up_to_date
+    assert source_iri("ccpcj-31-2.txt") in set(elsewhere.store.named_graphs())

@@ -6,16 +6,21 @@ import os
 from pathlib import Path
 
 import pytest
-from pyoxigraph import Quad, RdfFormat, Store, parse
+from pyoxigraph import DefaultGraph, Literal, NamedNode, Quad, RdfFormat, Store, parse
 from rdflib import BNode, Graph
 
 from cyberlex import serialise
+from cyberlex.build import build_store, collect_inputs, sample_corpus
+from cyberlex.evidence import split_evidence
 from cyberlex.map import Mapper
 from cyberlex.models import Extraction, Segments, SourceText
 from cyberlex.serialise import (
+    count_unique_triples,
     serialise_graph,
     sorted_quads,
     sorted_triples,
+    sorted_unique_lines,
+    stage_graph,
     to_bytes,
     write_all_atomic,
     write_graph,
@@ -160,3 +165,56 @@ def test_write_graph(tmp_path: Path, quads: list[Quad]) -> None:
     first = (written["turtle"].read_bytes(), written["trig"].read_bytes())
     write_graph(store, tmp_path / "out")
     assert (written["turtle"].read_bytes(), written["trig"].read_bytes()) == first
+
+
+# -- streamed serialisation ----------------------------------------------------------------------------
+
+def _sorted_in_memory(store: Store) -> tuple[bytes, bytes]:
+    """A store's union and quads sorted in memory, as serialise did before the external sort."""
+    quad_lines = sorted(set((store.dump(format=RdfFormat.N_QUADS) or b"").splitlines()))
+    triple_lines: set[bytes] = set()
+    for graph in [DefaultGraph(), *store.named_graphs()]:
+        triple_lines.update((store.dump(format=RdfFormat.N_TRIPLES, from_graph=graph) or b"").splitlines())
+    return (to_bytes(parse(b"\n".join(sorted(triple_lines)), format=RdfFormat.N_TRIPLES), "turtle"),
+            to_bytes(parse(b"\n".join(quad_lines), format=RdfFormat.N_QUADS), "trig"))
+
+
+def _as_before(store: Store) -> dict[str, bytes]:
+    """serialise_graph as it was: the facts and the evidence split into two stores, each dump sorted in
+    memory (the reference for the external sort)."""
+    facts, evidence = split_evidence(store)
+    turtle, trig = _sorted_in_memory(facts)
+    return {"graph.ttl": turtle, "graph.trig": trig, "evidence.trig": _sorted_in_memory(evidence)[1]}
+
+
+def test_the_external_sort_in_tiny_chunks_gives_the_same_bytes(tmp_path: Path) -> None:
+    store = build_store(collect_inputs([sample_corpus()])).store
+    expected = _as_before(store)
+    staged = stage_graph(store, tmp_path, chunk_lines=5)  # hundreds of chunks, merged
+    assert {name: path.read_bytes() for name, path in staged.files.items()} == expected
+    assert serialise_graph(store) == expected
+    assert count_unique_triples(store, chunk_lines=5) == count_unique_triples(store) > staged.statements["graph.ttl"]
+    staged.discard()
+    assert leftovers(tmp_path) == []
+
+
+def test_sorted_unique_lines_merges_and_drops_duplicates(tmp_path: Path) -> None:
+    lines = [b"%03d" % (n % 37) for n in range(500)]
+    assert list(sorted_unique_lines(lines, tmp_path, chunk_lines=4)) == sorted(set(lines))
+    assert leftovers(tmp_path) == []
+
+
+def test_evidence_graphs_go_to_evidence_trig_only(quads: list[Quad], tmp_path: Path) -> None:
+    store = store_of([q for q in quads if not str(q.graph_name).endswith('/evidence>')])  # the facts alone
+    without = serialise_graph(store)
+    assert set(without) == {"graph.ttl", "graph.trig"}  # no evidence: no evidence.trig
+    evidence = NamedNode("https://w3id.org/cyberlex/id/source/a-res-73-187-en-txt/evidence")
+    store.add(Quad(quads[0].subject, quads[0].predicate, Literal("found in paragraph 2"), evidence))
+    files = serialise_graph(store)
+    assert files["graph.ttl"] == without["graph.ttl"] and files["graph.trig"] == without["graph.trig"]
+    assert {q.graph_name for q in parse(files["evidence.trig"], format=RdfFormat.TRIG)} == {evidence}
+    out = tmp_path / "out"
+    assert set(write_graph(store, out)) == {"turtle", "trig", "evidence"}
+    store.remove_graph(evidence)
+    write_graph(store, out)
+    assert leftovers(out) == ["graph.trig", "graph.ttl"]  # the earlier evidence.trig is not left behind

@@ -16,6 +16,7 @@ import pytest
 from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.namespace import RDF, XSD
 
+from cyberlex import validate_parts as validate_parts_module
 from cyberlex.build import build, sample_corpus
 from cyberlex.validate import validate
 from cyberlex.validate_parts import (
@@ -76,6 +77,17 @@ def test_parts_give_the_union_report(path: Path, how: str) -> None:
     whole = validate(data)
     parts = validate_by_graph(data if how == "as it is" else cut(data, how))
     assert parts.conforms == whole.conforms
+    assert same(parts.to_json(), whole.to_json()), f"{parts.to_text()}\n---\n{whole.to_text()}"
+
+
+@pytest.mark.parametrize("path", INVALID, ids=lambda p: p.name)
+def test_the_union_checked_a_node_at_a_time_gives_the_same_report(path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """The nodes checked again on the union are validated in batches (UNION_BATCH): batches of one node."""
+    monkeypatch.setattr(validate_parts_module, "UNION_BATCH", 1)
+    data = cut(load(path), "spread")
+    whole = validate(data)
+    parts = validate_by_graph(data)
     assert same(parts.to_json(), whole.to_json()), f"{parts.to_text()}\n---\n{whole.to_text()}"
 
 

@@ -10,7 +10,9 @@ import gc
 import multiprocessing
 import os
 import re
+import shutil
 import signal
+import tempfile
 import threading
 from collections.abc import Callable, Generator, Iterable, Iterator
 from contextlib import contextmanager
@@ -18,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pyoxigraph import NamedNode, RdfFormat, Store, serialize
+from pyoxigraph import NamedNode, QuerySolutions, RdfFormat, Store, serialize
 
 from cyberlex.cache import (
     BuildCache,
@@ -35,7 +37,7 @@ from cyberlex.read import MAX_FILE_BYTES, ReadError, read, read_bytes
 from cyberlex.resolve import slug
 from cyberlex.resources import data_path
 from cyberlex.segment import segment
-from cyberlex.serialise import serialise_graph, write_files
+from cyberlex.serialise import StagedGraph, count_unique_triples, stage_graph, write_files
 from cyberlex.vocab import CLX, DEFAULT_BASE, RDF, body_classes, instrument_classes
 
 if TYPE_CHECKING:
@@ -279,9 +281,13 @@ def build_store(files: list[Path], base: str = DEFAULT_BASE,
                 progress: Callable[[Path], None] | None = None, jobs: int | None = None,
                 file_timeout: float | None = DEFAULT_FILE_TIMEOUT, max_file_bytes: int | None = None,
                 cache: BuildCache | None = None, validate_documents: bool = False,
-                dask: str | None = None) -> BuildResult:
+                dask: str | None = None, store_dir: Path | None = None, count_triples: bool = True) -> BuildResult:
     """Read, segment, extract and map every file into one Oxigraph store (with `validate_documents`,
     validate each file's graph alone too: `result.validations`, kept in the cache with the file).
+
+    The store is in memory, or with `store_dir` on disk in that folder (RocksDB: memory then stays
+    within its cache whatever the corpus), emptied first so that a rebuild leaves no stale graph.
+    `count_triples=False` leaves the triples out of `result.counts` (build counts them as it writes).
 
     Files are processed by `jobs` processes (default: one per CPU) when there are many; the results
     are taken in the order of the files, so the output does not depend on the number of processes.
@@ -298,7 +304,7 @@ def build_store(files: list[Path], base: str = DEFAULT_BASE,
     cluster = DaskCluster(dask) if dask else None
     try:
         return _build_store(files, base, progress, jobs, file_timeout, max_file_bytes, cache, validate_documents,
-                            cluster)
+                            cluster, store_dir, count_triples)
     finally:
         if cluster is not None:
             cluster.close()
@@ -306,16 +312,23 @@ def build_store(files: list[Path], base: str = DEFAULT_BASE,
 
 def _build_store(files: list[Path], base: str, progress: Callable[[Path], None] | None, jobs: int | None,
                  file_timeout: float | None, max_file_bytes: int | None, cache: BuildCache | None,
-                 validate_documents: bool, cluster: DaskCluster | None) -> BuildResult:
-    store = Store()
+                 validate_documents: bool, cluster: DaskCluster | None, store_dir: Path | None,
+                 count_triples: bool) -> BuildResult:
+    store = open_store(store_dir)
     result = BuildResult(store)
     jobs = jobs or os.cpu_count() or 1
     names = source_names(files)
     keys = {path: cache.key(path, names[path], base, max_file_bytes or MAX_FILE_BYTES) for path in files} \
         if cache is not None else {}
-    cached = {path: entry for path, key in keys.items() if key and (entry := cache.get(key)) is not None} \
-        if cache is not None else {}
-    result.from_cache = len(cached)
+    # only which files have an entry: each entry is read as its turn comes, so that a rebuild from the
+    # cache does not hold every file's quads at once
+    cached = {path for path, key in keys.items() if key and cache.has(key)} if cache is not None else set()
+    unreadable: list[Path] = []
+
+    def build_here(path: Path) -> _FileOutcome:  # an entry found damaged when read: the file is built again
+        unreadable.append(path)
+        return _process(path, base, file_timeout, names[path], max_file_bytes, validate_documents)
+
     work: list[_Job] = [(path, base, file_timeout, names[path], max_file_bytes, validate_documents, None)
                         for path in files if path not in cached]
     built: Generator[_FileOutcome, None, None]
@@ -329,23 +342,39 @@ def _build_store(files: list[Path], base: str, progress: Callable[[Path], None] 
         pool: Executor = LocalPool(jobs if len(work) >= PARALLEL_FROM else 1)
         built = pool.map(_process_for_pool, work)
     try:
-        _collect(_in_file_order(files, cached, built, keys, cache, validate_documents), result, progress)
+        _collect(_in_file_order(files, cached, built, keys, cache, validate_documents, build_here), result,
+                 progress, flush_every=FLUSH_EVERY if store_dir is not None else None)
     finally:
         built.close()  # the local pool's processes end here, a cluster's unfinished jobs are cancelled
-    result.counts = count(store)
+    result.from_cache = len(cached) - len(unreadable)
+    if store_dir is not None:
+        store.flush()  # on disk before a validating process opens it
+    result.counts = count(store, triples=count_triples)
     return result
 
 
-def _in_file_order(files: list[Path], cached: dict[Path, Entry], built: Iterator[_FileOutcome],
-                   keys: dict[Path, str | None], cache: BuildCache | None,
-                   validate: bool = False) -> Iterator[_FileOutcome]:
+def open_store(store_dir: Path | None) -> Store:
+    """The build's store: in memory, or on disk in `store_dir` (made if need be), emptied: a rebuild
+    into the same folder replaces every document's graph instead of keeping stale ones."""
+    if store_dir is None:
+        return Store()
+    store_dir.mkdir(parents=True, exist_ok=True)
+    store = Store(str(store_dir))
+    store.clear()
+    return store
+
+
+def _in_file_order(files: list[Path], cached: set[Path], built: Iterator[_FileOutcome],
+                   keys: dict[Path, str | None], cache: BuildCache | None, validate: bool,
+                   build_here: Callable[[Path], _FileOutcome]) -> Iterator[_FileOutcome]:
     """Every file's outcome in the order of the files: from the cache, or as built (and then kept in it,
-    with its validation). A file cached by a build that did not validate is validated here, and kept so."""
+    with its validation). A file cached by a build that did not validate is validated here, and kept so;
+    one whose entry cannot be read after all is built here (`build_here`)."""
     from cyberlex.validate_parts import DocumentValidation, validate_document
 
     for path in files:
-        entry = cached.get(path)
         key = keys.get(path)
+        entry = cache.get(key) if path in cached and cache is not None and key else None
         if entry is not None:
             kept = entry.extra.get(VALIDATION)
             validation = DocumentValidation.from_data(kept) if validate and kept is not None else None
@@ -356,7 +385,7 @@ def _in_file_order(files: list[Path], cached: dict[Path, Entry], built: Iterator
                     cache.put(key, Entry(entry.nquads, entry.warnings, extra))
             yield _FileOutcome(str(path), entry.nquads, None, entry.warnings, validation)
             continue
-        outcome = next(built)
+        outcome = build_here(path) if path in cached else next(built)
         if validate and outcome.failure is None and outcome.validation is None:
             # its validation ran out of the file's time: never a file whose results are left out
             outcome = dataclasses.replace(outcome, validation=validate_document(outcome.nquads))
@@ -403,7 +432,14 @@ def build_graph(paths: str | Path | Iterable[str | Path] | None = None, *, base:
     return result.store
 
 
-def _collect(outcomes: Iterable[_FileOutcome], result: BuildResult, progress: Callable[[Path], None] | None) -> None:
+# An on-disk store is flushed after this many documents: RocksDB keeps what is written in memory tables
+# until they are flushed, and without it the build's memory grew with the corpus (2.2 GB for 2,500
+# synthetic files); flushed every 100 files it stayed flat (about 370 MB loading 2.4 M quads).
+FLUSH_EVERY = 100
+
+
+def _collect(outcomes: Iterable[_FileOutcome], result: BuildResult, progress: Callable[[Path], None] | None,
+             flush_every: int | None = None) -> None:
     for outcome in outcomes:
         if progress is not None:
             progress(Path(outcome.path))
@@ -413,30 +449,45 @@ def _collect(outcomes: Iterable[_FileOutcome], result: BuildResult, progress: Ca
         result.warnings.extend(Failure(outcome.path, warning) for warning in outcome.warnings)
         result.store.load(outcome.nquads, format=RdfFormat.N_QUADS)
         result.documents += 1
+        if flush_every and result.documents % flush_every == 0:
+            result.store.flush()
         if outcome.validation is not None:
             result.validations.append(outcome.validation)
 
 
-def count(store: Store) -> dict[str, int]:
-    """Summary figures: documents, instruments, clauses, citations, bodies, triples."""
-    nodes_by_class: dict[str, set[str]] = {}
-    for quad in store.quads_for_pattern(None, NamedNode(RDF.type), None, None):
-        nodes_by_class.setdefault(str(quad.object), set()).add(str(quad.subject))
-
-    def nodes(classes: Iterable[str]) -> int:
-        return len(set().union(*(nodes_by_class.get(f"<{c}>", set()) for c in classes)))
-
-    citations = {(q.subject, q.object) for q in store.quads_for_pattern(None, NamedNode(CLX.cites), None, None)}
-    distinct = store.query("SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } } }")
-    triples = int(next(iter(distinct))["n"].value)  # type: ignore[arg-type,index,union-attr]
-    return {
-        "documents": nodes({CLX.SourceDocument}),
-        "instruments": nodes(instrument_classes()),
-        "clauses": nodes({CLX.PreambularClause, CLX.OperativeClause}),
-        "citations": len(citations),
-        "bodies": nodes(body_classes()),
-        "triples": triples,
+def count(store: Store, triples: bool = True) -> dict[str, int]:
+    """Summary figures: documents, instruments, clauses, citations, bodies and (with `triples`) triples,
+    counted by the store (SPARQL aggregates; the unique triples by the external sort of serialise), so
+    that no Python set of the graph's nodes is made."""
+    counts = {
+        "documents": _count_typed(store, {CLX.SourceDocument}),
+        "instruments": _count_typed(store, instrument_classes()),
+        "clauses": _count_typed(store, {CLX.PreambularClause, CLX.OperativeClause}),
+        "citations": _count_query(store, "SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?o WHERE { "
+                                         "{ ?s $cites ?o } UNION { GRAPH ?g { ?s $cites ?o } } } }",
+                                  cites=NamedNode(CLX.cites)),
+        "bodies": _count_typed(store, body_classes()),
     }
+    if triples:
+        counts["triples"] = count_unique_triples(store)
+    return counts
+
+
+def _count_typed(store: Store, classes: Iterable[str]) -> int:
+    """The number of distinct nodes typed with any of the classes, in any graph."""
+    values = " ".join(sorted(str(NamedNode(c)) for c in classes))
+    return _count_query(store, "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { VALUES ?c { " + values + " } "
+                               "{ ?s $type ?c } UNION { GRAPH ?g { ?s $type ?c } } }", type=NamedNode(RDF.type))
+
+
+def _count_query(store: Store, query: str, **terms: NamedNode) -> int:
+    """The number ?n a counting query gives, each $name in it replaced by the term given for it."""
+    for name, term in terms.items():
+        query = query.replace(f"${name}", str(term))  # a term's N-Triples form: a whole IRI, never a joined one
+    solutions = store.query(query)
+    assert isinstance(solutions, QuerySolutions)
+    solution = next(solutions)
+    return int(solution["n"].value)  # type: ignore[index,union-attr]
 
 
 def validate_store(store: Store, documents: list[DocumentValidation]) -> tuple[int, str]:
@@ -451,19 +502,28 @@ def validate_store(store: Store, documents: list[DocumentValidation]) -> tuple[i
     return sum(1 for r in report.results if r.severity == "Violation"), report.to_text()
 
 
-_STORE_TO_VALIDATE: tuple[Store, list[DocumentValidation]] | None = None  # handed to the validating process by fork
+# Handed to the validating process by fork: the store itself (in memory, shared by fork), or the folder
+# of a checkpoint of an on-disk one, which the process opens read-only (a RocksDB handle is not to be
+# used across a fork).
+_STORE_TO_VALIDATE: tuple[Store | Path, list[DocumentValidation]] | None = None
+
+# From this many input files a build without --store keeps its store on disk (a temporary folder in the
+# output folder, removed afterwards) rather than in memory, so that memory does not grow with the corpus.
+ON_DISK_FROM = 2_000
 
 
 def _validate_inherited() -> tuple[int, str]:
     assert _STORE_TO_VALIDATE is not None
-    return validate_store(*_STORE_TO_VALIDATE)
+    store, documents = _STORE_TO_VALIDATE
+    return validate_store(Store.read_only(str(store)) if isinstance(store, Path) else store, documents)
 
 
 def build(paths: list[Path], out_dir: Path, base: str = DEFAULT_BASE, run_validation: bool = True,
           progress: Callable[[Path], None] | None = None, jobs: int | None = None,
           file_timeout: float | None = DEFAULT_FILE_TIMEOUT, max_file_bytes: int | None = None,
           cache_dir: Path | None = None, use_cache: bool = True, prune_cache: bool | None = None,
-          dask: str | None = None, skip_unchanged: bool = False) -> BuildResult:
+          dask: str | None = None, skip_unchanged: bool = False, store_dir: Path | None = None,
+          in_memory: bool = False) -> BuildResult:
     """The whole job: build the store, validate it, write graph.ttl, graph.trig and the report.
 
     Files are taken from the build cache where they are unchanged: `cache_dir`, or by default `.cache` in
@@ -475,13 +535,35 @@ def build(paths: list[Path], out_dir: Path, base: str = DEFAULT_BASE, run_valida
     writes nothing and returns that build's figures (`result.up_to_date`), the way `make` stops when its
     targets are newer than their sources; a change to cyberlex's code or data changes every file's key.
 
+    The store is on disk in `store_dir` when given (kept, to be queried; emptied first). Otherwise it is
+    in memory below ON_DISK_FROM files, and from there on disk in a temporary folder of out_dir removed at
+    the end (`result.store` is then an empty store: give `store_dir` to keep the graph), unless
+    `in_memory` (for a caller that reads `result.store` afterwards and holds the graph anyway: the release).
+
     Each file's graph is validated alone by the worker that built it (and kept in the cache with it);
     what several files describe is validated on the union (cyberlex.validate_parts) in a second process
-    while this one serialises the
-    graph, so the two take the time of the longer, not of both.
+    while this one writes the graph (streamed from the store: stage_graph), so the two take the time of
+    the longer, not of both.
     """
-    global _STORE_TO_VALIDATE
     files = collect_inputs(paths, exclude=out_dir)
+    temporary_store = None
+    if store_dir is None and not in_memory and len(files) >= ON_DISK_FROM:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        temporary_store = store_dir = Path(tempfile.mkdtemp(prefix=".store-", dir=out_dir))
+    try:
+        return _build(paths, files, out_dir, base, run_validation, progress, jobs, file_timeout, max_file_bytes,
+                      cache_dir, use_cache, prune_cache, dask, skip_unchanged, store_dir, temporary_store is not None)
+    finally:
+        if temporary_store is not None:
+            gc.collect()  # the store's last reference may sit in a cycle (a traceback): closed before removal
+            shutil.rmtree(temporary_store, ignore_errors=True)
+
+
+def _build(paths: list[Path], files: list[Path], out_dir: Path, base: str, run_validation: bool,
+           progress: Callable[[Path], None] | None, jobs: int | None, file_timeout: float | None,
+           max_file_bytes: int | None, cache_dir: Path | None, use_cache: bool, prune_cache: bool | None,
+           dask: str | None, skip_unchanged: bool, store_dir: Path | None, temporary_store: bool) -> BuildResult:
+    global _STORE_TO_VALIDATE
     cache = BuildCache(cache_dir or out_dir / DEFAULT_CACHE) if use_cache else None
     if cache is not None and cache_dir is not None:
         files = [path for path in files if not path.resolve().is_relative_to(cache_dir.resolve())]
@@ -490,49 +572,83 @@ def build(paths: list[Path], out_dir: Path, base: str = DEFAULT_BASE, run_valida
         names = source_names(files)
         limit = max_file_bytes or MAX_FILE_BYTES
         options = {"base": base, "validate": run_validation, "file_timeout": file_timeout, "max_file_bytes": limit}
+        if store_dir is not None and not temporary_store:  # up to date only if that store was built too
+            options["store"] = str(store_dir.resolve())
         built_from = inputs_digest([(str(path), cache.key(path, names[path], base, limit)) for path in files],
                                    options)
         unchanged = _unchanged_build(out_dir, built_from) if skip_unchanged and built_from else None
         if unchanged is not None:
             return unchanged
     result = build_store(files, base, progress, jobs, file_timeout, max_file_bytes, cache,
-                         validate_documents=run_validation, dask=dask)
+                         validate_documents=run_validation, dask=dask, store_dir=store_dir, count_triples=False)
     if result.documents == 0:
         named = ", ".join(str(p) for p in paths)
         why = (f"all {len(files)} input files failed" if files
                else f"no files to read in {named} (an empty or unmounted folder?)")
         raise NothingBuilt(why, out_dir, result)
     extra: dict[str, bytes] = {}
-    if run_validation and (jobs or os.cpu_count() or 1) > 1:
-        _STORE_TO_VALIDATE = (result.store, result.validations)
-        try:
-            with multiprocessing.get_context("fork").Pool(1) as pool:
-                pending = pool.apply_async(_validate_inherited)
-                graph_files = serialise_graph(result.store)
-                result.violations, result.report_text = pending.get()
-        finally:
-            _STORE_TO_VALIDATE = None
-    else:
-        graph_files = serialise_graph(result.store)
-        if run_validation:
-            result.violations, result.report_text = validate_store(result.store, result.validations)
-    if run_validation:
-        extra["validation.txt"] = result.report_text.encode("utf-8")
+    staged = StagedGraph()
     try:
-        result.written = write_files(out_dir, {**graph_files, **extra})
-    except OSError as exc:
-        where = f" ({exc.filename})" if exc.filename else ""
-        error = WriteError(f"could not write the graph to {out_dir}: {exc.strerror or exc}{where}; "
-                           "the previous graph is kept")
-        error.errno = exc.errno
-        raise error from exc
+        if run_validation and (jobs or os.cpu_count() or 1) > 1:
+            snapshot = _snapshot(result.store, out_dir) if store_dir is not None else None
+            _STORE_TO_VALIDATE = (snapshot if snapshot is not None else result.store, result.validations)
+            try:
+                with multiprocessing.get_context("fork").Pool(1) as pool:
+                    pending = pool.apply_async(_validate_inherited)
+                    staged = _stage(result.store, out_dir)
+                    result.violations, result.report_text = pending.get()
+            finally:
+                _STORE_TO_VALIDATE = None
+                if snapshot is not None:
+                    shutil.rmtree(snapshot.parent, ignore_errors=True)
+        else:
+            staged = _stage(result.store, out_dir)
+            if run_validation:
+                result.violations, result.report_text = validate_store(result.store, result.validations)
+        # the distinct triples of every graph, evidence included: graph.ttl's count (the facts) is not it
+        result.counts["triples"] = count_unique_triples(result.store)
+        if run_validation:
+            extra["validation.txt"] = result.report_text.encode("utf-8")
+        try:
+            result.written = write_files(out_dir, {**staged.files, **extra})
+        except OSError as exc:
+            raise _write_error(exc, out_dir) from exc
+    finally:
+        staged.discard()
     if run_validation:
         result.written["report"] = result.written.pop("validation.txt")
     if built_from is not None and not result.failures:  # a failed file is tried again by the next build
         write_manifest(out_dir, built_from, list(result.written.values()), _summary(result))
     if cache is not None and (prune_cache if prune_cache is not None else cache_dir is None):
         cache.prune()
+    if temporary_store:
+        result.store = Store()  # the temporary store's folder is removed as the build ends
     return result
+
+
+def _snapshot(store: Store, out_dir: Path) -> Path:
+    """A checkpoint of an on-disk store (RocksDB: hard links to its files, cheap) in a temporary folder of
+    out_dir, for the validating process to open read-only: opening the build's own folder read-only while
+    this process holds it is undefined (its compactions remove files under the reader)."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    folder = Path(tempfile.mkdtemp(prefix=".validating-", dir=out_dir)) / "store"
+    store.backup(str(folder))
+    return folder
+
+
+def _stage(store: Store, out_dir: Path) -> StagedGraph:
+    try:
+        return stage_graph(store, out_dir)
+    except OSError as exc:
+        raise _write_error(exc, out_dir) from exc
+
+
+def _write_error(exc: OSError, out_dir: Path) -> WriteError:
+    where = f" ({exc.filename})" if exc.filename else ""
+    error = WriteError(f"could not write the graph to {out_dir}: {exc.strerror or exc}{where}; "
+                       "the previous graph is kept")
+    error.errno = exc.errno
+    return error
 
 
 def _summary(result: BuildResult) -> dict[str, Any]:

@@ -106,6 +106,10 @@ class BuildCache:
     def _path(self, key: str) -> Path:
         return self.folder / key[:2] / (key + SUFFIX)
 
+    def has(self, key: str) -> bool:
+        """Whether there is an entry for the key (get may still find it unreadable)."""
+        return self._path(key).is_file()
+
     def get(self, key: str) -> Entry | None:
         """The entry, or None if there is none or it cannot be read (a damaged entry is built again)."""
         try:

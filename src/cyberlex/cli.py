@@ -95,9 +95,14 @@ DASK_OPTION = click.option(
                    "failed), and its files are as it wrote them, nothing is built: it says 'up to date' and "
                    "reports that build's figures.")
 @click.option("--no-cache", is_flag=True, help="Build every file, neither reading nor writing the build cache.")
+@click.option("--store", "store_dir", type=click.Path(file_okay=False, path_type=Path), default=None, metavar="DIR",
+              help="Keep the build's Oxigraph store on disk in DIR, to query it afterwards (emptied first: a rebuild "
+                   "replaces it). Default: in memory below 2,000 input files, from there a temporary store on disk "
+                   "in --out, removed after the build (the store then holds its memory flat whatever the corpus).")
 @DASK_OPTION
 def build(paths: tuple[Path, ...], out_dir: Path, base: str, no_validate: bool, file_timeout: float,
-          max_file_size: float, cache_dir: Path | None, no_cache: bool, dask: str | None) -> None:
+          max_file_size: float, cache_dir: Path | None, no_cache: bool, store_dir: Path | None,
+          dask: str | None) -> None:
     """Build the graph from PATHS (files and folders; default: the bundled sample corpus)."""
     from cyberlex.build import NothingBuilt, WriteError
     from cyberlex.build import build as run_build
@@ -109,7 +114,7 @@ def build(paths: tuple[Path, ...], out_dir: Path, base: str, no_validate: bool, 
             result = run_build(inputs, out_dir, base=base, run_validation=not no_validate,
                                progress=lambda _path: bar.advance(), file_timeout=file_timeout or None,
                                max_file_bytes=int(max_file_size * 1024 * 1024), cache_dir=cache_dir,
-                               use_cache=not no_cache, dask=dask, skip_unchanged=True)
+                               use_cache=not no_cache, dask=dask, skip_unchanged=True, store_dir=store_dir)
     except ClusterError as exc:
         _stop(str(exc), ExitCode.USAGE if exc.missing else EXIT_ENDPOINT)
     except NothingBuilt as exc:

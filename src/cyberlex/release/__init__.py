@@ -205,9 +205,10 @@ def _write(work: Path, paths: list[Path], base: str, old_lines: set[bytes] | Non
     clock = time.perf_counter
     started = clock()
     # graph.ttl, graph.trig, validation.txt; a build cache only where one is named (never in the release, and
-    # nothing is written outside --out unasked)
+    # nothing is written outside --out unasked); the store in memory whatever the corpus, since the steps
+    # below read the whole graph from it (the release is not bounded in memory yet, the build is)
     built = build(paths, work, base=base, progress=progress, cache_dir=cache_dir, use_cache=cache_dir is not None,
-                  dask=dask)
+                  dask=dask, in_memory=True)
     seconds = {"build": clock() - started}
 
     started, cpu_started = clock(), time.process_time()
