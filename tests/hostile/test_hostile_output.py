@@ -127,7 +127,8 @@ def test_a_full_disk_is_one_line_and_exit_6_and_keeps_the_previous_graph(tmp_pat
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
     monkeypatch.setattr(serialise.os, "fsync", full)
-    result = run("build", str(folder), "--out", str(out), "--no-validate")
+    # --no-cache: with nothing changed, the build would find the graph up to date and write nothing
+    result = run("build", str(folder), "--out", str(out), "--no-validate", "--no-cache")
     assert result.exit_code == EXIT_WRITE
     assert result.stderr == (f"cyberlex: could not write the graph to {out}: No space left on device; "
                              "the previous graph is kept\n")
