@@ -12,12 +12,14 @@ import pickle
 import re
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.namespace import RDF, XSD
 
 from cyberlex import validate_parts as validate_parts_module
 from cyberlex.build import build, sample_corpus
+from cyberlex.evidence import evidence_graph, is_evidence_graph
 from cyberlex.validate import validate
 from cyberlex.validate_parts import (
     DocumentValidation,
@@ -191,7 +193,7 @@ def test_a_rebuild_takes_each_files_validation_from_the_cache(tmp_path: Path,
     first = build([sample_corpus()], tmp_path)
     report = (tmp_path / "validation.txt").read_bytes()
 
-    def not_again(nquads: bytes) -> DocumentValidation:
+    def not_again(nquads: bytes, own_namespaces: bool = False) -> DocumentValidation:
         raise AssertionError("an unchanged file was validated again")
 
     monkeypatch.setattr("cyberlex.validate_parts.validate_document", not_again)  # build imports it lazily
@@ -209,3 +211,20 @@ def test_a_file_cached_by_a_build_without_validation_is_validated_and_kept(tmp_p
     assert build([sample_corpus()], tmp_path).validations == validated.validations
     assert [v.as_data() for v in validated.validations] == [
         DocumentValidation.from_data(v.as_data()).as_data() for v in validated.validations]
+
+
+def test_a_builds_documents_leave_their_own_evidence_out_of_the_nodes_to_share(tmp_path: Path) -> None:
+    """A document of a build names its evidence under its own graph's IRI: those nodes are never shared, so
+    they are not counted (their number grows with the corpus); the report is the same."""
+    build([sample_corpus()], tmp_path, run_validation=False)
+    store = ox.Store()
+    for name in ("graph.trig", "evidence.trig"):
+        store.load(path=str(tmp_path / name), format=ox.RdfFormat.TRIG)
+    graphs = {g.value for g in store.named_graphs()}
+    graph = next(ox.NamedNode(g) for g in sorted(graphs) if not is_evidence_graph(g) and evidence_graph(g) in graphs)
+    nquads = b"".join(ox.serialize(store.quads_for_pattern(None, None, None, g), format=ox.RdfFormat.N_QUADS) or b""
+                      for g in (graph, ox.NamedNode(evidence_graph(graph.value))))
+    every, own = validate_document(nquads), validate_document(nquads, own_namespaces=True)
+    left_out = every.nodes - own.nodes
+    assert left_out and all(node.startswith(graph.value + "/") for node in left_out)
+    assert own.nodes <= every.nodes and own.results == every.results and graph.value in own.nodes

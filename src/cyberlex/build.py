@@ -204,7 +204,7 @@ def _process(path: Path, base: str, timeout: float | None = DEFAULT_FILE_TIMEOUT
                 stage = "validated"
                 from cyberlex.validate_parts import validate_document
 
-                validation = validate_document(nquads)
+                validation = validate_document(nquads, own_namespaces=True)
     except _OutOfTime:
         if stage == "validated":  # the file is built: its validation is done again without a budget
             return _FileOutcome(str(path), nquads, None, tuple(extraction.warnings))
@@ -379,7 +379,7 @@ def _in_file_order(files: list[Path], cached: set[Path], built: Iterator[_FileOu
             kept = entry.extra.get(VALIDATION)
             validation = DocumentValidation.from_data(kept) if validate and kept is not None else None
             if validate and validation is None:
-                validation = validate_document(entry.nquads)
+                validation = validate_document(entry.nquads, own_namespaces=True)
                 if cache is not None and key:
                     extra = {**entry.extra, VALIDATION: validation.as_data()}
                     cache.put(key, Entry(entry.nquads, entry.warnings, extra))
@@ -388,7 +388,7 @@ def _in_file_order(files: list[Path], cached: set[Path], built: Iterator[_FileOu
         outcome = build_here(path) if path in cached else next(built)
         if validate and outcome.failure is None and outcome.validation is None:
             # its validation ran out of the file's time: never a file whose results are left out
-            outcome = dataclasses.replace(outcome, validation=validate_document(outcome.nquads))
+            outcome = dataclasses.replace(outcome, validation=validate_document(outcome.nquads, own_namespaces=True))
         if cache is not None and key and outcome.failure is None:
             extra = {VALIDATION: outcome.validation.as_data()} if outcome.validation is not None else {}
             cache.put(key, Entry(outcome.nquads, outcome.warnings, extra))

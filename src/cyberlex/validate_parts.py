@@ -121,11 +121,19 @@ class DocumentValidation:
                    tuple((focus, neighbour) for focus, neighbour in data["neighbours"]), bool(data["splittable"]))
 
 
-def validate_document(nquads: bytes, shapes_dir: Path | None = None) -> DocumentValidation:
-    """Validate one document's quads (all its graphs as one, with the ontology) with pySHACL."""
+def validate_document(nquads: bytes, shapes_dir: Path | None = None,
+                      own_namespaces: bool = False) -> DocumentValidation:
+    """Validate one document's quads (all its graphs as one, with the ontology) with pySHACL.
+
+    With `own_namespaces` (a document of a cyberlex build, whose graphs' IRIs name it alone), the IRIs
+    under its graphs' IRIs (`<graph>/…`: its evidence's spans and statements, most of its nodes) are left
+    out of `nodes`: no other document of the build states anything about them, so they are never shared,
+    and the union part need not count them (their number grows with the corpus)."""
     quads = list(ox.parse(nquads, format=ox.RdfFormat.N_QUADS))
     mentioned, splittable = _mentioned(quads)
-    nodes = frozenset(n.value for n in mentioned)
+    own = tuple({q.graph_name.value + "/" for q in quads if isinstance(q.graph_name, ox.NamedNode)}) \
+        if own_namespaces else ()
+    nodes = frozenset(n.value for n in mentioned if not (own and n.value.startswith(own)))
     neighbours = tuple(sorted(_neighbour_pairs(quads)))
     store = ox.Store()
     store.bulk_extend(ox.Quad(q.subject, q.predicate, q.object) for q in quads)
