@@ -186,7 +186,7 @@ def validate_parts(documents: Sequence[DocumentValidation], union: Graph | Datas
         ordered = sorted(again)
         for start in range(0, len(ordered), UNION_BATCH):
             batch = ordered[start:start + UNION_BATCH]
-            checked = _union_store(quads, set(batch))
+            checked = _union_store(quads, set(batch), shapes_dir)
             results += validate(_StoreView(checked), shapes_dir=shapes_dir, data_for_report=union,
                                 focus_nodes=[URIRef(node) for node in batch]).results
     results.sort(key=result_order)
@@ -324,11 +324,15 @@ def _node(n3: str) -> Node:
     return node
 
 
-def _union_store(store: ox.Store, nodes: set[str]) -> ox.Store:
-    """What the shapes read about `nodes` in the union, in one graph: the triples that mention them, the
-    types of their values (sh:class, clxsh:Source-mentions), and the triples of the neighbours that a
-    shape of :data:`NEIGHBOUR_READS` reads (pointing to them, for a shape that follows its predicate
-    backwards). No shape reads more (:func:`splittable_shapes` allows no nested shape, path or other)."""
+def _union_store(store: ox.Store, nodes: set[str], shapes_dir: Path | None = None) -> ox.Store:
+    """What the shapes read about `nodes` in the union, in one graph: the triples they are the subject of,
+    those pointing to them that a shape reads (by an inverse path or a SHACL-SPARQL shape that follows its
+    predicate backwards: all of them; by sh:targetObjectsOf alone: one, which makes the node a target),
+    the types of their values (sh:class, clxsh:Source-mentions), and the triples of the neighbours that a
+    shape of :data:`NEIGHBOUR_READS` reads. No shape reads more (:func:`splittable_shapes` allows no nested
+    shape, path or other). The other triples pointing to a node, such as every citation of a resolution
+    or every statement of the evidence about a body, are left out: their number grows with the corpus."""
+    every_one, one_suffices = _read_backwards(shapes_dir)
     focus = [ox.NamedNode(n) for n in nodes]
     forwards = {ox.NamedNode(str(p)) for p, direction in NEIGHBOUR_READS.values() if direction == "out"}
     backwards = {ox.NamedNode(str(p)) for p, direction in NEIGHBOUR_READS.values() if direction == "in"}
@@ -343,11 +347,16 @@ def _union_store(store: ox.Store, nodes: set[str]) -> ox.Store:
                 read_from.add(q.object)
             elif q.predicate != _TYPE and not isinstance(q.object, ox.Literal):
                 values.add(q.object)
+        targeted_by: set[Any] = set()
         for q in store.quads_for_pattern(None, None, node, None):
-            triples.setdefault(ox.Quad(q.subject, q.predicate, q.object), None)
-            values.add(q.subject)  # the value of an inverse path
-            if q.predicate in backwards:
-                pointed_to.add(q.subject)
+            if q.predicate in every_one:
+                triples.setdefault(ox.Quad(q.subject, q.predicate, q.object), None)
+                values.add(q.subject)  # the value of an inverse path
+                if q.predicate in backwards:
+                    pointed_to.add(q.subject)
+            elif q.predicate in one_suffices and q.predicate not in targeted_by:
+                targeted_by.add(q.predicate)
+                triples.setdefault(ox.Quad(q.subject, q.predicate, q.object), None)
     for node in values:
         for q in store.quads_for_pattern(node, _TYPE, None, None):
             triples.setdefault(ox.Quad(q.subject, q.predicate, q.object), None)
@@ -360,6 +369,17 @@ def _union_store(store: ox.Store, nodes: set[str]) -> ox.Store:
     out = ox.Store()
     out.bulk_extend(triples)
     return out
+
+
+@cache
+def _read_backwards(shapes_dir: Path | None) -> tuple[frozenset[ox.NamedNode], frozenset[ox.NamedNode]]:
+    """The predicates whose triples pointing to a focus node the shapes read: every one (an inverse path, a
+    SHACL-SPARQL shape reading its neighbour backwards), and one only (sh:targetObjectsOf: one makes a target)."""
+    shapes = load_shapes(shapes_dir)
+    every_one = {ox.NamedNode(str(p)) for p in shapes.objects(None, SH.inversePath) if isinstance(p, URIRef)}
+    every_one |= {ox.NamedNode(str(p)) for p, direction in NEIGHBOUR_READS.values() if direction == "in"}
+    targets = {ox.NamedNode(str(p)) for p in shapes.objects(None, SH.targetObjectsOf) if isinstance(p, URIRef)}
+    return frozenset(every_one), frozenset(targets - every_one)
 
 
 class _StoreView(Graph):
