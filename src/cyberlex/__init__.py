@@ -14,15 +14,9 @@ The Python API. The build is the composition of its stages, each a function over
 - read(path) → SourceText; segment(source) → Segments; extract(segments) → Extraction;
   Mapper(base).map(extraction) → list of pyoxigraph Quads (a Store takes them: ``store.extend(quads)``)
 - validate(graph) → ValidationReport, for a pyoxigraph Store or an rdflib Graph or Dataset
-<<<<<<< HEAD
 - serialise_graph(store) → {"graph.ttl": bytes, "graph.trig": bytes} (and "evidence.trig" where a
   named graph's IRI ends in /evidence), sorted and deterministic; write_graph(store, out_dir) writes
   them atomically, streamed from the store
-=======
-- serialise_graph(store) → {"graph.ttl": bytes, "graph.trig": bytes, "evidence.trig": bytes}, sorted and
-  deterministic (the facts, and apart the evidence graphs);
-  write_graph(store, out_dir) writes them atomically
->>>>>>> main
 
 Names are imported when first used, so ``import cyberlex`` stays cheap (the stages' libraries,
 pySHACL's above all, take seconds to import).
