@@ -370,7 +370,8 @@ def _in_file_order(files: list[Path], cached: set[Path], built: Iterator[_FileOu
     """Every file's outcome in the order of the files: from the cache, or as built (and then kept in it,
     with its validation). A file cached by a build that did not validate is validated here, and kept so;
     one whose entry cannot be read after all is built here (`build_here`)."""
-    from cyberlex.validate_parts import DocumentValidation, validate_document
+    if validate:  # pySHACL, imported only by a build that validates
+        from cyberlex.validate_parts import DocumentValidation, validate_document
 
     for path in files:
         key = keys.get(path)
