@@ -35,8 +35,6 @@ from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
-import pyshacl
-from pyshacl.shapes_graph import ShapesGraph
 from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from rdflib.namespace import RDF, RDFS, SH
@@ -44,7 +42,7 @@ from rdflib.term import Node
 from rdflib.util import from_n3
 
 from cyberlex.evidence import document_graph
-from cyberlex.resources import data_path
+from cyberlex.shacl import Finding
 from cyberlex.validate import (
     CLX,
     CLXSH,
@@ -53,10 +51,13 @@ from cyberlex.validate import (
     _iri,
     _local,
     _objects,
-    _path,
-    _StoreGraph,
     load_shapes,
+    ontology_quads,
+    prepare,
+    result_message,
     result_order,
+    result_path,
+    shape_findings,
     source_files,
     validate,
 )
@@ -137,9 +138,8 @@ def validate_document(nquads: bytes, shapes_dir: Path | None = None,
     neighbours = tuple(sorted(_neighbour_pairs(quads)))
     store = ox.Store()
     store.bulk_extend(ox.Quad(q.subject, q.predicate, q.object) for q in quads)
-    store.bulk_extend(_ontology_quads())
-    report = _run_pyshacl(store, shapes_dir)
-    results = tuple(_document_result(report, node) for node in report.subjects(RDF.type, SH.ValidationResult))
+    store.bulk_extend(ontology_quads())
+    results = tuple(_document_result(finding) for finding in shape_findings(store, shapes_dir))
     return DocumentValidation(results, nodes, neighbours, splittable)
 
 
@@ -255,53 +255,22 @@ def _neighbour_pairs(quads: Iterable[ox.Quad]) -> set[tuple[str, str]]:
     return pairs
 
 
-@cache
-def _ontology_quads() -> tuple[ox.Quad, ...]:
-    path = data_path("ontology") / "cyberlex.ttl"
-    triples = ox.parse(path=str(path), format=ox.RdfFormat.TURTLE)
-    return tuple(ox.Quad(t.subject, t.predicate, t.object) for t in triples)
-
-
 def prepare_document_validation(shapes_dir: Path | None = None) -> None:
     """Compile the shapes and read the ontology now (before worker processes fork, which then share them)."""
-    _shapes(shapes_dir)
-    _ontology_quads()
+    prepare(shapes_dir)
 
 
-@cache
-def _shapes(shapes_dir: Path | None) -> tuple[Graph, ShapesGraph]:
-    """The shapes, compiled once per process (pySHACL would compile them again for every document)."""
-    graph = load_shapes(shapes_dir)
-    return graph, ShapesGraph(graph)
-
-
-def _run_pyshacl(store: ox.Store, shapes_dir: Path | None) -> Graph:
-    graph, compiled = _shapes(shapes_dir)
-    validator = pyshacl.Validator(_StoreGraph(store), shacl_graph=graph,
-                                  options={"inference": "none", "advanced": True, "inplace": True})
-    validator.shacl_graph = compiled
-    _conforms, report, text = validator.run()
-    if not isinstance(report, Graph):
-        raise ValueError(text)
-    return report
-
-
-def _document_result(report: Graph, node: Node) -> DocumentResult:
-    focus = report.value(node, SH.focusNode)
-    assert focus is not None, "pyshacl results always have a focus node"
-    path = report.value(node, SH.resultPath)
-    shape = report.value(node, SH.sourceShape)
-    value = report.value(node, SH.value)
+def _document_result(f: Finding) -> DocumentResult:
     return DocumentResult(
-        severity=_local(report.value(node, SH.resultSeverity)),
-        focus_node=focus.n3(),
-        path=_path(report, path) if path is not None else None,
-        path_iris=_path(report, path, _iri) if path is not None else None,
-        path_predicate=str(path) if isinstance(path, URIRef) else None,
-        value=value.n3() if value is not None else None,
-        message=" ".join(sorted(str(m) for m in report.objects(node, SH.resultMessage))) or "(no message)",
-        source_shape=(shape if shape is not None else BNode()).n3(),
-        constraint=_local(report.value(node, SH.sourceConstraintComponent)),
+        severity=_local(f.severity),
+        focus_node=f.focus_node.n3(),
+        path=result_path(f),
+        path_iris=result_path(f, _iri),
+        path_predicate=str(f.path) if isinstance(f.path, URIRef) else None,
+        value=f.value.n3() if f.value is not None else None,
+        message=result_message(f),
+        source_shape=f.source_shape.n3(),
+        constraint=_local(f.constraint),
     )
 
 
