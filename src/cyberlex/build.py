@@ -204,7 +204,7 @@ def _process(path: Path, base: str, timeout: float | None = DEFAULT_FILE_TIMEOUT
                 stage = "validated"
                 from cyberlex.validate_parts import validate_document
 
-                validation = validate_document(nquads, own_namespaces=True)
+                validation = validate_document(quads, own_namespaces=True)  # not parsed again from nquads
     except _OutOfTime:
         if stage == "validated":  # the file is built: its validation is done again without a budget
             return _FileOutcome(str(path), nquads, None, tuple(extraction.warnings))
