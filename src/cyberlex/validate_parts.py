@@ -27,7 +27,8 @@ neighbours (every triple a shape reads for them is one of those), and keeps the 
 
 from __future__ import annotations
 
-from collections import Counter
+import itertools
+import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -42,6 +43,7 @@ from rdflib.term import Node
 from rdflib.util import from_n3
 
 from cyberlex.evidence import document_graph
+from cyberlex.serialise import sorted_unique_lines
 from cyberlex.shacl import Finding
 from cyberlex.validate import (
     CLX,
@@ -152,18 +154,19 @@ def validate_document(nquads: bytes | Sequence[ox.Quad], shapes_dir: Path | None
 UNION_BATCH = 2_000
 
 
-def validate_parts(documents: Sequence[DocumentValidation], union: Graph | Dataset, store: ox.Store | None = None,
+def validate_parts(documents: Iterable[DocumentValidation], union: Graph | Dataset, store: ox.Store | None = None,
                    shapes_dir: Path | None = None) -> ValidationReport:
     """Merge the documents' validations and check on the union the nodes they cannot decide alone.
 
+    `documents` may be a log on disk (cyberlex.build's ValidationLog): it is read a few times, one document
+    at a time.
     `union` is the data of all documents (for the report's values and source files, and for the
     union checks); `store`, when given, holds the same quads in Oxigraph (faster to read). The
     report is the one :func:`cyberlex.validate.validate` gives on `union`.
     """
     if not all(d.splittable for d in documents) or not splittable_shapes(shapes_dir):
         return validate(union, shapes_dir=shapes_dir)
-    seen = Counter(node for d in documents for node in d.nodes)
-    shared = {node for node, n in seen.items() if n > 1}
+    shared = _shared_nodes(documents)
     again = set(shared)
     for d in documents:
         again.update(focus for focus, neighbour in d.neighbours if neighbour in shared)
@@ -192,6 +195,21 @@ def validate_parts(documents: Sequence[DocumentValidation], union: Graph | Datas
                                 focus_nodes=[URIRef(node) for node in batch]).results
     results.sort(key=result_order)
     return ValidationReport(conforms=not results, results=results)
+
+
+def _shared_nodes(documents: Iterable[DocumentValidation]) -> set[str]:
+    """The nodes that more than one document states something about. The candidates grow with the corpus
+    (every document's clauses are among them), so they are counted by an external sort rather than in a
+    dictionary: memory holds one chunk of them at a time, and the shared ones, which are few."""
+    lines = (f"{node}\t{index}".encode() for index, d in enumerate(documents) for node in d.nodes)
+    shared: set[str] = set()
+    with tempfile.TemporaryDirectory(prefix="cyberlex-shared-") as spill:
+        # An IRI holds no tab, so each node's lines ("<node>\t<document>", each once) come together.
+        for node, group in itertools.groupby(sorted_unique_lines(lines, Path(spill)),
+                                             key=lambda line: line.partition(b"\t")[0]):
+            if sum(1 for _ in itertools.islice(group, 2)) > 1:
+                shared.add(node.decode())
+    return shared
 
 
 @cache
