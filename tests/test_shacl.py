@@ -89,3 +89,16 @@ def test_refused_shapes_are_validated_by_pyshacl(name: str, tmp_path: Path) -> N
     data = Graph().parse(data=PREFIXES + "ex:a a ex:C ; ex:p 'abcdef' .", format="turtle")
     ours, reference = both(data, tmp_path)
     assert ours == reference
+
+
+def test_cli_validate_runs_either_engine_with_the_same_report() -> None:
+    from click.testing import CliRunner
+
+    from cyberlex.cli import main
+
+    example = next(p for p in INVALID if p.name == "evidence-start-after-end.ttl")
+    outputs = {engine: CliRunner().invoke(main, ["validate", str(example), "--engine", engine, "--format", "json"])
+               for engine in ("auto", "pyshacl")}
+    assert outputs["auto"].exit_code == outputs["pyshacl"].exit_code == 1
+    assert outputs["auto"].stdout == outputs["pyshacl"].stdout
+    assert "LessThanConstraintComponent" in outputs["auto"].stdout

@@ -180,7 +180,8 @@ def test_validate_takes_the_facts_alone_or_with_their_evidence(tmp_path: Path,
     documents: list[bytes] = []
     real = validate_document
     monkeypatch.setattr("cyberlex.validate_parts.validate_document",
-                        lambda nquads, shapes_dir=None: documents.append(nquads) or real(nquads, shapes_dir))
+                        lambda nquads, shapes_dir=None, **options: documents.append(nquads) or real(nquads, shapes_dir,
+                                                                                                    **options))
     assert validate_by_graph(ds).to_text() == validate(ds).to_text()
     graphs = {str(g.identifier) for g in ds.graphs() if str(g.identifier).startswith(ID)}
     assert len(documents) == len(graphs) - len([g for g in graphs if g.endswith("/evidence")]) + 1  # + the default

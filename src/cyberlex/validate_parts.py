@@ -125,7 +125,7 @@ class DocumentValidation:
 
 
 def validate_document(nquads: bytes | Sequence[ox.Quad], shapes_dir: Path | None = None,
-                      own_namespaces: bool = False) -> DocumentValidation:
+                      own_namespaces: bool = False, engine: str = "auto") -> DocumentValidation:
     """Validate one document's quads (N-Quads, or the quads themselves; all its graphs as one, with the
     ontology) against the shapes.
 
@@ -142,7 +142,7 @@ def validate_document(nquads: bytes | Sequence[ox.Quad], shapes_dir: Path | None
     store = ox.Store()  # extend, not bulk_extend: faster for a document's few thousand quads
     store.extend([ox.Quad(q.subject, q.predicate, q.object) for q in quads])
     store.extend(ontology_quads())
-    results = tuple(_document_result(finding) for finding in shape_findings(store, shapes_dir))
+    results = tuple(_document_result(finding) for finding in shape_findings(store, shapes_dir, engine=engine))
     return DocumentValidation(results, nodes, neighbours, splittable)
 
 
@@ -155,17 +155,17 @@ UNION_BATCH = 2_000
 
 
 def validate_parts(documents: Iterable[DocumentValidation], union: Graph | Dataset, store: ox.Store | None = None,
-                   shapes_dir: Path | None = None) -> ValidationReport:
+                   shapes_dir: Path | None = None, engine: str = "auto") -> ValidationReport:
     """Merge the documents' validations and check on the union the nodes they cannot decide alone.
 
     `documents` may be a log on disk (cyberlex.build's ValidationLog): it is read a few times, one document
     at a time.
     `union` is the data of all documents (for the report's values and source files, and for the
     union checks); `store`, when given, holds the same quads in Oxigraph (faster to read). The
-    report is the one :func:`cyberlex.validate.validate` gives on `union`.
+    report is the one :func:`cyberlex.validate.validate` gives on `union` (with the same `engine`).
     """
     if not all(d.splittable for d in documents) or not splittable_shapes(shapes_dir):
-        return validate(union, shapes_dir=shapes_dir)
+        return validate(union, shapes_dir=shapes_dir, engine=engine)
     shared = _shared_nodes(documents)
     again = set(shared)
     for d in documents:
@@ -192,7 +192,7 @@ def validate_parts(documents: Iterable[DocumentValidation], union: Graph | Datas
             batch = ordered[start:start + UNION_BATCH]
             checked = _union_store(quads, set(batch), shapes_dir)
             results += validate(_StoreView(checked), shapes_dir=shapes_dir, data_for_report=union,
-                                focus_nodes=[URIRef(node) for node in batch]).results
+                                focus_nodes=[URIRef(node) for node in batch], engine=engine).results
     results.sort(key=result_order)
     return ValidationReport(conforms=not results, results=results)
 
@@ -379,7 +379,7 @@ class _StoreView(Graph):
         super().__init__(store=OxigraphStore(store=store))
 
 
-def validate_by_graph(data: Graph | Dataset, shapes_dir: Path | None = None) -> ValidationReport:
+def validate_by_graph(data: Graph | Dataset, shapes_dir: Path | None = None, engine: str = "auto") -> ValidationReport:
     """Validate ``data`` as `validate` does, one document per named graph (with its evidence graph,
     ``<graph>/evidence``, which describes nodes of that document alone: its spans and statements), and
     the default graph."""
@@ -391,9 +391,9 @@ def validate_by_graph(data: Graph | Dataset, shapes_dir: Path | None = None) -> 
     parts: list[list[ox.NamedNode | ox.BlankNode | ox.DefaultGraph]] = [*by_document.values(), [ox.DefaultGraph()]]
     documents = [validate_document(b"".join(ox.serialize(store.quads_for_pattern(None, None, None, graph),
                                                          format=ox.RdfFormat.N_QUADS) or b"" for graph in graphs),
-                                   shapes_dir)
+                                   shapes_dir, engine=engine)
                  for graphs in parts]
-    return validate_parts(documents, data, store, shapes_dir)
+    return validate_parts(documents, data, store, shapes_dir, engine)
 
 
 def _store_of_quads(data: Graph) -> ox.Store:
