@@ -17,6 +17,7 @@ the caller then runs pySHACL. ``tests/test_shacl.py`` checks that both give the 
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
@@ -477,17 +478,22 @@ def _compile_sparql(graph: Graph, node: Node) -> _Sparql | None:
 
 
 # --- running -------------------------------------------------------------------------------------------------
-def run(shapes: CompiledShapes, store: ox.Store, focus_nodes: set[URIRef] | None = None) -> list[Finding]:
+def run(shapes: CompiledShapes, store: ox.Store, focus_nodes: set[URIRef] | None = None,
+        timings: dict[str, float] | None = None) -> list[Finding]:
     """Validate the default graph of `store` (with the ontology in it, for the subclass axioms).
 
-    With `focus_nodes`, only the results on those nodes (IRIs) are looked for, as pySHACL's option does."""
+    With `focus_nodes`, only the results on those nodes (IRIs) are looked for, as pySHACL's option does.
+    `timings`, when given, gets the CPU seconds spent on each constraint component (added to what it holds;
+    "targets and values" for finding the focus nodes and their values): benchmarks/bench_validate_parts.py."""
     data = _Data(store)
     findings: list[Finding] = []
+    clock = _Clock(timings)
     for shape in shapes.shapes:
         focus = _focus_nodes(data, shape)
         if focus_nodes is not None:
             focus = {f for f in focus if isinstance(f, ox.NamedNode) and URIRef(f.value) in focus_nodes}
         values = _value_map(data, shape.path, focus) if shape.path is not None else {f: {f} for f in focus}
+        clock.lap("targets and values")
         found: list[tuple[URIRef, Term, object]] = []
         for check in shape.checks:
             if check.on_value is not None:
@@ -497,14 +503,30 @@ def run(shapes: CompiledShapes, store: ox.Store, focus_nodes: set[URIRef] | None
                 assert check.on_focus is not None
                 on_focus = check.on_focus
                 found += [(check.component, f, v) for f in focus for v in on_focus(data, f, values.get(f, _NONE))]
+            clock.lap(check.component)
         findings += (Finding(shape.severity, data.rdf(f), shape.path_node,
                              None if v is NO_VALUE else data.rdf(v), shape.messages,  # type: ignore[arg-type]
                              shape.node, component, shapes.graph) for component, f, v in found)
         for sparql in shape.sparql:
             for f in focus:
                 findings += _sparql_findings(data, shapes.graph, shape, sparql, f)
+            clock.lap(f"{SH.SPARQLConstraintComponent} {shape.node}")
     findings.sort(key=_finding_order)
     return findings
+
+
+class _Clock:
+    """Adds the time since its last lap to `timings[name]` (nothing without `timings`)."""
+
+    def __init__(self, timings: dict[str, float] | None) -> None:
+        self.timings = timings
+        self.last = time.process_time() if timings is not None else 0.0
+
+    def lap(self, name: str) -> None:
+        if self.timings is not None:
+            now = time.process_time()
+            self.timings[name] = self.timings.get(name, 0.0) + now - self.last
+            self.last = now
 
 
 _NONE: set[Term] = set()
