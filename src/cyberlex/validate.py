@@ -1,6 +1,9 @@
-"""Validate a cyberlex graph against the SHACL shapes in ``shapes/`` (pySHACL, run on Oxigraph).
+"""Validate a cyberlex graph against the SHACL shapes in ``shapes/``, on Oxigraph.
 
-Speed, measured with ``benchmarks/bench_validate.py`` on the 2-core dev machine (busy with other
+The engine is :mod:`cyberlex.shacl` where it evaluates every shape (cyberlex's own shapes: it gives
+pySHACL's results, several times faster), pySHACL otherwise or when asked for (``engine="pyshacl"``).
+
+Speed of pySHACL (the figures below predate cyberlex.shacl), measured with ``benchmarks/bench_validate.py`` on the 2-core dev machine (busy with other
 work, so CPU seconds): 153,952 quads = 600 resolutions x 40 clauses, 3,000 evidence nodes, 601
 named graphs.
 
