@@ -111,7 +111,7 @@ def build(paths: tuple[Path, ...], out_dir: Path, base: str, no_validate: bool, 
     inputs, count = _inputs(paths)
     try:
         with _progress(count) as bar:
-            result = run_build(inputs, out_dir, base=base, run_validation=not no_validate,
+            result = run_build(inputs, out_dir, base=base, run_validation=not no_validate, fill_store=False,
                                progress=lambda _path: bar.advance(), file_timeout=file_timeout or None,
                                max_file_bytes=int(max_file_size * 1024 * 1024), cache_dir=cache_dir,
                                use_cache=not no_cache, dask=dask, skip_unchanged=True, store_dir=store_dir)
