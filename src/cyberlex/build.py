@@ -128,7 +128,8 @@ class _FileOutcome:
     failure: str | None = None
     warnings: tuple[str, ...] = ()
     validation: DocumentValidation | None = None
-    fragments: bytes | None = None  # its graph files in pieces (cyberlex.fragments), when asked for and possible
+    # its graph files in pieces (cyberlex.fragments), when asked for and possible
+    fragments: bytes | memoryview | None = None
 
 
 # Seconds one file may take to be read, segmented, extracted and mapped (`cyberlex build --file-timeout`).
@@ -292,7 +293,7 @@ def _lost_on_cluster(job: _Job, exc: BaseException) -> _FileOutcome:
 # The build cache's folder inside the output folder, unless `cache_dir` names another.
 DEFAULT_CACHE = ".cache"
 # The file in the build cache that keeps the subjects several documents describe, rendered (cyberlex.fragments).
-SHARED_SUBJECTS = "shared-subjects"
+SHARED_SUBJECTS = "shared"
 
 # Below this many files, starting processes costs more than it saves.
 PARALLEL_FROM = 40

@@ -75,7 +75,7 @@ class Entry:
     nquads: bytes
     warnings: tuple[str, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)
-    fragments: bytes = b""
+    fragments: bytes | memoryview = b""  # read from the cache: a view of the entry's bytes (not copied)
 
 
 class BuildCache:
@@ -125,7 +125,7 @@ class BuildCache:
             if fields.get("format") != ENTRY_FORMAT:
                 return None
             packed_end = header_end + 1 + int(fields["nquads_size"])
-            fragments = data[packed_end:]
+            fragments = memoryview(data)[packed_end:]
             if len(data) < packed_end:
                 return None
             quads = zlib.decompress(data[header_end + 1:packed_end]) if nquads or not fragments else b""

@@ -25,7 +25,7 @@ import sys
 import tempfile
 from array import array
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -37,6 +37,9 @@ from cyberlex.evidence import EVIDENCE_FILE, evidence_segment
 from cyberlex.serialise import GRAPH_OUTPUTS, StagedGraph, new_file_mode
 from cyberlex.vocab import CLX, RDF, body_classes, instrument_classes, vocabulary_prefixes
 
+# A text of a document's pieces: bytes, or a view of the cache entry that holds them.
+Text = bytes | memoryview
+
 # The figures counted by the build, and the classes whose nodes each counts (cyberlex.build.count).
 TYPED_COUNTS = ("documents", "instruments", "clauses", "bodies")
 
@@ -47,12 +50,12 @@ COLUMNS = ("ttl_start", "ttl_end", "trig_start", "trig_end", "trig_first", "trig
 
 
 @cache
-def _counted_classes() -> dict[str, str]:
+def _counted_classes() -> dict[bytes, str]:
     """Each class IRI in N-Triples form -> the figure its nodes count towards."""
-    classes = {f"<{CLX.SourceDocument}>": "documents"}
-    classes.update({f"<{c}>": "instruments" for c in instrument_classes()})
-    classes.update({f"<{c}>": "clauses" for c in (CLX.PreambularClause, CLX.OperativeClause)})
-    classes.update({f"<{c}>": "bodies" for c in body_classes()})
+    classes = {f"<{CLX.SourceDocument}>".encode(): "documents"}
+    classes.update({f"<{c}>".encode(): "instruments" for c in instrument_classes()})
+    classes.update({f"<{c}>".encode(): "clauses" for c in (CLX.PreambularClause, CLX.OperativeClause)})
+    classes.update({f"<{c}>".encode(): "bodies" for c in body_classes()})
     return classes
 
 
@@ -67,33 +70,37 @@ class DocumentFragments:
     and citations the build's figures count."""
 
     keys: list[bytes]
-    ttl: bytes
-    trig: bytes
-    evidence: bytes
+    ttl: Text
+    trig: Text
+    evidence: Text
     columns: dict[str, array[int]]
     openers: list[bytes]
-    typed: dict[str, list[str]] = field(default_factory=dict)
-    cites: list[list[str]] = field(default_factory=list)
+    typed: dict[str, list[bytes]] = field(default_factory=dict)  # figure -> its nodes (N-Triples form)
+    cites: list[bytes] = field(default_factory=list)  # "<citing> <cited>"
 
     def to_bytes(self) -> bytes:
-        """The pieces as one blob (a line of JSON, then the columns, the subjects and the three texts)."""
+        """The pieces as one blob: a line of JSON (the number of subjects, the size of each part), then the
+        parts: the columns, the subjects, the three texts, the openers, the typed nodes and the citations
+        (lists one item a line, so that reading them is splitting)."""
         numbers = array("q")
         for name in COLUMNS:
             numbers.extend(self.columns[name])
         if sys.byteorder != "little":
             numbers.byteswap()
-        keys = b"\n".join(self.keys)
-        parts = [numbers.tobytes(), keys, self.ttl, self.trig, self.evidence]
-        header = {"subjects": len(self.keys), "sizes": [len(part) for part in parts],
-                  "openers": [opener.decode("utf-8") for opener in self.openers],
-                  "typed": self.typed, "cites": self.cites}
-        return b"".join([json.dumps(header, ensure_ascii=False, sort_keys=True).encode("utf-8"), b"\n", *parts])
+        parts = [numbers.tobytes(), b"\n".join(self.keys), self.ttl, self.trig, self.evidence,
+                 b"\n".join(opener.removesuffix(b"\n") for opener in self.openers),
+                 *(b"\n".join(self.typed.get(name, ())) for name in TYPED_COUNTS), b"\n".join(self.cites)]
+        header = {"subjects": len(self.keys), "sizes": [len(part) for part in parts]}
+        return b"".join([json.dumps(header, sort_keys=True).encode("ascii"), b"\n", *parts])
 
     @classmethod
-    def from_bytes(cls, data: bytes) -> DocumentFragments:
-        """The pieces from a blob of to_bytes."""
-        line_end = data.index(b"\n")
-        header = json.loads(data[:line_end])
+    def from_bytes(cls, data: bytes | memoryview) -> DocumentFragments:
+        """The pieces from a blob of to_bytes (its texts are views of it: nothing is copied)."""
+        data = memoryview(data)
+        line_end = bytes(data[:4096]).find(b"\n")
+        if line_end < 0:
+            line_end = bytes(data).index(b"\n")
+        header = json.loads(bytes(data[:line_end]))
         position = line_end + 1
         parts = []
         for size in header["sizes"]:
@@ -105,9 +112,13 @@ class DocumentFragments:
             numbers.byteswap()
         n = int(header["subjects"])
         columns = {name: numbers[k * n:(k + 1) * n] for k, name in enumerate(COLUMNS)}
-        keys = parts[1].split(b"\n") if n else []
-        return cls(keys, parts[2], parts[3], parts[4], columns, [o.encode("utf-8") for o in header["openers"]],
-                   header["typed"], header["cites"])
+        _, keys, ttl, trig, evidence, openers, *typed, cites = parts
+        return cls(_lines(keys), ttl, trig, evidence, columns, [opener + b"\n" for opener in _lines(openers)],
+                   dict(zip(TYPED_COUNTS, map(_lines, typed), strict=True)), _lines(cites))
+
+
+def _lines(part: Text) -> list[bytes]:
+    return bytes(part).split(b"\n") if part else []
 
 
 @cache
@@ -175,7 +186,7 @@ def render(store: Store) -> DocumentFragments | None:
             evidence_text = text
     per_subject = Counter(map(_subject, triples))
     columns["triples"] = array("q", (per_subject[key] for key in keys))
-    typed, cites = _counted(union)
+    typed, cites = _counted(triples)
     return DocumentFragments(keys, ttl, trig, evidence_text, columns, openers, typed, cites)
 
 
@@ -183,22 +194,22 @@ def _subject(line: bytes) -> bytes:
     return line[:line.index(b" ")]
 
 
-def _counted(triples: list[bytes]) -> tuple[dict[str, list[str]], list[list[str]]]:
-    """The nodes of the counted classes, and the citations, among N-Triples lines."""
+def _counted(triples: Iterable[bytes]) -> tuple[dict[str, list[bytes]], list[bytes]]:
+    """The nodes of the counted classes, and the citations ("<citing> <cited>"), among N-Triples lines."""
     classes = _counted_classes()
-    typed: dict[str, set[str]] = {name: set() for name in TYPED_COUNTS}
-    cites: set[tuple[str, str]] = set()
-    type_iri, cites_iri = f" <{RDF.type}> ".encode(), f" <{CLX.cites}> ".encode()
+    typed: dict[str, set[bytes]] = {name: set() for name in TYPED_COUNTS}
+    cites: set[bytes] = set()
+    type_iri, cites_iri = f"<{RDF.type}>".encode(), f"<{CLX.cites}>".encode()
     for line in triples:
-        if type_iri in line:
-            subject, _, rest = line.decode("utf-8").partition(" ")
-            kind = classes.get(rest.split(" ", 2)[1])
+        subject, _, rest = line.partition(b" ")
+        predicate, _, rest = rest.partition(b" ")
+        if predicate == type_iri:
+            kind = classes.get(rest.removesuffix(b" ."))
             if kind is not None:
                 typed[kind].add(subject)
-        elif cites_iri in line:
-            subject, _, rest = line.decode("utf-8").partition(" ")
-            cites.add((subject, rest.split(" ", 1)[1].rsplit(" ", 1)[0]))
-    return {name: sorted(nodes) for name, nodes in typed.items()}, [list(pair) for pair in sorted(cites)]
+        elif predicate == cites_iri:
+            cites.add(subject + b" " + rest.removesuffix(b" ."))
+    return {name: sorted(nodes) for name, nodes in typed.items()}, sorted(cites)
 
 
 def _text(lines: list[bytes], rdf_format: RdfFormat) -> bytes:
@@ -297,7 +308,7 @@ class _BlockWriter:
         self.open: bytes | None = None
         self.written = 0
 
-    def write(self, piece: bytes, first: bytes, last: bytes) -> None:
+    def write(self, piece: Text, first: bytes, last: bytes) -> None:
         if self.open is None:
             self._put(self.header)
         if first != self.open:
@@ -307,7 +318,7 @@ class _BlockWriter:
         self._put(piece)
         self.open = last
 
-    def _put(self, data: bytes) -> None:
+    def _put(self, data: Text) -> None:
         self.stream.write(data)
         self.written += len(data)
 
@@ -318,7 +329,7 @@ class _BlockWriter:
 
 def _merged(documents: list[DocumentFragments], shared: list[list[tuple[int, int]]]) -> DocumentFragments:
     """The pieces of the subjects several documents describe, rendered again from all their statements."""
-    parts = [_header(RdfFormat.TRIG)]
+    parts: list[Text] = [_header(RdfFormat.TRIG)]
     for group in shared:
         for doc, i in group:
             fragments = documents[doc]
@@ -379,24 +390,50 @@ def concatenate(subjects: list[tuple[DocumentFragments, int]]) -> DocumentFragme
                              columns, openers)
 
 
+# Layers of shared subjects kept before they are written again as one (each rebuild adds one).
+MAX_LAYERS = 8
+
+
 @dataclass
 class SharedSubjects:
     """The subjects several documents described in the last build, rendered from all their statements,
-    each with the digest of its key and of the documents (their cache keys) that described it: a rebuild
-    renders again only the subjects of a document that changed."""
+    each found by the digest of its key and of the documents (their cache keys) that described it, so that
+    a rebuild renders again only the subjects of a document that changed. They are kept in layers, a
+    rebuild adding one with what it rendered (not writing again what the earlier ones hold), merged into
+    one beyond MAX_LAYERS. `where`: digest -> (layer, subject index in it)."""
 
-    fragments: DocumentFragments
-    digests: list[str]
-
-    def to_bytes(self) -> bytes:
-        """The digests, one a line, an empty line, then the pieces (DocumentFragments.to_bytes)."""
-        return "\n".join(self.digests).encode("ascii") + b"\n\n" + self.fragments.to_bytes()
+    layers: dict[str, DocumentFragments]  # name -> the layer
+    where: dict[str, tuple[str, int]]
 
     @classmethod
-    def from_bytes(cls, data: bytes) -> SharedSubjects:
-        """The subjects from a blob of to_bytes."""
-        digests, _, fragments = data.partition(b"\n\n")
-        return cls(DocumentFragments.from_bytes(fragments), digests.decode("ascii").split("\n") if digests else [])
+    def read(cls, folder: Path) -> SharedSubjects | None:
+        """The subjects kept in `folder`, or None if there are none or they cannot all be read."""
+        try:
+            where: dict[str, tuple[str, int]] = {}
+            for line in (folder / "index").read_text(encoding="ascii").splitlines():
+                digest, layer, index = line.split(" ")
+                where[digest] = (layer, int(index))
+            layers = {name: DocumentFragments.from_bytes((folder / f"{name}.layer").read_bytes())
+                      for name in {layer for layer, _ in where.values()}}
+        except (OSError, ValueError, KeyError, IndexError, UnicodeDecodeError):
+            return None
+        if any(index >= len(layers[layer].keys) for layer, index in where.values()):
+            return None
+        return cls(layers, where)
+
+    def write(self, folder: Path) -> None:
+        """Keep the subjects in `folder`: the layers not there yet, then the index; layers no longer used
+        are removed. Not being able to write them only costs the next build time."""
+        with contextlib.suppress(OSError):
+            folder.mkdir(parents=True, exist_ok=True)
+            for name, layer in self.layers.items():
+                if not (folder / f"{name}.layer").exists():
+                    write_quietly(folder / f"{name}.layer", layer.to_bytes())
+            index = "".join(f"{digest} {layer} {i}\n" for digest, (layer, i) in self.where.items())
+            write_quietly(folder / "index", index.encode("ascii"))
+            for stale in folder.glob("*.layer"):
+                if stale.name.removesuffix(".layer") not in self.layers:
+                    stale.unlink(missing_ok=True)
 
 
 def _digest(key: bytes, group: list[tuple[int, int]], ids: Sequence[str | None]) -> str | None:
@@ -463,25 +500,35 @@ def _place_shared(documents: list[DocumentFragments], keys: list[bytes], shared:
                   ids: Sequence[str | None],
                   previous: SharedSubjects | None) -> tuple[list[int], SharedSubjects | None]:
     """Where each subject several documents describe is rendered: taken from `previous` where the same
-    documents described it, else rendered again, in a document appended to `documents` (as `previous`
-    is); and all of them together, for the next build (None without every document's id)."""
-    known = {digest: i for i, digest in enumerate(previous.digests)} if previous is not None else {}
+    documents described it, else rendered again, in a document appended to `documents` (as are the
+    layers of `previous`); and all of them, for the next build (None without every document's id)."""
     groups = [[divmod(owner, 1 << _SHIFT) for owner in group] for group in shared]
     digests = [_digest(documents[g[0][0]].keys[g[0][1]], g, ids) for g in groups]
-    again = [g for g, digest in enumerate(digests) if digest is None or digest not in known]
+    where = previous.where if previous is not None else {}
+    again = [g for g, digest in enumerate(digests) if digest is None or digest not in where]
+    layers: dict[str, DocumentFragments] = dict(previous.layers) if previous is not None else {}
+    rendered_name = ""
     if again:
-        documents.append(_merged(documents, [groups[g] for g in again]))
-    rendered = {g: ((len(documents) - 1) << _SHIFT) | k for k, g in enumerate(again)}
-    if previous is not None:
-        documents.append(previous.fragments)
-    previous_doc = (len(documents) - 1) << _SHIFT
-    place = [rendered[g] if g in rendered else previous_doc | known[digest or ""] for g, digest in enumerate(digests)]
+        rendered = _merged(documents, [groups[g] for g in again])
+        rendered_name = hashlib.sha256("\n".join(d or "" for d in (digests[g] for g in again)).encode()).hexdigest()
+        layers[rendered_name] = rendered
+    layer_doc = {}
+    for name, layer in layers.items():
+        layer_doc[name] = len(documents) << _SHIFT
+        documents.append(layer)
+    again_at = {g: k for k, g in enumerate(again)}
+    place = [layer_doc[rendered_name] | again_at[g] if g in again_at else
+             layer_doc[where[digest or ""][0]] | where[digest or ""][1] for g, digest in enumerate(digests)]
     if not all(digests):
         return place, None
-    if not again and previous is not None and len(previous.digests) == len(digests):
-        return place, previous  # the same subjects as the last build's, all taken from it
-    return place, SharedSubjects(concatenate([(documents[p >> _SHIFT], p & _INDEX) for p in place]),
-                                 [d or "" for d in digests])
+    now = {digest or "": (rendered_name, again_at[g]) if g in again_at else where[digest or ""]
+           for g, digest in enumerate(digests)}
+    used = {layer for layer, _ in now.values()}
+    if len(used) > MAX_LAYERS:  # merged into one layer
+        merged = concatenate([(documents[p >> _SHIFT], p & _INDEX) for p in place])
+        name = hashlib.sha256("\n".join(now).encode()).hexdigest()
+        return place, SharedSubjects({name: merged}, {digest: (name, k) for k, digest in enumerate(now)})
+    return place, SharedSubjects({name: layers[name] for name in used}, now)
 
 
 def _runs(sequence: list[int]) -> list[tuple[int, int, int]]:
@@ -538,25 +585,22 @@ def _write(documents: list[DocumentFragments], runs: list[tuple[int, int, int]],
 
 def _counts(documents: list[DocumentFragments]) -> dict[str, int]:
     """The build's figures over the documents (as cyberlex.build.count asks the store)."""
-    typed: dict[str, set[str]] = {name: set() for name in TYPED_COUNTS}
-    cites: set[tuple[str, ...]] = set()
+    typed: dict[str, set[bytes]] = {name: set() for name in TYPED_COUNTS}
+    cites: set[bytes] = set()
     for fragments in documents:
         for name, nodes in fragments.typed.items():
             typed[name].update(nodes)
-        cites.update(tuple(pair) for pair in fragments.cites)
+        cites.update(fragments.cites)
     return {"documents": len(typed["documents"]), "instruments": len(typed["instruments"]),
             "clauses": len(typed["clauses"]), "citations": len(cites), "bodies": len(typed["bodies"])}
 
 
 def stage_fragments(documents: list[DocumentFragments], ids: Sequence[str | None], out_dir: Path,
-                    shared_file: Path | None) -> tuple[StagedGraph, dict[str, int]]:
+                    shared_folder: Path | None) -> tuple[StagedGraph, dict[str, int]]:
     """graph.ttl, graph.trig and evidence.trig assembled into temporaries in out_dir (as stage_graph
-    stages them from a store: the same bytes), and the build's figures. `shared_file`: where the subjects
-    several documents describe are kept between builds (read, then replaced), or None."""
-    previous = None
-    if shared_file is not None:
-        with contextlib.suppress(OSError, ValueError, KeyError, IndexError):
-            previous = SharedSubjects.from_bytes(shared_file.read_bytes())
+    stages them from a store: the same bytes), and the build's figures. `shared_folder`: where the
+    subjects several documents describe are kept between builds (SharedSubjects), or None."""
+    previous = SharedSubjects.read(shared_folder) if shared_folder is not None else None
     staged = StagedGraph()
     mode = new_file_mode()
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -585,8 +629,8 @@ def stage_fragments(documents: list[DocumentFragments], ids: Sequence[str | None
     except BaseException:
         staged.discard()
         raise
-    if shared_file is not None and assembled.shared is not None:
-        write_quietly(shared_file, assembled.shared.to_bytes())
+    if shared_folder is not None and assembled.shared is not None:
+        assembled.shared.write(shared_folder)
     return staged, assembled.counts
 
 
