@@ -318,7 +318,7 @@ def make_credentials(user: str | None, password: str | None, digest: bool, token
 
 def query_limit_options(command: Callable[..., None]) -> Callable[..., None]:
     """--max-query-bytes and --max-query-depth, for commands that run or serve queries."""
-    from cyberlex.sparql.query import DEFAULT_MAX_QUERY_BYTES, DEFAULT_MAX_QUERY_DEPTH
+    from cyberlex.sparql import DEFAULT_MAX_QUERY_BYTES, DEFAULT_MAX_QUERY_DEPTH
 
     for option in reversed([
         click.option("--max-query-bytes", type=click.IntRange(min=1), default=DEFAULT_MAX_QUERY_BYTES,

@@ -28,6 +28,8 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
+from itertools import compress, islice, repeat
+from operator import add, eq, ne, rshift
 from pathlib import Path
 from typing import IO
 
@@ -436,12 +438,13 @@ class SharedSubjects:
                     stale.unlink(missing_ok=True)
 
 
-def _digest(key: bytes, group: list[tuple[int, int]], ids: Sequence[str | None]) -> str | None:
-    """The digest of a subject's key and of the documents that describe it (None if one has no id)."""
-    described_by = sorted(ids[doc] or "" for doc, _ in group)
-    if not all(described_by):
+def _digest(key: bytes, group: list[int], ids: list[bytes]) -> str | None:
+    """The digest of a subject's key and of the documents that describe it (`group`: its places; `ids`:
+    each document's id, empty if it has none: the digest is then None)."""
+    described_by = sorted(map(ids.__getitem__, map(rshift, group, repeat(_SHIFT))))
+    if not described_by[0]:
         return None
-    return hashlib.sha256(b"\n".join([key, *(d.encode("ascii") for d in described_by)])).hexdigest()
+    return hashlib.sha256(b"\n".join([key, *described_by])).hexdigest()
 
 
 def assemble(documents: list[DocumentFragments], ttl: IO[bytes], trig: IO[bytes], evidence: IO[bytes],
@@ -472,27 +475,35 @@ _INDEX = (1 << _SHIFT) - 1
 def _order(documents: list[DocumentFragments]) -> tuple[list[bytes], list[int], list[list[int]]]:
     """Every document's subjects in order (their keys; each as its place, or for a subject several
     documents describe, -1 - its number among those), and those described by several (each as the
-    positions of its key in the keys)."""
+    places that describe it). Done with whole-list operations: there are some 150,000 subjects."""
     keys: list[bytes] = []
     owners: list[int] = []
     for doc, fragments in enumerate(documents):
         keys.extend(fragments.keys)
         owners.extend(range(doc << _SHIFT, (doc << _SHIFT) + len(fragments.keys)))
     order = sorted(range(len(keys)), key=keys.__getitem__)
+    ordered_keys = list(map(keys.__getitem__, order))
+    ordered = list(map(owners.__getitem__, order))
+    # positions whose key is the one before's: the second and later describers of a subject
+    repeats = list(compress(range(1, len(order)), map(eq, islice(ordered_keys, 1, None), ordered_keys)))
+    if not repeats:
+        return keys, ordered, []
     shared: list[list[int]] = []
     sequence: list[int] = []
-    position, total = 0, len(order)
-    while position < total:
-        key = keys[order[position]]
+    done = 0
+    position = 0
+    while position < len(repeats):
+        first = repeats[position] - 1  # the first describer of the subject
         following = position + 1
-        while following < total and keys[order[following]] == key:
+        while following < len(repeats) and repeats[following] == repeats[following - 1] + 1:
             following += 1
-        if following - position == 1:
-            sequence.append(owners[order[position]])
-        else:
-            sequence.append(-1 - len(shared))
-            shared.append([owners[k] for k in order[position:following]])
+        end = repeats[following - 1] + 1
+        sequence.extend(ordered[done:first])
+        sequence.append(-1 - len(shared))
+        shared.append(ordered[first:end])
+        done = end
         position = following
+    sequence.extend(ordered[done:])
     return keys, sequence, shared
 
 
@@ -502,14 +513,14 @@ def _place_shared(documents: list[DocumentFragments], keys: list[bytes], shared:
     """Where each subject several documents describe is rendered: taken from `previous` where the same
     documents described it, else rendered again, in a document appended to `documents` (as are the
     layers of `previous`); and all of them, for the next build (None without every document's id)."""
-    groups = [[divmod(owner, 1 << _SHIFT) for owner in group] for group in shared]
-    digests = [_digest(documents[g[0][0]].keys[g[0][1]], g, ids) for g in groups]
+    encoded = [(doc_id or "").encode("ascii") for doc_id in ids]
+    digests = [_digest(documents[g[0] >> _SHIFT].keys[g[0] & _INDEX], g, encoded) for g in shared]
     where = previous.where if previous is not None else {}
     again = [g for g, digest in enumerate(digests) if digest is None or digest not in where]
     layers: dict[str, DocumentFragments] = dict(previous.layers) if previous is not None else {}
     rendered_name = ""
     if again:
-        rendered = _merged(documents, [groups[g] for g in again])
+        rendered = _merged(documents, [[divmod(owner, 1 << _SHIFT) for owner in shared[g]] for g in again])
         rendered_name = hashlib.sha256("\n".join(d or "" for d in (digests[g] for g in again)).encode()).hexdigest()
         layers[rendered_name] = rendered
     layer_doc = {}
@@ -533,18 +544,17 @@ def _place_shared(documents: list[DocumentFragments], keys: list[bytes], shared:
 
 def _runs(sequence: list[int]) -> list[tuple[int, int, int]]:
     """The subjects in order as runs of consecutive subjects of one document: (document, first, end)."""
-    runs: list[tuple[int, int, int]] = []
-    run_doc, run_first, run_end = -1, 0, 0
-    for owner in sequence:
-        doc, i = owner >> _SHIFT, owner & _INDEX
-        if doc == run_doc and i == run_end:
-            run_end += 1
-            continue
-        if run_doc >= 0:
-            runs.append((run_doc, run_first, run_end))
-        run_doc, run_first, run_end = doc, i, i + 1
-    if run_doc >= 0:
-        runs.append((run_doc, run_first, run_end))
+    if not sequence:
+        return []
+    # a run ends where the next place is not the one after it in the same document
+    ends = list(compress(range(1, len(sequence)), map(ne, islice(sequence, 1, None), map(add, sequence, repeat(1)))))
+    runs = []
+    start = 0
+    for end in [*ends, len(sequence)]:
+        owner = sequence[start]
+        first = owner & _INDEX
+        runs.append((owner >> _SHIFT, first, first + end - start))
+        start = end
     return runs
 
 
