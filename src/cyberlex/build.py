@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import dataclasses
 import gc
-import multiprocessing
 import os
 import re
 import shutil
@@ -653,6 +652,8 @@ def _build(paths: list[Path], files: list[Path], out_dir: Path, base: str, run_v
             snapshot = _snapshot(result.store, out_dir) if store_dir is not None else None
             _STORE_TO_VALIDATE = (snapshot if snapshot is not None else result.store, result.validations)
             try:
+                import multiprocessing  # here: a build that does not validate starts no process for it
+
                 with multiprocessing.get_context("fork").Pool(1) as pool:
                     pending = pool.apply_async(_validate_inherited)
                     staged = _stage(result, out_dir, cache)

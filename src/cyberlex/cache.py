@@ -26,7 +26,6 @@ import time
 import zlib
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +47,8 @@ SUFFIX = ".entry"
 @cache
 def fingerprint() -> str:
     """SHA-256 over cyberlex's code, its data folders and the versions of the libraries that shape results."""
+    from importlib import metadata  # here: importing it costs every command some 20 ms
+
     digest = hashlib.sha256(f"cyberlex {__version__} entry {ENTRY_FORMAT} python {sys.version_info[:2]}\n".encode())
     for library in SHAPING_LIBRARIES:
         try:
