@@ -146,3 +146,16 @@ def test_pieces_survive_their_blob() -> None:
     assert {name: list(column) for name, column in again.columns.items()} == \
         {name: list(column) for name, column in pieces.columns.items()}
     assert not bytes(pieces.ttl).startswith(b"@prefix")
+
+
+def test_a_build_with_a_document_without_pieces_writes_from_the_store(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    from cyberlex.build import build
+
+    corpus = [sample_corpus()]
+    build(corpus, tmp_path / "pieces", run_validation=False, use_cache=False)
+    monkeypatch.setattr(fragments_module, "render", lambda store: None)  # as for a blank node
+    result = build(corpus, tmp_path / "store", run_validation=False, use_cache=False, fill_store=False)
+    assert result.fragments is None and len(result.store) > 0
+    for name in NAMES:
+        assert (tmp_path / "store" / name).read_bytes() == (tmp_path / "pieces" / name).read_bytes()
