@@ -41,6 +41,7 @@ def document(name: str, shared_label: str) -> list[Quad]:
              NamedNode(CLX + "Body"), gazetteer),
         Quad(node("body/un"), title, Literal(f"mentioned by {name}"), gazetteer),
         Quad(node(f"source/{name}/evidence/0-5"), NamedNode(CLX + "start"), Literal(0), evidence),
+        Quad(node(f"source/{name}/evidence/6-9"), NamedNode(CLX + "start"), Literal(6), evidence),
         Quad(node("A-RES-1"), NamedNode(CLX + "seenIn"), graph, evidence),  # a shared node in evidence too
     ]
 
@@ -118,6 +119,19 @@ def test_a_rebuild_renders_again_only_the_shared_subjects_of_the_changed_documen
     rendered.clear()
     same, _ = assembled([pieces_of(quads) for quads in documents], ids, SharedSubjects.read(tmp_path / "shared"))
     assert same == files and rendered == []
+
+
+def test_a_document_describing_another_ones_own_subject_is_ordered_subject_by_subject(tmp_path: Path) -> None:
+    documents = [document(name, "One") for name in ("a", "b", "c")]
+    # b describes a node named under a's evidence graph, between a's two spans
+    documents[1].append(Quad(node("source/a/evidence/3-4"), NamedNode(CLX + "start"), Literal(3), node("source/b")))
+    pieces = [pieces_of(quads) for quads in documents]
+    assert pieces[0].own[1] - pieces[0].own[0] == 2
+    files, _ = assembled(pieces)
+    assert files == from_store(documents, tmp_path)
+    documents[1][-1] = Quad(node("source/a/evidence/0-5"), NamedNode(CLX + "start"), Literal(3), node("source/b"))
+    files, _ = assembled([pieces_of(quads) for quads in documents])  # b describes a's first own subject
+    assert files == from_store(documents, tmp_path / "again")
 
 
 def test_without_ids_every_shared_subject_is_rendered_and_nothing_kept(tmp_path: Path) -> None:

@@ -24,6 +24,7 @@ import os
 import sys
 import tempfile
 from array import array
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -79,6 +80,9 @@ class DocumentFragments:
     openers: list[bytes]
     typed: dict[str, list[bytes]] = field(default_factory=dict)  # figure -> its nodes (N-Triples form)
     cites: list[bytes] = field(default_factory=list)  # "<citing> <cited>"
+    # the subjects named under the document's own evidence graph (keys[own[0]:own[1]]): as a rule no other
+    # document describes them, and `assemble` orders them as one block when it finds that so
+    own: tuple[int, int] = (0, 0)
 
     def to_bytes(self) -> bytes:
         """The pieces as one blob: a line of JSON (the number of subjects, the size of each part), then the
@@ -92,7 +96,7 @@ class DocumentFragments:
         parts = [numbers.tobytes(), b"\n".join(self.keys), self.ttl, self.trig, self.evidence,
                  b"\n".join(opener.removesuffix(b"\n") for opener in self.openers),
                  *(b"\n".join(self.typed.get(name, ())) for name in TYPED_COUNTS), b"\n".join(self.cites)]
-        header = {"subjects": len(self.keys), "sizes": [len(part) for part in parts]}
+        header = {"subjects": len(self.keys), "sizes": [len(part) for part in parts], "own": list(self.own)}
         return b"".join([json.dumps(header, sort_keys=True).encode("ascii"), b"\n", *parts])
 
     @classmethod
@@ -115,8 +119,9 @@ class DocumentFragments:
         n = int(header["subjects"])
         columns = {name: numbers[k * n:(k + 1) * n] for k, name in enumerate(COLUMNS)}
         _, keys, ttl, trig, evidence, openers, *typed, cites = parts
+        own_start, own_end = header["own"]
         return cls(_lines(keys), ttl, trig, evidence, columns, [opener + b"\n" for opener in _lines(openers)],
-                   dict(zip(TYPED_COUNTS, map(_lines, typed), strict=True)), _lines(cites))
+                   dict(zip(TYPED_COUNTS, map(_lines, typed), strict=True)), _lines(cites), (own_start, own_end))
 
 
 def _lines(part: Text) -> list[bytes]:
@@ -159,11 +164,14 @@ def render(store: Store) -> DocumentFragments | None:
     evidence: list[bytes] = []
     fact_triples: set[bytes] = set()
     triples: set[bytes] = set()
+    evidence_graphs: set[bytes] = set()
     for line in lines:
-        triple = line[:line.rindex(b" <")] + b" ."
+        cut = line.rindex(b" <")
+        triple = line[:cut] + b" ."
         triples.add(triple)
         if line.endswith(evidence_suffix):
             evidence.append(line)
+            evidence_graphs.add(line[cut + 1:-2])
         else:
             facts.append(line)
             fact_triples.add(triple)
@@ -189,7 +197,11 @@ def render(store: Store) -> DocumentFragments | None:
     per_subject = Counter(map(_subject, triples))
     columns["triples"] = array("q", (per_subject[key] for key in keys))
     typed, cites = _counted(triples)
-    return DocumentFragments(keys, ttl, trig, evidence_text, columns, openers, typed, cites)
+    own = (0, 0)
+    if len(evidence_graphs) == 1:  # "<graph/" starts the keys of the nodes named under it
+        prefix = next(iter(evidence_graphs))[:-1] + b"/"
+        own = (bisect_left(keys, prefix), bisect_left(keys, prefix[:-1] + b"0"))  # "0" follows "/"
+    return DocumentFragments(keys, ttl, trig, evidence_text, columns, openers, typed, cites, own)
 
 
 def _subject(line: bytes) -> bytes:
@@ -455,11 +467,11 @@ def assemble(documents: list[DocumentFragments], ttl: IO[bytes], trig: IO[bytes]
     describe are taken from `previous` (the last build's `Assembled.shared`) where the same documents
     described them; only the others are rendered again."""
     described = len(documents)
-    keys, sequence, shared = _order(documents)
+    sequence, shared = _order(documents)
     new_shared: SharedSubjects | None = None
     if shared:
         documents = list(documents)
-        place, new_shared = _place_shared(documents, keys, shared, ids or [None] * described, previous)
+        place, new_shared = _place_shared(documents, shared, ids or [None] * described, previous)
         sequence = [owner if owner >= 0 else place[-1 - owner] for owner in sequence]
     statements, triples = _write(documents, _runs(sequence), ttl, trig, evidence)
     counts = _counts(documents[:described])
@@ -472,22 +484,39 @@ _SHIFT = 32
 _INDEX = (1 << _SHIFT) - 1
 
 
-def _order(documents: list[DocumentFragments]) -> tuple[list[bytes], list[int], list[list[int]]]:
-    """Every document's subjects in order (their keys; each as its place, or for a subject several
-    documents describe, -1 - its number among those), and those described by several (each as the
-    places that describe it). Done with whole-list operations: there are some 150,000 subjects."""
+def _order(documents: list[DocumentFragments], blocks: bool = True) -> tuple[list[int], list[list[int]]]:
+    """Every document's subjects in order (each as its place, or for a subject several documents
+    describe, -1 - its number among those), and those described by several (each as the places that
+    describe it). Done with whole-list operations: there are some 150,000 subjects. With `blocks`, each
+    document's own subjects (DocumentFragments.own, most of them: its evidence) are ordered as one, where
+    no other document's subject falls among them (otherwise everything is ordered subject by subject)."""
     keys: list[bytes] = []
     owners: list[int] = []
+    block_ends: dict[int, tuple[int, bytes]] = {}  # a block's first place -> its size, its last key
     for doc, fragments in enumerate(documents):
-        keys.extend(fragments.keys)
-        owners.extend(range(doc << _SHIFT, (doc << _SHIFT) + len(fragments.keys)))
+        base = doc << _SHIFT
+        start, end = fragments.own if blocks else (0, 0)
+        if end - start < 2:
+            keys.extend(fragments.keys)
+            owners.extend(range(base, base + len(fragments.keys)))
+            continue
+        keys.extend(fragments.keys[:start + 1])
+        owners.extend(range(base, base + start + 1))
+        block_ends[base + start] = (end - start, fragments.keys[end - 1])
+        keys.extend(fragments.keys[end:])
+        owners.extend(range(base + end, base + len(fragments.keys)))
     order = sorted(range(len(keys)), key=keys.__getitem__)
     ordered_keys = list(map(keys.__getitem__, order))
     ordered = list(map(owners.__getitem__, order))
+    if block_ends:
+        position_of = dict(zip(ordered, range(len(ordered)), strict=True))
+        total = len(ordered)
+        for first, (_, last_key) in block_ends.items():
+            at = position_of[first]
+            if at + 1 < total and ordered_keys[at + 1] <= last_key:
+                return _order(documents, blocks=False)  # another document's subject among the block's
     # positions whose key is the one before's: the second and later describers of a subject
     repeats = list(compress(range(1, len(order)), map(eq, islice(ordered_keys, 1, None), ordered_keys)))
-    if not repeats:
-        return keys, ordered, []
     shared: list[list[int]] = []
     sequence: list[int] = []
     done = 0
@@ -504,11 +533,20 @@ def _order(documents: list[DocumentFragments]) -> tuple[list[bytes], list[int], 
         done = end
         position = following
     sequence.extend(ordered[done:])
-    return keys, sequence, shared
+    if any(owner in block_ends for group in shared for owner in group):
+        return _order(documents, blocks=False)  # another document describes a block's first subject
+    if not block_ends:
+        return sequence, shared
+    expanded: list[int] = []
+    for owner in sequence:
+        if owner in block_ends:
+            expanded.extend(range(owner, owner + block_ends[owner][0]))
+        else:
+            expanded.append(owner)
+    return expanded, shared
 
 
-def _place_shared(documents: list[DocumentFragments], keys: list[bytes], shared: list[list[int]],
-                  ids: Sequence[str | None],
+def _place_shared(documents: list[DocumentFragments], shared: list[list[int]], ids: Sequence[str | None],
                   previous: SharedSubjects | None) -> tuple[list[int], SharedSubjects | None]:
     """Where each subject several documents describe is rendered: taken from `previous` where the same
     documents described it, else rendered again, in a document appended to `documents` (as are the
