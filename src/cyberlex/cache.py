@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import mmap
 import os
 import stat
 import sys
@@ -120,21 +121,30 @@ class BuildCache:
         Without `nquads`, where the entry has its graph files in pieces, they are not decompressed (a build
         that writes the graph from the pieces and keeps no store needs no quads)."""
         try:
-            data = self._path(key).read_bytes()
-            header_end = data.index(b"\n")
+            data = self._read(key, mapped=not nquads)
+            header_end = data.find(b"\n")
             fields = json.loads(data[:header_end])
-            if fields.get("format") != ENTRY_FORMAT:
+            if header_end < 0 or fields.get("format") != ENTRY_FORMAT:
                 return None
             packed_end = header_end + 1 + int(fields["nquads_size"])
-            fragments = memoryview(data)[packed_end:]
             if len(data) < packed_end:
                 return None
-            quads = zlib.decompress(data[header_end + 1:packed_end]) if nquads or not fragments else b""
+            view = memoryview(data)
+            fragments = view[packed_end:]
+            quads = zlib.decompress(view[header_end + 1:packed_end]) if nquads or not fragments else b""
             entry = Entry(quads, tuple(fields.get("warnings", ())), fields.get("extra", {}), fragments)
         except (OSError, ValueError, AttributeError, KeyError, TypeError, zlib.error):
             return None
         self.used.add(key)
         return entry
+
+    def _read(self, key: str, mapped: bool) -> bytes | mmap.mmap:
+        """An entry's bytes; `mapped`: mapped rather than read (the pieces are then written out straight
+        from the disk's cache, without a copy in this process: 0.1 s less for the 637 UN texts)."""
+        if not mapped:
+            return self._path(key).read_bytes()
+        with self._path(key).open("rb") as stream:
+            return mmap.mmap(stream.fileno(), 0, access=mmap.ACCESS_READ)
 
     def put(self, key: str, entry: Entry) -> None:
         """Keep an entry; a cache that cannot be written is not an error of the build (it is only slower)."""
