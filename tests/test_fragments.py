@@ -173,3 +173,23 @@ def test_a_build_with_a_document_without_pieces_writes_from_the_store(tmp_path: 
     assert result.fragments is None and len(result.store) > 0
     for name in NAMES:
         assert (tmp_path / "store" / name).read_bytes() == (tmp_path / "pieces" / name).read_bytes()
+
+
+def test_damaged_pieces_or_layers_cost_time_not_bytes(tmp_path: Path) -> None:
+    import shutil
+
+    from cyberlex.build import build
+    from cyberlex.cache import SUFFIX
+
+    corpus = tmp_path / "corpus"
+    shutil.copytree(sample_corpus(), corpus)
+    build([corpus], tmp_path / "clean", run_validation=False, use_cache=False)
+    build([corpus], tmp_path / "out", run_validation=False, fill_store=False)
+    for layer in (tmp_path / "out" / ".cache" / "shared").glob("*.layer"):
+        layer.write_bytes(layer.read_bytes()[:-10])
+    entries = sorted((tmp_path / "out" / ".cache").glob(f"*/*{SUFFIX}"))
+    entries[0].write_bytes(entries[0].read_bytes()[:-100])  # its pieces cut short
+    result = build([corpus], tmp_path / "out", run_validation=False, fill_store=False)
+    assert result.fragments is None  # written from the store
+    for name in NAMES:
+        assert (tmp_path / "out" / name).read_bytes() == (tmp_path / "clean" / name).read_bytes()

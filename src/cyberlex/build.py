@@ -232,7 +232,10 @@ def _fragments_of(nquads: bytes) -> bytes | None:
 
     store = Store()
     store.load(nquads, format=RdfFormat.N_QUADS)
-    rendered = render(store)
+    try:
+        rendered = render(store)
+    except (ValueError, IndexError, KeyError):  # a text the pieces do not follow (RDF-star?): from the store
+        return None
     return rendered.to_bytes() if rendered is not None else None
 
 
@@ -487,9 +490,12 @@ def _collect(outcomes: Iterable[_FileOutcome], result: BuildResult, progress: Ca
         result.warnings.extend(Failure(outcome.path, warning) for warning in outcome.warnings)
         if result.fragments is not None:
             pieces = outcome.fragments or _fragments_of(outcome.nquads)  # a file that ran out of time before
-            if pieces is None:  # a document the pieces cannot describe: the graph is written from the store
-                raise _NoFragments
-            result.fragments.append(DocumentFragments.from_bytes(pieces))
+            try:
+                if pieces is None:  # a document the pieces cannot describe
+                    raise ValueError(pieces)
+                result.fragments.append(DocumentFragments.from_bytes(pieces))
+            except (ValueError, KeyError, TypeError) as exc:  # that, or damaged: written from the store
+                raise _NoFragments from exc
             result.fragment_ids.append((ids or {}).get(outcome.path))
         if fill_store:
             result.store.load(outcome.nquads, format=RdfFormat.N_QUADS)

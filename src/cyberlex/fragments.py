@@ -20,6 +20,7 @@ import contextlib
 import hashlib
 import io
 import json
+import mmap
 import os
 import sys
 import tempfile
@@ -100,7 +101,7 @@ class DocumentFragments:
         return b"".join([json.dumps(header, sort_keys=True).encode("ascii"), b"\n", *parts])
 
     @classmethod
-    def from_bytes(cls, data: bytes | memoryview) -> DocumentFragments:
+    def from_bytes(cls, data: bytes | memoryview | mmap.mmap) -> DocumentFragments:
         """The pieces from a blob of to_bytes (its texts are views of it: nothing is copied)."""
         data = memoryview(data)
         line_end = bytes(data[:4096]).find(b"\n")
@@ -112,11 +113,15 @@ class DocumentFragments:
         for size in header["sizes"]:
             parts.append(data[position:position + size])
             position += size
+        if position != len(data) or len(parts) != 7 + len(TYPED_COUNTS):  # see to_bytes
+            raise ValueError("the pieces are not whole (a damaged cache entry?)")
         numbers = array("q")
         numbers.frombytes(parts[0])
         if sys.byteorder != "little":
             numbers.byteswap()
         n = int(header["subjects"])
+        if len(numbers) != n * len(COLUMNS):
+            raise ValueError("the pieces are not whole (a damaged cache entry?)")
         columns = {name: numbers[k * n:(k + 1) * n] for k, name in enumerate(COLUMNS)}
         _, keys, ttl, trig, evidence, openers, *typed, cites = parts
         own_start, own_end = header["own"]
@@ -427,7 +432,7 @@ class SharedSubjects:
             for line in (folder / "index").read_text(encoding="ascii").splitlines():
                 digest, layer, index = line.split(" ")
                 where[digest] = (layer, int(index))
-            layers = {name: DocumentFragments.from_bytes((folder / f"{name}.layer").read_bytes())
+            layers = {name: DocumentFragments.from_bytes(_mapped(folder / f"{name}.layer"))
                       for name in {layer for layer, _ in where.values()}}
         except (OSError, ValueError, KeyError, IndexError, UnicodeDecodeError):
             return None
@@ -448,6 +453,12 @@ class SharedSubjects:
             for stale in folder.glob("*.layer"):
                 if stale.name.removesuffix(".layer") not in self.layers:
                     stale.unlink(missing_ok=True)
+
+
+def _mapped(path: Path) -> mmap.mmap:
+    """A file's bytes, mapped (not copied into the process: a layer is some 30 MB)."""
+    with path.open("rb") as stream:
+        return mmap.mmap(stream.fileno(), 0, access=mmap.ACCESS_READ)
 
 
 def _digest(key: bytes, group: list[int], ids: list[bytes]) -> str | None:
