@@ -9,7 +9,7 @@ import pytest
 from pyoxigraph import NamedNode, Quad, RdfFormat, Store, parse
 
 from cyberlex import build as build_module
-from cyberlex import serialise, validate_parts
+from cyberlex import fragments, serialise, validate_parts
 from cyberlex.build import DEFAULT_CACHE, build, build_store, collect_inputs, count, sample_corpus
 from cyberlex.map import Mapper
 from cyberlex.vocab import CLX, DEFAULT_BASE, RDF, body_classes, instrument_classes
@@ -149,10 +149,11 @@ def test_failed_build_keeps_the_previous_graph(inputs: Path, tmp_path: Path,
     build([inputs], out, run_validation=False)
     before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
 
-    def failing_serialise(store, out_dir):
+    def failing_serialise(*_args: object) -> None:
         raise RuntimeError("serialiser failed")
 
-    monkeypatch.setattr(build_module, "stage_graph", failing_serialise)
+    monkeypatch.setattr(build_module, "stage_graph", failing_serialise)  # from the store
+    monkeypatch.setattr(fragments, "stage_fragments", failing_serialise)  # from the documents' pieces
     with pytest.raises(RuntimeError):
         build([inputs], out, run_validation=False)
     assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == before

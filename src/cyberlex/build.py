@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import dataclasses
 import gc
-import multiprocessing
 import os
 import pickle
 import re
@@ -42,6 +41,7 @@ from cyberlex.serialise import StagedGraph, count_unique_triples, stage_graph, w
 from cyberlex.vocab import CLX, DEFAULT_BASE, RDF, body_classes, instrument_classes
 
 if TYPE_CHECKING:
+    from cyberlex.fragments import DocumentFragments
     from cyberlex.validate_parts import DocumentValidation
 
 
@@ -146,6 +146,10 @@ class BuildResult:
     # each document's own SHACL results (on disk when the store is: read them back with iter())
     validations: ValidationLog[DocumentValidation] = field(default_factory=ValidationLog)
     from_cache: int = 0  # files taken from the build cache instead of being built
+    # each document's graph files in pieces, and its cache key (build_store with `fragments`); None when a
+    # document has none (blank nodes, the default graph), and the graph is written from the store
+    fragments: list[DocumentFragments] | None = None
+    fragment_ids: list[str | None] = field(default_factory=list)
     # Nothing changed since the last build into the output folder, whose files were left as they are: the
     # figures are that build's and the store is empty (the graph is in the files).
     up_to_date: bool = False
@@ -188,6 +192,8 @@ class _FileOutcome:
     failure: str | None = None
     warnings: tuple[str, ...] = ()
     validation: DocumentValidation | None = None
+    # its graph files in pieces (cyberlex.fragments), when asked for and possible
+    fragments: bytes | memoryview | None = None
 
 
 # Seconds one file may take to be read, segmented, extracted and mapped (`cyberlex build --file-timeout`).
@@ -241,11 +247,12 @@ def source_names(files: list[Path]) -> dict[Path, str]:
 
 def _process(path: Path, base: str, timeout: float | None = DEFAULT_FILE_TIMEOUT,
              name: str | None = None, max_bytes: int | None = None, validate: bool = False,
-             data: bytes | ReadError | None = None) -> _FileOutcome:
+             data: bytes | ReadError | None = None, fragments: bool = False) -> _FileOutcome:
     """Read, segment, extract and map one file within its time budget (and, with `validate`, check it
     against the shapes alone: cyberlex.validate_parts); whatever goes wrong is that file's failure, with
     its reason. `data`: the file's bytes, or why they could not be read, where they were read already
-    (on a cluster, by the build's own process)."""
+    (on a cluster, by the build's own process). With `fragments`, its graph files in pieces too
+    (cyberlex.fragments), made here in parallel so that writing the graph is copying them."""
     stage = "read"
     try:
         with _time_budget(timeout):
@@ -270,6 +277,7 @@ def _process(path: Path, base: str, timeout: float | None = DEFAULT_FILE_TIMEOUT
                 from cyberlex.validate_parts import validate_document
 
                 validation = validate_document(quads, own_namespaces=True)  # not parsed again from nquads
+            pieces = _fragments_of(nquads) if fragments else None
     except _OutOfTime:
         if stage == "validated":  # the file is built: its validation is done again without a budget
             return _FileOutcome(str(path), nquads, None, tuple(extraction.warnings))
@@ -279,10 +287,24 @@ def _process(path: Path, base: str, timeout: float | None = DEFAULT_FILE_TIMEOUT
         return _FileOutcome(str(path), failure=str(exc))
     except Exception as exc:  # a defect or a hostile file: this file fails, the others are built
         return _FileOutcome(str(path), failure=f"could not be {stage}: {type(exc).__name__}: {exc}")
-    return _FileOutcome(str(path), nquads, None, tuple(extraction.warnings), validation)
+    return _FileOutcome(str(path), nquads, None, tuple(extraction.warnings), validation, pieces)
 
 
-_Job = tuple[Path, str, float | None, str, int | None, bool, bytes | ReadError | None]
+def _fragments_of(nquads: bytes) -> bytes | None:
+    """A document's graph files in pieces (cyberlex.fragments.render), as bytes; None if it cannot have any.
+    Its quads pass through a store first: the pieces must hold the terms as the build's store keeps them."""
+    from cyberlex.fragments import render
+
+    store = Store()
+    store.load(nquads, format=RdfFormat.N_QUADS)
+    try:
+        rendered = render(store)
+    except (ValueError, IndexError, KeyError):  # a text the pieces do not follow (RDF-star?): from the store
+        return None
+    return rendered.to_bytes() if rendered is not None else None
+
+
+_Job = tuple[Path, str, float | None, str, int | None, bool, bytes | ReadError | None, bool]
 
 
 def _process_for_pool(job: _Job) -> _FileOutcome:
@@ -327,7 +349,7 @@ def _with_bytes(job: _Job) -> _Job:
         data: bytes | ReadError = read_bytes(path, max_bytes or MAX_FILE_BYTES)
     except ReadError as exc:
         data = exc
-    return (*job[:6], data)
+    return (*job[:6], data, job[7])
 
 
 def _lost_on_cluster(job: _Job, exc: BaseException) -> _FileOutcome:
@@ -337,6 +359,8 @@ def _lost_on_cluster(job: _Job, exc: BaseException) -> _FileOutcome:
 
 # The build cache's folder inside the output folder, unless `cache_dir` names another.
 DEFAULT_CACHE = ".cache"
+# The file in the build cache that keeps the subjects several documents describe, rendered (cyberlex.fragments).
+SHARED_SUBJECTS = "shared"
 
 # Below this many files, starting processes costs more than it saves.
 PARALLEL_FROM = 40
@@ -347,13 +371,17 @@ def build_store(files: list[Path], base: str = DEFAULT_BASE,
                 file_timeout: float | None = DEFAULT_FILE_TIMEOUT, max_file_bytes: int | None = None,
                 cache: BuildCache | None = None, validate_documents: bool = False,
                 dask: str | None = None, store_dir: Path | None = None, count_triples: bool = True,
-                spill_dir: Path | None = None) -> BuildResult:
+                fragments: bool = False, fill_store: bool = True, spill_dir: Path | None = None) -> BuildResult:
     """Read, segment, extract and map every file into one Oxigraph store (with `validate_documents`,
     validate each file's graph alone too: `result.validations`, kept in the cache with the file).
 
     The store is in memory, or with `store_dir` on disk in that folder (RocksDB: memory then stays
     within its cache whatever the corpus), emptied first so that a rebuild leaves no stale graph.
     `count_triples=False` leaves the triples out of `result.counts` (build counts them as it writes).
+    With `fragments`, each document's graph files in pieces are gathered too (`result.fragments`, kept in
+    the cache with the file; the counts are then left to cyberlex.fragments.assemble), and without
+    `fill_store` the store is left empty (a build that writes the graph from the pieces and neither validates
+    nor keeps its store: a file taken from the cache is then not even decompressed).
 
     Files are processed by `jobs` processes (default: one per CPU) when there are many; the results
     are taken in the order of the files, so the output does not depend on the number of processes.
@@ -370,7 +398,7 @@ def build_store(files: list[Path], base: str = DEFAULT_BASE,
     cluster = DaskCluster(dask) if dask else None
     try:
         return _build_store(files, base, progress, jobs, file_timeout, max_file_bytes, cache, validate_documents,
-                            cluster, store_dir, count_triples, spill_dir)
+                            cluster, store_dir, count_triples, fragments, fill_store, spill_dir)
     finally:
         if cluster is not None:
             cluster.close()
@@ -379,10 +407,11 @@ def build_store(files: list[Path], base: str = DEFAULT_BASE,
 def _build_store(files: list[Path], base: str, progress: Callable[[Path], None] | None, jobs: int | None,
                  file_timeout: float | None, max_file_bytes: int | None, cache: BuildCache | None,
                  validate_documents: bool, cluster: DaskCluster | None, store_dir: Path | None,
-                 count_triples: bool, spill_dir: Path | None) -> BuildResult:
+                 count_triples: bool, fragments: bool, fill_store: bool, spill_dir: Path | None) -> BuildResult:
     store = open_store(store_dir)
     # with the store on disk, the validations are too (in a file beside it, `spill_dir`)
-    result = BuildResult(store, validations=ValidationLog(_spill_file(spill_dir) if store_dir is not None else None))
+    result = BuildResult(store, validations=ValidationLog(_spill_file(spill_dir) if store_dir is not None else None),
+                         fragments=[] if fragments else None)
     jobs = jobs or os.cpu_count() or 1
     names = source_names(files)
     keys = {path: cache.key(path, names[path], base, max_file_bytes or MAX_FILE_BYTES) for path in files} \
@@ -394,9 +423,9 @@ def _build_store(files: list[Path], base: str, progress: Callable[[Path], None] 
 
     def build_here(path: Path) -> _FileOutcome:  # an entry found damaged when read: the file is built again
         unreadable.append(path)
-        return _process(path, base, file_timeout, names[path], max_file_bytes, validate_documents)
+        return _process(path, base, file_timeout, names[path], max_file_bytes, validate_documents, None, fragments)
 
-    work: list[_Job] = [(path, base, file_timeout, names[path], max_file_bytes, validate_documents, None)
+    work: list[_Job] = [(path, base, file_timeout, names[path], max_file_bytes, validate_documents, None, fragments)
                         for path in files if path not in cached]
     built: Generator[_FileOutcome, None, None]
     if cluster is not None:
@@ -409,15 +438,19 @@ def _build_store(files: list[Path], base: str, progress: Callable[[Path], None] 
         pool: Executor = LocalPool(jobs if len(work) >= PARALLEL_FROM else 1)
         built = pool.map(_process_for_pool, work)
     try:
-        _collect(_in_file_order(files, cached, built, keys, cache, validate_documents, build_here), result,
-                 progress, flush_every=FLUSH_EVERY if store_dir is not None else None)
+        _collect(_in_file_order(files, cached, built, keys, cache, validate_documents, build_here,
+                                fragments and not fill_store and not validate_documents),
+                 result, progress, flush_every=FLUSH_EVERY if store_dir is not None else None,
+                 fill_store=fill_store or validate_documents or store_dir is not None,
+                 ids={str(path): key for path, key in keys.items()})
     finally:
         built.close()  # the local pool's processes end here, a cluster's unfinished jobs are cancelled
     result.from_cache = len(cached) - len(unreadable)
     result.validations.finish()
     if store_dir is not None:
         store.flush()  # on disk before a validating process opens it
-    result.counts = count(store, triples=count_triples)
+    if result.fragments is None:
+        result.counts = count(store, triples=count_triples)
     return result
 
 
@@ -443,16 +476,17 @@ def open_store(store_dir: Path | None) -> Store:
 
 def _in_file_order(files: list[Path], cached: set[Path], built: Iterator[_FileOutcome],
                    keys: dict[Path, str | None], cache: BuildCache | None, validate: bool,
-                   build_here: Callable[[Path], _FileOutcome]) -> Iterator[_FileOutcome]:
+                   build_here: Callable[[Path], _FileOutcome], pieces_only: bool = False) -> Iterator[_FileOutcome]:
     """Every file's outcome in the order of the files: from the cache, or as built (and then kept in it,
     with its validation). A file cached by a build that did not validate is validated here, and kept so;
-    one whose entry cannot be read after all is built here (`build_here`)."""
+    one whose entry cannot be read after all is built here (`build_here`). With `pieces_only`, a cached
+    file's N-Quads are not decompressed where its entry has its graph files in pieces."""
     if validate:  # pySHACL, imported only by a build that validates
         from cyberlex.validate_parts import DocumentValidation, validate_document
 
     for path in files:
         key = keys.get(path)
-        entry = cache.get(key) if path in cached and cache is not None and key else None
+        entry = cache.get(key, nquads=not pieces_only) if path in cached and cache is not None and key else None
         if entry is not None:
             kept = entry.extra.get(VALIDATION)
             validation = DocumentValidation.from_data(kept) if validate and kept is not None else None
@@ -460,8 +494,8 @@ def _in_file_order(files: list[Path], cached: set[Path], built: Iterator[_FileOu
                 validation = validate_document(entry.nquads, own_namespaces=True)
                 if cache is not None and key:
                     extra = {**entry.extra, VALIDATION: validation.as_data()}
-                    cache.put(key, Entry(entry.nquads, entry.warnings, extra))
-            yield _FileOutcome(str(path), entry.nquads, None, entry.warnings, validation)
+                    cache.put(key, Entry(entry.nquads, entry.warnings, extra, entry.fragments))
+            yield _FileOutcome(str(path), entry.nquads, None, entry.warnings, validation, entry.fragments or None)
             continue
         outcome = build_here(path) if path in cached else next(built)
         if validate and outcome.failure is None and outcome.validation is None:
@@ -469,11 +503,15 @@ def _in_file_order(files: list[Path], cached: set[Path], built: Iterator[_FileOu
             outcome = dataclasses.replace(outcome, validation=validate_document(outcome.nquads, own_namespaces=True))
         if cache is not None and key and outcome.failure is None:
             extra = {VALIDATION: outcome.validation.as_data()} if outcome.validation is not None else {}
-            cache.put(key, Entry(outcome.nquads, outcome.warnings, extra))
+            cache.put(key, Entry(outcome.nquads, outcome.warnings, extra, outcome.fragments or b""))
         yield outcome
 
 
 VALIDATION = "validation"  # the key of a file's own SHACL results in its cache entry (`Entry.extra`)
+
+
+class _NoFragments(Exception):
+    """A document has no graph files in pieces (cyberlex.fragments): the build writes from the store."""
 
 
 class InputFailed(Exception):
@@ -517,7 +555,9 @@ FLUSH_EVERY = 100
 
 
 def _collect(outcomes: Iterable[_FileOutcome], result: BuildResult, progress: Callable[[Path], None] | None,
-             flush_every: int | None = None) -> None:
+             flush_every: int | None = None, fill_store: bool = True, ids: dict[str, str | None] | None = None) -> None:
+    if result.fragments is not None:
+        from cyberlex.fragments import DocumentFragments
     for outcome in outcomes:
         if progress is not None:
             progress(Path(outcome.path))
@@ -525,7 +565,17 @@ def _collect(outcomes: Iterable[_FileOutcome], result: BuildResult, progress: Ca
             result.failures.append(Failure(outcome.path, outcome.failure))
             continue
         result.warnings.extend(Failure(outcome.path, warning) for warning in outcome.warnings)
-        result.store.load(outcome.nquads, format=RdfFormat.N_QUADS)
+        if result.fragments is not None:
+            pieces = outcome.fragments or _fragments_of(outcome.nquads)  # a file that ran out of time before
+            try:
+                if pieces is None:  # a document the pieces cannot describe
+                    raise ValueError(pieces)
+                result.fragments.append(DocumentFragments.from_bytes(pieces))
+            except (ValueError, KeyError, TypeError) as exc:  # that, or damaged: written from the store
+                raise _NoFragments from exc
+            result.fragment_ids.append((ids or {}).get(outcome.path))
+        if fill_store:
+            result.store.load(outcome.nquads, format=RdfFormat.N_QUADS)
         result.documents += 1
         if flush_every and result.documents % flush_every == 0:
             result.store.flush()
@@ -601,7 +651,7 @@ def build(paths: list[Path], out_dir: Path, base: str = DEFAULT_BASE, run_valida
           file_timeout: float | None = DEFAULT_FILE_TIMEOUT, max_file_bytes: int | None = None,
           cache_dir: Path | None = None, use_cache: bool = True, prune_cache: bool | None = None,
           dask: str | None = None, skip_unchanged: bool = False, store_dir: Path | None = None,
-          in_memory: bool = False) -> BuildResult:
+          in_memory: bool = False, fill_store: bool = True) -> BuildResult:
     """The whole job: build the store, validate it, write graph.ttl, graph.trig and the report.
 
     Files are taken from the build cache where they are unchanged: `cache_dir`, or by default `.cache` in
@@ -618,6 +668,11 @@ def build(paths: list[Path], out_dir: Path, base: str = DEFAULT_BASE, run_valida
     the end (`result.store` is then an empty store: give `store_dir` to keep the graph), unless
     `in_memory` (for a caller that reads `result.store` afterwards and holds the graph anyway: the release).
 
+    With the store in memory, the graph files are assembled from each document's pieces (cyberlex.fragments,
+    kept in the cache with the file), not serialised from the store: a rebuild copies the pieces of the files
+    that did not change. `fill_store=False` (`cyberlex build`, which never reads `result.store`) then leaves
+    the store empty unless the build validates.
+
     Each file's graph is validated alone by the worker that built it (and kept in the cache with it);
     what several files describe is validated on the union (cyberlex.validate_parts) in a second process
     while this one writes the graph (streamed from the store: stage_graph), so the two take the time of
@@ -630,7 +685,8 @@ def build(paths: list[Path], out_dir: Path, base: str = DEFAULT_BASE, run_valida
         temporary_store = store_dir = Path(tempfile.mkdtemp(prefix=".store-", dir=out_dir))
     try:
         return _build(paths, files, out_dir, base, run_validation, progress, jobs, file_timeout, max_file_bytes,
-                      cache_dir, use_cache, prune_cache, dask, skip_unchanged, store_dir, temporary_store is not None)
+                      cache_dir, use_cache, prune_cache, dask, skip_unchanged, store_dir, temporary_store is not None,
+                      fill_store)
     finally:
         if temporary_store is not None:
             gc.collect()  # the store's last reference may sit in a cycle (a traceback): closed before removal
@@ -640,7 +696,8 @@ def build(paths: list[Path], out_dir: Path, base: str = DEFAULT_BASE, run_valida
 def _build(paths: list[Path], files: list[Path], out_dir: Path, base: str, run_validation: bool,
            progress: Callable[[Path], None] | None, jobs: int | None, file_timeout: float | None,
            max_file_bytes: int | None, cache_dir: Path | None, use_cache: bool, prune_cache: bool | None,
-           dask: str | None, skip_unchanged: bool, store_dir: Path | None, temporary_store: bool) -> BuildResult:
+           dask: str | None, skip_unchanged: bool, store_dir: Path | None, temporary_store: bool,
+           fill_store: bool) -> BuildResult:
     global _STORE_TO_VALIDATE
     cache = BuildCache(cache_dir or out_dir / DEFAULT_CACHE) if use_cache else None
     if cache is not None and cache_dir is not None:
@@ -657,9 +714,16 @@ def _build(paths: list[Path], files: list[Path], out_dir: Path, base: str, run_v
         unchanged = _unchanged_build(out_dir, built_from) if skip_unchanged and built_from else None
         if unchanged is not None:
             return unchanged
-    result = build_store(files, base, progress, jobs, file_timeout, max_file_bytes, cache,
-                         validate_documents=run_validation, dask=dask, store_dir=store_dir, count_triples=False,
-                         spill_dir=out_dir)
+    # pieces only where the store is in memory: assembling them holds every document's pieces at once
+    pieces = store_dir is None
+    try:
+        result = build_store(files, base, progress, jobs, file_timeout, max_file_bytes, cache,
+                             validate_documents=run_validation, dask=dask, store_dir=store_dir, count_triples=False,
+                             spill_dir=out_dir, fragments=pieces, fill_store=fill_store or not pieces)
+    except _NoFragments:
+        result = build_store(files, base, progress, jobs, file_timeout, max_file_bytes, cache,
+                             validate_documents=run_validation, dask=dask, store_dir=store_dir, count_triples=False,
+                             spill_dir=out_dir)
     if result.documents == 0:
         named = ", ".join(str(p) for p in paths)
         why = (f"all {len(files)} input files failed" if files
@@ -672,20 +736,23 @@ def _build(paths: list[Path], files: list[Path], out_dir: Path, base: str, run_v
             snapshot = _snapshot(result.store, out_dir) if store_dir is not None else None
             _STORE_TO_VALIDATE = (snapshot if snapshot is not None else result.store, result.validations)
             try:
+                import multiprocessing  # here: a build that does not validate starts no process for it
+
                 with multiprocessing.get_context("fork").Pool(1) as pool:
                     pending = pool.apply_async(_validate_inherited)
-                    staged = _stage(result.store, out_dir)
+                    staged = _stage(result, out_dir, cache)
                     result.violations, result.report_text = pending.get()
             finally:
                 _STORE_TO_VALIDATE = None
                 if snapshot is not None:
                     shutil.rmtree(snapshot.parent, ignore_errors=True)
         else:
-            staged = _stage(result.store, out_dir)
+            staged = _stage(result, out_dir, cache)
             if run_validation:
                 result.violations, result.report_text = validate_store(result.store, result.validations)
-        # the distinct triples of every graph, evidence included: graph.ttl's count (the facts) is not it
-        result.counts["triples"] = count_unique_triples(result.store)
+        if result.fragments is None:
+            # the distinct triples of every graph, evidence included: graph.ttl's count (the facts) is not it
+            result.counts["triples"] = count_unique_triples(result.store)
         if run_validation:
             extra["validation.txt"] = result.report_text.encode("utf-8")
         try:
@@ -717,9 +784,18 @@ def _snapshot(store: Store, out_dir: Path) -> Path:
     return folder
 
 
-def _stage(store: Store, out_dir: Path) -> StagedGraph:
+def _stage(result: BuildResult, out_dir: Path, cache: BuildCache | None) -> StagedGraph:
+    """The graph files staged in out_dir: assembled from the documents' pieces (the figures counted with
+    them, into result.counts), or serialised from the store."""
     try:
-        return stage_graph(store, out_dir)
+        if result.fragments is None:
+            return stage_graph(result.store, out_dir)
+        from cyberlex.fragments import stage_fragments
+
+        staged, counts = stage_fragments(result.fragments, result.fragment_ids, out_dir,
+                                         cache.folder / SHARED_SUBJECTS if cache is not None else None)
+        result.counts.update(counts)
+        return staged
     except OSError as exc:
         raise _write_error(exc, out_dir) from exc
 

@@ -111,7 +111,7 @@ def build(paths: tuple[Path, ...], out_dir: Path, base: str, no_validate: bool, 
     inputs, count = _inputs(paths)
     try:
         with _progress(count) as bar:
-            result = run_build(inputs, out_dir, base=base, run_validation=not no_validate,
+            result = run_build(inputs, out_dir, base=base, run_validation=not no_validate, fill_store=False,
                                progress=lambda _path: bar.advance(), file_timeout=file_timeout or None,
                                max_file_bytes=int(max_file_size * 1024 * 1024), cache_dir=cache_dir,
                                use_cache=not no_cache, dask=dask, skip_unchanged=True, store_dir=store_dir)
@@ -322,7 +322,7 @@ def make_credentials(user: str | None, password: str | None, digest: bool, token
 
 def query_limit_options(command: Callable[..., None]) -> Callable[..., None]:
     """--max-query-bytes and --max-query-depth, for commands that run or serve queries."""
-    from cyberlex.sparql.query import DEFAULT_MAX_QUERY_BYTES, DEFAULT_MAX_QUERY_DEPTH
+    from cyberlex.sparql import DEFAULT_MAX_QUERY_BYTES, DEFAULT_MAX_QUERY_DEPTH
 
     for option in reversed([
         click.option("--max-query-bytes", type=click.IntRange(min=1), default=DEFAULT_MAX_QUERY_BYTES,

@@ -8,7 +8,6 @@ is optional (`pip install cyberlex[dask]`); dask is imported only when `cyberlex
 from __future__ import annotations
 
 import gc
-import multiprocessing
 from collections import deque
 from collections.abc import Callable, Generator, Iterable
 from typing import Any, Protocol, TypeVar
@@ -41,6 +40,8 @@ class LocalPool:
             on_error: Callable[[J, BaseException], R] | None = None) -> Generator[R, None, None]:
         """`fn` of each job, in the order of the jobs."""
         if self.processes > 1:
+            import multiprocessing  # here: a rebuild of a few files starts no pool, and need not import it
+
             with multiprocessing.get_context("fork").Pool(self.processes) as pool:
                 yield from pool.imap(fn, jobs, chunksize=4)
         else:

@@ -5,6 +5,7 @@ facts (graph.ttl, graph.trig) can be loaded without it. Whatever reads a build f
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
 from pyoxigraph import DefaultGraph, Store
@@ -12,7 +13,9 @@ from pyoxigraph import DefaultGraph, Store
 EVIDENCE_FILE = "evidence.trig"
 
 
-def _segment() -> str:
+@cache
+def evidence_segment() -> str:
+    """The last segment of an evidence graph's IRI (``evidence``, from the mappings)."""
     from cyberlex.map import mapping
 
     return str(mapping()["evidence"]["graph"])
@@ -20,17 +23,17 @@ def _segment() -> str:
 
 def evidence_graph(document_graph: str) -> str:
     """The IRI of the named graph holding the evidence of a document's graph."""
-    return f"{document_graph}/{_segment()}"
+    return f"{document_graph}/{evidence_segment()}"
 
 
 def is_evidence_graph(graph: str) -> bool:
     """Whether a named graph's IRI is that of an evidence graph (it ends with ``/evidence``)."""
-    return graph.endswith("/" + _segment())
+    return graph.endswith("/" + evidence_segment())
 
 
 def document_graph(graph: str) -> str:
     """The document graph an evidence graph belongs to; any other graph is its own."""
-    return graph.removesuffix("/" + _segment()) if is_evidence_graph(graph) else graph
+    return graph.removesuffix("/" + evidence_segment()) if is_evidence_graph(graph) else graph
 
 
 def with_evidence(graph_file: Path) -> list[Path]:

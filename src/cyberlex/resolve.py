@@ -185,7 +185,7 @@ WORD_CHARACTER = re.compile(r"\w")
 
 @dataclass(frozen=True, eq=False)  # compared, and hashed, as itself: a key of _name_words_of
 class _NameIndex:
-    by_first_word: dict[str, re.Pattern[str]]
+    by_first_word: dict[str, str]  # the source of the pattern of the names starting with the word (_name_pattern)
     exact: dict[str, Entry]
     folded: dict[str, Entry]
 
@@ -212,8 +212,15 @@ def _name_index() -> _NameIndex:
     for word, names in grouped.items():
         # words of a name may be split by any run of white space (PDF renderings wrap long names)
         body = "|".join(re.escape(n).replace(r"\ ", r"\s+") for n in sorted(names, key=len, reverse=True))
-        by_first_word[word] = re.compile(r"(?:" + body + r")(?![\w])")
+        by_first_word[word] = r"(?:" + body + r")(?![\w])"
     return _NameIndex(by_first_word, exact, folded)
+
+
+@cache
+def _name_pattern(source: str) -> re.Pattern[str]:
+    """A pattern of _NameIndex.by_first_word, compiled when a text first has its word: compiling all
+    (some 1,800) took most of a process's first file (0.6 s), and a rebuild builds one file."""
+    return re.compile(source)
 
 
 def find_names(text: str, start: int = 0, end: int | None = None) -> Iterator[tuple[Span, Entry]]:
@@ -224,7 +231,7 @@ def find_names(text: str, start: int = 0, end: int | None = None) -> Iterator[tu
     for word_start, word in _first_words(text, start, end, index):
         if word_start < position:
             continue
-        pattern = index.by_first_word[word]
+        pattern = _name_pattern(index.by_first_word[word])
         if word_start > 0 and text[word_start - 1] == "-":
             continue
         match = pattern.match(text, word_start, end)

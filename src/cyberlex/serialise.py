@@ -165,7 +165,8 @@ def _umask() -> int:
     return mask
 
 
-def _new_file_mode() -> int:
+def new_file_mode() -> int:
+    """The mode a new file gets: 0666 less the umask."""
     return 0o666 & ~_umask()
 
 
@@ -175,7 +176,7 @@ def write_all_atomic(files: dict[Path, bytes | Path]) -> None:
     written already (stage_graph), only renamed. The files get the mode a new file gets (0666 less the
     umask: 0644 as a rule), not the 0600 of a temporary file. Every temporary is gone afterwards."""
     temporaries: dict[Path, str] = {path: str(data) for path, data in files.items() if isinstance(data, Path)}
-    mode = _new_file_mode()
+    mode = new_file_mode()
     try:
         for path, data in files.items():
             if isinstance(data, Path):
@@ -216,7 +217,7 @@ def stage_graph(store: Store, out_dir: Path, chunk_lines: int = CHUNK_LINES,
     nothing in it (evidence.trig while no graph is an evidence graph) is not written. On failure no
     temporary is left."""
     staged = StagedGraph()
-    mode = _new_file_mode()
+    mode = new_file_mode()
     out_dir.mkdir(parents=True, exist_ok=True)
     try:
         for output in outputs:

@@ -46,6 +46,7 @@ from pyoxigraph import (
 )
 
 from cyberlex.evidence import is_evidence_graph, with_evidence
+from cyberlex.sparql import DEFAULT_MAX_QUERY_BYTES, DEFAULT_MAX_QUERY_DEPTH
 from cyberlex.vocab import RDF, XSD, compact, prefixes, writable
 
 XSD_STRING = XSD.string
@@ -93,8 +94,6 @@ class QueryRefused(QueryError):
 # a Python thread or of the server's threads, and the process dies (SIGSEGV, SIGABRT) without a word.
 # So a query is measured before it reaches the engine, and the engine runs on a large stack.
 
-DEFAULT_MAX_QUERY_BYTES = 256 * 1024
-DEFAULT_MAX_QUERY_DEPTH = 100
 # The stack of the thread that parses and evaluates a query in-process (and of the Oxigraph server's
 # threads, through RUST_MIN_STACK): address space reserved, used only as deep as the query needs.
 # Measured: at the default limits the worst query found needs about 100 MiB (a 256 kB chain of
