@@ -454,8 +454,9 @@ def _compile_shape(graph: Graph, node: Node) -> _Shape | None:
             return None
         checks.append(check)
     severity = graph.value(node, SH.severity) or SH.Violation
+    if not isinstance(severity, URIRef):
+        return None
     targets = tuple(sorted((p, t) for p in _TARGETS for t in graph.objects(node, p)))
-    assert isinstance(severity, URIRef)
     return _Shape(node, severity, messages, targets, path_node, path, tuple(checks), tuple(sparql))
 
 
