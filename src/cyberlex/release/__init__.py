@@ -44,6 +44,7 @@ from pyoxigraph import Literal, NamedNode, RdfFormat, Triple, parse
 from cyberlex import __version__, jsonld, scratch
 from cyberlex.build import BuildResult, build
 from cyberlex.evidence import EVIDENCE_FILE
+from cyberlex.gcpause import gc_paused
 from cyberlex.release import describe
 from cyberlex.resources import data_path
 from cyberlex.serialise import sorted_union_lines, to_bytes
@@ -210,7 +211,17 @@ def _write(work: Path, paths: list[Path], base: str, old_lines: set[bytes] | Non
     built = build(paths, work, base=base, progress=progress, cache_dir=cache_dir, use_cache=cache_dir is not None,
                   dask=dask, in_memory=True)
     seconds = {"build": clock() - started}
+    with gc_paused():  # the steps below hold the graph as Python objects, which collections would walk again and again
+        return _write_built(work, built, seconds, base, old_lines, old_version, old_issued, endpoint, date,
+                            download_url, licence, publisher, site_url, with_site)
 
+
+def _write_built(work: Path, built: BuildResult, seconds: dict[str, float], base: str, old_lines: set[bytes] | None,
+                 old_version: str | None, old_issued: str | None, endpoint: str | None, date: str | None,
+                 download_url: str | None, licence: str, publisher: str | None, site_url: str | None,
+                 with_site: bool) -> ReleaseResult:
+    """The release's files after the build: the dumps, the description and notes, the site."""
+    clock = time.perf_counter
     started, cpu_started = clock(), _cpu_time()
     # the facts (the evidence is in evidence.trig alone) and the evidence, each as sorted N-Triples lines read
     # from the build's store graph by graph: graph.nt is the facts' lines, and the terms are parsed once

@@ -4,11 +4,11 @@ lead out of."""
 
 from __future__ import annotations
 
-import gc
 import multiprocessing
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from cyberlex.gcpause import gc_paused
 from cyberlex.site.html import home, not_found, render
 from cyberlex.site.index import Index, description, json_ld, tail, turtle
 from cyberlex.site.rules import apache_rules
@@ -63,28 +63,16 @@ def write_site(index: Index, folder: Path, workers: int | None = None) -> int:
     checked = {f"{tail(iri, index.base)}/": site_path(folder, f"{tail(iri, index.base)}/index.html", iri).parent
                for iri in iris}
     writer = _Writer(folder, checked)
-    writer.write([("index.html", home(index).encode("utf-8"), index.base)])
-    workers = SITE_WORKERS if workers is None else workers
-    if workers > 1 and len(iris) >= PARALLEL_PAGES:
-        global _FORKED
-        _FORKED = (index, writer)  # what the forked processes inherit (nothing of it is sent to them)
-        jobs = [iris[start:start + PAGES_PER_JOB] for start in range(0, len(iris), PAGES_PER_JOB)]
-        # frozen: the forked processes' garbage collections then leave the inherited objects (and the memory
-        # pages they are on) alone
-        gc.collect()
-        gc.freeze()
-        try:
-            with multiprocessing.get_context("fork").Pool(workers) as pool:
-                for _ in pool.imap_unordered(_write_pages, jobs):
-                    pass
-        finally:
-            _FORKED = None
-            gc.unfreeze()
-    else:
-        for iri in iris:
-            writer.write(page_files(index, iri))
-    writer.write([("404.html", not_found("").encode("utf-8"), index.base),
-                  (".htaccess", apache_rules(index.base).encode("utf-8"), index.base)])
+    with gc_paused():
+        writer.write([("index.html", home(index).encode("utf-8"), index.base)])
+        workers = SITE_WORKERS if workers is None else workers
+        if workers > 1 and len(iris) >= PARALLEL_PAGES:
+            _write_in_processes(index, writer, iris, workers)
+        else:
+            for iri in iris:
+                writer.write(page_files(index, iri))
+        writer.write([("404.html", not_found("").encode("utf-8"), index.base),
+                      (".htaccess", apache_rules(index.base).encode("utf-8"), index.base)])
     return len(iris)
 
 
@@ -96,6 +84,20 @@ PARALLEL_PAGES = 1000
 PAGES_PER_JOB = 40
 
 _FORKED: tuple[Index, _Writer] | None = None
+
+
+def _write_in_processes(index: Index, writer: _Writer, iris: list[str], workers: int) -> None:
+    """The pages of the IRIs written by ``workers`` processes forked from this one, which inherit the index
+    (nothing of it is sent to them)."""
+    global _FORKED
+    _FORKED = (index, writer)
+    jobs = [iris[start:start + PAGES_PER_JOB] for start in range(0, len(iris), PAGES_PER_JOB)]
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            for _ in pool.imap_unordered(_write_pages, jobs):
+                pass
+    finally:
+        _FORKED = None
 
 
 def _write_pages(iris: list[str]) -> None:
