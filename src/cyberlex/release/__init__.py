@@ -39,7 +39,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pyoxigraph import Literal, NamedNode, RdfFormat, Triple, parse
+from pyoxigraph import Literal, NamedNode, RdfFormat, Store, Triple, parse
 
 from cyberlex import __version__, jsonld, scratch
 from cyberlex.build import BuildResult, build
@@ -227,6 +227,9 @@ def _write_built(work: Path, built: BuildResult, seconds: dict[str, float], base
     # from the build's store graph by graph: graph.nt is the facts' lines, and the terms are parsed once
     fact_lines = sorted_union_lines(built.store, evidence=False)
     evidence_lines = sorted_union_lines(built.store, evidence=True)
+    # the store, read whole, goes (the result's store is then empty, as a build's with its store in a temporary
+    # folder is): what follows takes that memory instead of more
+    built.store = Store()
     nt = b"".join(line + b"\n" for line in fact_lines)
     triples = list(parse(nt, format=RdfFormat.N_TRIPLES))
     evidence_triples = list(parse(b"\n".join(evidence_lines), format=RdfFormat.N_TRIPLES))
@@ -294,11 +297,13 @@ def _write_built(work: Path, built: BuildResult, seconds: dict[str, float], base
     cpu_seconds["description"] = _cpu_time() - cpu_started
     result = ReleaseResult(work, version, built, facts, added=added, removed=removed,
                            description_report=report.to_text(), seconds=seconds, cpu_seconds=cpu_seconds)
+    del files, nt  # written and described: the site's index takes that memory instead of more
     if with_site:
         started, cpu_started = clock(), _cpu_time()
         # the facts as sorted for the dumps, with the evidence, which the pages show, and the description
         index = pages.Index(_sorted_union([(fact_lines, triples), (evidence_lines, evidence_triples),
                                            (to_bytes(description, "nt").splitlines(), description)]), base)
+        del fact_lines, evidence_lines, triples, evidence_triples  # the index holds the triples
         result.pages = pages.write_site(index, work / "site")
         publish = work / "publish"
         publish.mkdir()
