@@ -260,7 +260,7 @@ def release(paths: tuple[Path, ...], out_dir: Path, base: str, previous: Path | 
     if not no_site:
         click.echo(f"wrote site: {result.pages} pages")
     click.echo("seconds: " + ", ".join(f"{stage} {took:.1f}" for stage, took in result.seconds.items()))
-    click.echo("CPU seconds of this process: "
+    click.echo("CPU seconds after the build (with the site's page writers): "
                + ", ".join(f"{stage} {took:.1f}" for stage, took in result.cpu_seconds.items()))
     if built.violations:
         sys.exit(EXIT_VIOLATIONS)

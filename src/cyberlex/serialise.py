@@ -139,6 +139,15 @@ def count_unique_triples(store: Store, chunk_lines: int = CHUNK_LINES) -> int:
         return sum(1 for _ in lines)
 
 
+def sorted_union_lines(store: Store, evidence: bool) -> list[bytes]:
+    """The N-Triples lines of the union of the store's evidence graphs (``evidence``) or of all its other
+    graphs (the facts: graph.ttl's triples), sorted, each once: what sorted_triples gives of the store that
+    split_evidence makes, read from the store itself, without copying its graphs into another."""
+    output = GraphFile("union", "", "nt", is_evidence_graph if evidence else _not_evidence, union=True)
+    with tempfile.TemporaryDirectory(prefix="cyberlex-sort-") as spill:
+        return list(_sorted_statement_lines(store, output, Path(spill)))
+
+
 def sorted_quads(store: Store) -> list[Quad]:
     """All quads of the store, sorted (as N-Quads lines: sorting text is much faster than sorting terms)."""
     return list(parse(b"\n".join(_sorted_lines(store, union=False)), format=RdfFormat.N_QUADS))

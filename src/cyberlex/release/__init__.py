@@ -43,10 +43,11 @@ from pyoxigraph import Literal, NamedNode, RdfFormat, Store, Triple, parse
 
 from cyberlex import __version__, jsonld, scratch
 from cyberlex.build import BuildResult, build
-from cyberlex.evidence import EVIDENCE_FILE, split_evidence
+from cyberlex.evidence import EVIDENCE_FILE
+from cyberlex.gcpause import gc_paused
 from cyberlex.release import describe
 from cyberlex.resources import data_path
-from cyberlex.serialise import sorted_triples, to_bytes
+from cyberlex.serialise import sorted_union_lines, to_bytes
 from cyberlex.site import ontodoc, pages
 from cyberlex.validate import ValidationReport
 from cyberlex.vocab import CLX, DCAT, DCTERMS, DEFAULT_BASE, RDF, compact, instrument_classes
@@ -75,8 +76,8 @@ class ReleaseResult:
     removed: int | None = None
     description_report: str = ""
     seconds: dict[str, float] = field(default_factory=dict)
-    # the CPU seconds of this process per step after the build (the build's workers are other processes): on
-    # a shared machine, what a step costs whatever the load
+    # the CPU seconds per step after the build, of this process and of the processes it forked for the step
+    # (the site's; the build's workers had ended before): on a shared machine, what a step costs whatever the load
     cpu_seconds: dict[str, float] = field(default_factory=dict)
 
 
@@ -210,11 +211,28 @@ def _write(work: Path, paths: list[Path], base: str, old_lines: set[bytes] | Non
     built = build(paths, work, base=base, progress=progress, cache_dir=cache_dir, use_cache=cache_dir is not None,
                   dask=dask, in_memory=True)
     seconds = {"build": clock() - started}
+    with gc_paused():  # the steps below hold the graph as Python objects, which collections would walk again and again
+        return _write_built(work, built, seconds, base, old_lines, old_version, old_issued, endpoint, date,
+                            download_url, licence, publisher, site_url, with_site)
 
-    started, cpu_started = clock(), time.process_time()
-    facts_store, evidence_store = split_evidence(built.store)
-    triples = sorted_triples(facts_store)  # the facts: the evidence is in evidence.trig alone
-    nt = to_bytes(triples, "nt")
+
+def _write_built(work: Path, built: BuildResult, seconds: dict[str, float], base: str, old_lines: set[bytes] | None,
+                 old_version: str | None, old_issued: str | None, endpoint: str | None, date: str | None,
+                 download_url: str | None, licence: str, publisher: str | None, site_url: str | None,
+                 with_site: bool) -> ReleaseResult:
+    """The release's files after the build: the dumps, the description and notes, the site."""
+    clock = time.perf_counter
+    started, cpu_started = clock(), _cpu_time()
+    # the facts (the evidence is in evidence.trig alone) and the evidence, each as sorted N-Triples lines read
+    # from the build's store graph by graph: graph.nt is the facts' lines, and the terms are parsed once
+    fact_lines = sorted_union_lines(built.store, evidence=False)
+    evidence_lines = sorted_union_lines(built.store, evidence=True)
+    # the store, read whole, goes (the result's store is then empty, as a build's with its store in a temporary
+    # folder is): what follows takes that memory instead of more
+    built.store = Store()
+    nt = b"".join(line + b"\n" for line in fact_lines)
+    triples = list(parse(nt, format=RdfFormat.N_TRIPLES))
+    evidence_triples = list(parse(b"\n".join(evidence_lines), format=RdfFormat.N_TRIPLES))
     files: dict[str, bytes] = {
         "graph.ttl": (work / "graph.ttl").read_bytes(),
         "graph.nt": nt,
@@ -237,8 +255,8 @@ def _write(work: Path, paths: list[Path], base: str, old_lines: set[bytes] | Non
     for name in ("graph.nt", "graph.jsonld", "context.jsonld", "ontology.html", "shapes.ttl"):
         (work / name).write_bytes(files[name])
     seconds["dumps"] = clock() - started
-    cpu_seconds = {"dumps": time.process_time() - cpu_started}
-    started, cpu_started = clock(), time.process_time()
+    cpu_seconds = {"dumps": _cpu_time() - cpu_started}
+    started, cpu_started = clock(), _cpu_time()
 
     languages, period = _facts_of_graph(triples)
     modified = release_date(date, period[1] if period else None)
@@ -272,17 +290,20 @@ def _write(work: Path, paths: list[Path], base: str, old_lines: set[bytes] | Non
         raise ReleaseError("the dataset description does not conform to shapes/dcat:\n" + report.to_text())
 
     notes = release_notes(version, modified, base, built, figures, facts, old_version, added, removed, changes,
-                          instruments_added, instruments_removed, evidence_figures(evidence_store))
+                          instruments_added, instruments_removed, evidence_figures(evidence_triples))
     (work / "RELEASE-NOTES.md").write_bytes(notes.encode("utf-8"))
 
     seconds["description"] = clock() - started
-    cpu_seconds["description"] = time.process_time() - cpu_started
+    cpu_seconds["description"] = _cpu_time() - cpu_started
     result = ReleaseResult(work, version, built, facts, added=added, removed=removed,
                            description_report=report.to_text(), seconds=seconds, cpu_seconds=cpu_seconds)
+    del files, nt  # written and described: the site's index takes that memory instead of more
     if with_site:
-        started, cpu_started = clock(), time.process_time()
+        started, cpu_started = clock(), _cpu_time()
         # the facts as sorted for the dumps, with the evidence, which the pages show, and the description
-        index = pages.Index(_sorted_union(triples, nt, sorted_triples(evidence_store) + description), base)
+        index = pages.Index(_sorted_union([(fact_lines, triples), (evidence_lines, evidence_triples),
+                                           (to_bytes(description, "nt").splitlines(), description)]), base)
+        del fact_lines, evidence_lines, triples, evidence_triples  # the index holds the triples
         result.pages = pages.write_site(index, work / "site")
         publish = work / "publish"
         publish.mkdir()
@@ -291,20 +312,27 @@ def _write(work: Path, paths: list[Path], base: str, old_lines: set[bytes] | Non
             pages.w3id_rules(base, site_url or "https://example.org/cyberlex/site/",
                              ontology_url=download), encoding="utf-8")
         seconds["site"] = clock() - started
-        cpu_seconds["site"] = time.process_time() - cpu_started
+        cpu_seconds["site"] = _cpu_time() - cpu_started
     for path in work.iterdir():  # the build's files were made private by mkstemp: a release is public
         if path.is_file():
             path.chmod(0o644)
     return result
 
 
-def _sorted_union(triples: list[Triple], nt: bytes, more: list[Triple]) -> list[Triple]:
-    """The graph's triples (sorted, and ``nt`` their N-Triples, a line each) with ``more``, each once, in
-    the order of their N-Triples lines: what serialise.sorted_triples gives of a store holding both,
+def _cpu_time() -> float:
+    """The CPU seconds of this process and of its children that have ended (the site's page writers)."""
+    times = os.times()
+    return times.user + times.system + times.children_user + times.children_system
+
+
+def _sorted_union(parts: list[tuple[list[bytes], list[Triple]]]) -> list[Triple]:
+    """The triples of several parts (each its N-Triples lines and their triples, a line each), each once, in
+    the order of their N-Triples lines: what serialise.sorted_triples gives of a store holding them all,
     without copying the graph into a second store and sorting it again."""
-    by_line = dict(zip(nt.splitlines(), triples, strict=True))
-    for line, triple in zip(to_bytes(more, "nt").splitlines(), more, strict=True):
-        by_line.setdefault(line, triple)
+    by_line: dict[bytes, Triple] = {}
+    for lines, triples in parts:
+        for line, triple in zip(lines, triples, strict=True):
+            by_line.setdefault(line, triple)
     return [by_line[line] for line in sorted(by_line)]
 
 
@@ -343,13 +371,14 @@ def _instrument_changes(plus: set[bytes], minus: set[bytes]) -> tuple[list[str],
     return typed(plus), typed(minus)
 
 
-def evidence_figures(evidence: Store) -> dict[str, int]:
-    """The size of the evidence: its triples, the statements and the spans they were read from."""
-    triples = {quad.triple for quad in evidence}
+def evidence_figures(triples: list[Triple]) -> dict[str, int]:
+    """The size of the evidence (its triples, each once): the triples, the statements and the spans they
+    were read from."""
+    evidence, evidence_class = NamedNode(CLX.evidence), NamedNode(CLX.Evidence)
+    rdf_type = NamedNode(RDF.type)
     return {"triples": len(triples),
-            "statements": len({t.subject for t in triples if t.predicate == NamedNode(CLX.evidence)}),
-            "spans": len({t.subject for t in triples
-                          if t.predicate == NamedNode(RDF.type) and t.object == NamedNode(CLX.Evidence)})}
+            "statements": len({t.subject for t in triples if t.predicate == evidence}),
+            "spans": len({t.subject for t in triples if t.predicate == rdf_type and t.object == evidence_class})}
 
 
 def release_notes(version: str, date: str, base: str, built: BuildResult, figures: dict[str, object],

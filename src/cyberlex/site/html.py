@@ -20,7 +20,7 @@ from typing import Any
 
 from pyoxigraph import Literal, NamedNode
 
-from cyberlex.site.index import TYPE, Index, clause_anchor, curie, evidence_anchor, evidence_language, node_iri, tail
+from cyberlex.site.index import TYPE, Index, clause_anchor, curie, evidence_anchor, evidence_order, node_iri, tail
 from cyberlex.site.templating import html_template
 from cyberlex.vocab import CLX, DCTERMS, ELI, OA, OWL, PROV, RDF, SKOS
 
@@ -228,13 +228,14 @@ class Renderer:
             span = f"{index.text(span_node, OA.start)}–{index.text(span_node, OA.end)}"
             first = span_node != node and span_node not in spans_shown
             spans_shown.add(span_node)
-            rows.append(EvidenceRow(anchor=evidence_anchor(node), language=evidence_language(index, node),
+            anchor = evidence_anchor(node)
+            rows.append(EvidenceRow(anchor=anchor, language=evidence_order(index, node)[0],  # its language first
                                     about=self.link(subjects[0]) if subjects else None,
                                     predicate=self.term(NamedNode(predicate[0])) if predicate else None,
                                     objects=[self.term(o) for o in index.values(node, RDF.object)],
                                     quote=index.text(span_node, OA.exact) or "",
                                     sources=self.links(index.iris_of(span_node, PROV.wasDerivedFrom)),
-                                    span=Term(span, "#" + evidence_anchor(node)),
+                                    span=Term(span, "#" + anchor),
                                     span_anchor=evidence_anchor(span_node) if first else None))
         groups = [(language, list(group)) for language, group in groupby(rows, key=lambda row: row.language)]
         return {"count": len(nodes), "groups": groups}

@@ -54,6 +54,9 @@ class Index:
         self._labels: dict[str, str] = {}
         self._paths: dict[str, str] = {}
         self._by_property: dict[str, dict[str, list[Any]]] = {}  # a node's objects by property, when first asked
+        self._iris_of: dict[tuple[str, str], list[str]] = {}  # iris_of's answers, kept (asked again on every page)
+        self._texts: dict[tuple[str, str], str | None] = {}  # text's answers, kept
+        self._subjects: dict[str, dict[str, list[str]]] = {}  # the subjects pointing to a node by property, sorted
         self._evidence_of: dict[str, list[str]] = {}
         self.evidence_orders: dict[str, tuple[str, str, int, int, str]] = {}  # see evidence_order
         # A clause has no page of its own: it is a section of its instrument's page (at clause_anchor), so
@@ -158,12 +161,22 @@ class Index:
         return by_property.get(prop, [])
 
     def iris_of(self, iri: str, prop: str) -> list[str]:
-        """The IRI objects of (iri, prop, ?), sorted."""
-        return sorted({o.value for o in self.values(iri, prop) if isinstance(o, NamedNode)})
+        """The IRI objects of (iri, prop, ?), sorted (a list the index keeps: not to be changed)."""
+        found = self._iris_of.get((iri, prop))
+        if found is None:
+            found = self._iris_of[iri, prop] = sorted({o.value for o in self.values(iri, prop)
+                                                       if isinstance(o, NamedNode)})
+        return found
 
     def subjects(self, prop: str, iri: str) -> list[str]:
-        """The subjects of (?, prop, iri), sorted."""
-        return sorted({node_iri(t.subject) for t in self.into.get(iri, ()) if t.predicate.value == prop})
+        """The subjects of (?, prop, iri), sorted (a list the index keeps: not to be changed)."""
+        by_property = self._subjects.get(iri)
+        if by_property is None:  # a source document is pointed to by each of its thousands of spans: gone through once
+            gathered: dict[str, set[str]] = defaultdict(set)
+            for t in self.into.get(iri, ()):
+                gathered[t.predicate.value].add(node_iri(t.subject))
+            by_property = self._subjects[iri] = {name: sorted(found) for name, found in gathered.items()}
+        return by_property.get(prop, [])
 
     def types(self, iri: str) -> set[str]:
         """The rdf:type IRIs of a node."""
@@ -179,11 +192,17 @@ class Index:
 
     def text(self, iri: str, prop: str) -> str | None:
         """One literal of (iri, prop): English first, then untagged, then the first language."""
+        key = (iri, prop)
+        if key in self._texts:
+            return self._texts[key]
         literals = [o for o in self.values(iri, prop) if isinstance(o, Literal)]
-        if not literals:
-            return None
-        literals.sort(key=lambda lit: (lit.language != "en", lit.language is not None, lit.language or "", lit.value))
-        return str(literals[0].value)
+        found = None
+        if literals:
+            literals.sort(key=lambda lit: (lit.language != "en", lit.language is not None, lit.language or "",
+                                           lit.value))
+            found = str(literals[0].value)
+        self._texts[key] = found
+        return found
 
     def owner(self, clause: str) -> str | None:
         """The instrument that has a clause."""

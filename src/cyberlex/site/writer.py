@@ -4,9 +4,11 @@ lead out of."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import multiprocessing
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from cyberlex.gcpause import gc_paused
 from cyberlex.site.html import home, not_found, render
 from cyberlex.site.index import Index, description, json_ld, tail, turtle
 from cyberlex.site.rules import apache_rules
@@ -22,13 +24,18 @@ def site_files(index: Index) -> Iterator[tuple[str, bytes, str]]:
     """(relative path, content, IRI) of every file of the static site, in a stable order."""
     yield "index.html", home(index).encode("utf-8"), index.base
     for iri in index.iris():
-        path = tail(iri, index.base)
-        yield f"{path}/index.html", render(index, iri).encode("utf-8"), iri
-        described = description(index, iri)  # the twins hold the same triples: gathered once
-        yield f"{path}/index.ttl", turtle(index, iri, described), iri
-        yield f"{path}/index.jsonld", json_ld(index, iri, described), iri
+        yield from page_files(index, iri)
     yield "404.html", not_found("").encode("utf-8"), index.base
     yield ".htaccess", apache_rules(index.base).encode("utf-8"), index.base
+
+
+def page_files(index: Index, iri: str) -> Iterator[tuple[str, bytes, str]]:
+    """(relative path, content, IRI) of the page of one IRI and of its Turtle and JSON-LD twins."""
+    path = tail(iri, index.base)
+    yield f"{path}/index.html", render(index, iri).encode("utf-8"), iri
+    described = description(index, iri)  # the twins hold the same triples: gathered once
+    yield f"{path}/index.ttl", turtle(index, iri, described), iri
+    yield f"{path}/index.jsonld", json_ld(index, iri, described), iri
 
 
 def site_path(folder: Path, relative: str, iri: str) -> Path:
@@ -46,26 +53,79 @@ def site_path(folder: Path, relative: str, iri: str) -> Path:
     return path
 
 
-def write_site(index: Index, folder: Path) -> int:
+def write_site(index: Index, folder: Path, workers: int | None = None) -> int:
     """Write the static site into a folder; the number of pages (IRIs) written. Every path is checked to
-    stay inside the folder first (UnsafePagePath otherwise, before anything is written)."""
+    stay inside the folder first (UnsafePagePath otherwise, before anything is written). The pages are
+    rendered by ``workers`` processes (default SITE_WORKERS; one below PARALLEL_PAGES pages): each file
+    depends on the graph alone, so the site is the same bytes however many write it."""
+    iris = index.iris()
     # all of them before anything is written; a page's folder, once checked, holds its twins too
     checked = {f"{tail(iri, index.base)}/": site_path(folder, f"{tail(iri, index.base)}/index.html", iri).parent
-               for iri in index.iris()}
-    made: set[Path] = set()
-    pages = 0
-    for relative, data, iri in site_files(index):
-        within, _, name = relative.rpartition("/")
-        known = checked.get(within + "/")
-        path = known / name if known is not None and name in PAGE_FILES else site_path(folder, relative, iri)
-        try:
-            if path.parent not in made:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                made.add(path.parent)
-            path.write_bytes(data)
-        except (IsADirectoryError, NotADirectoryError, FileExistsError) as exc:
-            raise UnsafePagePath(f"<{iri}>: its page clashes with another file of the site ({relative}): "
-                                 f"{exc.strerror}") from exc
-        pages += relative.endswith("/index.html")
-    return pages
+               for iri in iris}
+    writer = _Writer(folder, checked)
+    with gc_paused():
+        writer.write([("index.html", home(index).encode("utf-8"), index.base)])
+        workers = SITE_WORKERS if workers is None else workers
+        if workers > 1 and len(iris) >= PARALLEL_PAGES:
+            _write_in_processes(index, writer, iris, workers)
+        else:
+            for iri in iris:
+                writer.write(page_files(index, iri))
+        writer.write([("404.html", not_found("").encode("utf-8"), index.base),
+                      (".htaccess", apache_rules(index.base).encode("utf-8"), index.base)])
+    return len(iris)
 
+
+# Pages are rendered in this many processes forked from the one that indexed the graph (a big site: on two
+# cores, the site in about half the time), in jobs of PAGES_PER_JOB pages, so that a slow page does not keep
+# one process busy while the other waits.
+SITE_WORKERS = 2
+PARALLEL_PAGES = 1000
+PAGES_PER_JOB = 40
+
+_FORKED: tuple[Index, _Writer] | None = None
+
+
+def _write_in_processes(index: Index, writer: _Writer, iris: list[str], workers: int) -> None:
+    """The pages of the IRIs written by ``workers`` processes forked from this one, which inherit the index
+    (nothing of it is sent to them)."""
+    global _FORKED
+    _FORKED = (index, writer)
+    jobs = [iris[start:start + PAGES_PER_JOB] for start in range(0, len(iris), PAGES_PER_JOB)]
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            for _ in pool.imap_unordered(_write_pages, jobs):
+                pass
+    finally:
+        _FORKED = None
+
+
+def _write_pages(iris: list[str]) -> None:
+    """Write the pages of some IRIs, in a forked process (with the index and writer of _FORKED)."""
+    assert _FORKED is not None
+    index, writer = _FORKED
+    for iri in iris:
+        writer.write(page_files(index, iri))
+
+
+class _Writer:
+    """Writes files of the site: a page's into the folder checked for it, others after a check."""
+
+    def __init__(self, folder: Path, checked: dict[str, Path]) -> None:
+        self.folder = folder
+        self.checked = checked
+        self.made: set[Path] = set()
+
+    def write(self, files: Iterable[tuple[str, bytes, str]]) -> None:
+        for relative, data, iri in files:
+            within, _, name = relative.rpartition("/")
+            known = self.checked.get(within + "/")
+            path = known / name if known is not None and name in PAGE_FILES else site_path(self.folder, relative, iri)
+            try:
+                if path.parent not in self.made:
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                    self.made.add(path.parent)
+                path.write_bytes(data)
+            except (IsADirectoryError, NotADirectoryError, FileExistsError) as exc:
+                raise UnsafePagePath(f"<{iri}>: its page clashes with another file of the site ({relative}): "
+                                     f"{exc.strerror}") from exc
