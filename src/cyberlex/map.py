@@ -73,7 +73,7 @@ class Mapper:
             if ref.label:
                 yield Quad(node, term(table["prefLabel"]), Literal(ref.label, language=ref.lang or lang), graph)
             return
-        yield from self.gazetteer_quads(entry)
+        yield from _DESCRIBED.quads(self, entry)
 
     def gazetteer_quads(self, entry: Entry, described: set[str] | None = None) -> Iterator[Quad]:
         """What the gazetteer says of an entry, in the gazetteer's graph: its class, names in every
@@ -116,6 +116,29 @@ class Mapper:
     def map(self, extraction: Extraction) -> list[Quad]:
         """All quads of one document, its gazetteer reference data included."""
         return list(_DocumentMapper(self, extraction).quads())
+
+
+class _DescribedEntries:
+    """What the gazetteer says of each entry (Mapper.gazetteer_quads), by base IRI and entry key: the same
+    quads for every document that names the entry, so made once a process rather than once a document (and
+    made again where the gazetteer or the mapping table was loaded again)."""
+
+    def __init__(self) -> None:
+        self.made_from: tuple[object, object] | None = None
+        self.made: dict[tuple[str, str], tuple[Quad, ...]] = {}
+
+    def quads(self, mapper: Mapper, entry: Entry) -> tuple[Quad, ...]:
+        tables = (gazetteer(), mapping())
+        if self.made_from is None or any(a is not b for a, b in zip(tables, self.made_from, strict=True)):
+            self.made_from, self.made = tables, {}
+        key = (mapper.base, entry.key)
+        found = self.made.get(key)
+        if found is None:
+            found = self.made[key] = tuple(mapper.gazetteer_quads(entry))
+        return found
+
+
+_DESCRIBED = _DescribedEntries()
 
 
 class _DocumentMapper:

@@ -109,11 +109,16 @@ def eu_document_pattern() -> re.Pattern[str]:
     return re.compile(symbols()["eu_document"])
 
 
+@cache
+def _symbol_parts() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """The separator of a joint symbol, and what a symbol must contain."""
+    return re.compile(symbols()["joint_separator"]), re.compile(symbols()["must_contain"])
+
+
 def find_symbols(text: str, start: int = 0, end: int | None = None) -> Iterator[tuple[Span, str]]:
     """UN document symbols in text[start:end]; a joint symbol counts as its first part."""
     end = len(text) if end is None else end
-    joint = re.compile(symbols()["joint_separator"])
-    must = re.compile(symbols()["must_contain"])
+    joint, must = _symbol_parts()
     for match in un_symbol_pattern().finditer(text, start, end):
         raw = match.group()
         first = joint.split(raw)[0]

@@ -69,10 +69,22 @@ def _reference_patterns(lang: Language) -> tuple[re.Pattern[str], ...]:
             re.compile(rf"(?:{lang.get('resolution_word')}|{lang.get('not_resolution_word')})"))
 
 
+MARKDOWN_CHARACTERS = "<[*#"  # every match of MARKDOWN holds one
+SPACE_BEFORE_PUNCTUATION = re.compile(r"(?<!\s)\s+([,;:.)])")
+# a paragraph's number and its full stop, at its start ("12. ", "*1.*  ")
+PARAGRAPH_NUMBER = re.compile(r"^\s*+\**+\s*+[\dlI]{1,4}\s*\.\s+")
+
+
 def clean(text: str) -> str:
     """Text without Markdown markup and with whitespace collapsed."""
-    text = " ".join(MARKDOWN.sub(lambda m: m.group(1) or "", text).split())
-    return re.sub(r"(?<!\s)\s+([,;:.)])", r"\1", text)
+    # (what the substitutions look for is looked for first: most clauses have neither markup nor a space
+    # before their punctuation, and finding a character is far quicker than a substitution)
+    if any(character in text for character in MARKDOWN_CHARACTERS):
+        text = MARKDOWN.sub(lambda m: m.group(1) or "", text)
+    text = " ".join(text.split())
+    if any(" " + mark in text for mark in ",;:.)"):
+        text = SPACE_BEFORE_PUNCTUATION.sub(r"\1", text)
+    return text
 
 
 class _Extractor:
@@ -308,7 +320,7 @@ class _Extractor:
             raw = self.source.text[paragraph.span.start:paragraph.span.end]
             for marker in paragraph.footnote_markers:  # the marker glued to a word is not text
                 raw = marker_pattern(marker).sub("", raw, count=1)
-            body = re.sub(r"^\s*+\**+\s*+[\dlI]{1,4}\s*\.\s+", "", raw) if paragraph.kind == "operative" else raw
+            body = PARAGRAPH_NUMBER.sub("", raw) if paragraph.kind == "operative" else raw
             clause = ClauseRecord(record, paragraph.kind, paragraph.ordinal, paragraph.span, clean(body),
                                   paragraph.opening_phrase)
             spans = [paragraph.span]
