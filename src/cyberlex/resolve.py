@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
-from cyberlex.knowledge import Entry, gazetteer, languages, symbols
+from cyberlex.knowledge import Entry, gazetteer, languages, may_match_in, symbols
 from cyberlex.models import Ref, Span
 
 # The class of an instrument known only by its symbol, from the symbol's series.
@@ -118,6 +118,8 @@ def _symbol_parts() -> tuple[re.Pattern[str], re.Pattern[str]]:
 def find_symbols(text: str, start: int = 0, end: int | None = None) -> Iterator[tuple[Span, str]]:
     """UN document symbols in text[start:end]; a joint symbol counts as its first part."""
     end = len(text) if end is None else end
+    if not may_match_in(un_symbol_pattern(), text, start, end):
+        return
     joint, must = _symbol_parts()
     for match in un_symbol_pattern().finditer(text, start, end):
         raw = match.group()

@@ -14,7 +14,7 @@ import re
 from cyberlex.extract.relations import Citation, find_relations, report_antecedents
 from cyberlex.extract.relations import Paragraph as RelationParagraph
 from cyberlex.iri import iri_problem
-from cyberlex.knowledge import Language, languages
+from cyberlex.knowledge import Language, languages, may_match_in
 from cyberlex.models import (
     ClauseRecord,
     Extraction,
@@ -372,7 +372,10 @@ class _Extractor:
         found: list[tuple[Span, Ref]] = []
         keyword, joiner, date_of, list_aside, its, words = self.reference_patterns
         flat = self.text
-        for match in keyword.finditer(flat, span.start, span.end):
+        # (each scan only where what its every match holds is written: most clauses cite no resolution)
+        keywords = keyword.finditer(flat, span.start, span.end) if may_match_in(keyword, flat, span.start, span.end) \
+            else ()
+        for match in keywords:
             body = self._qualifier(flat[max(span.start, match.start() - 90):match.start()], its)
             position = match.end()
             # "resolutions concerning Sudan, in particular 1591 (2005), …": the list may start a few words on
@@ -421,11 +424,15 @@ class _Extractor:
                     # "resolution 43/1" after "Human Rights Council resolution 43/1": the same one
                     number = match_resolution_number(flat, start, known) or number
                 found.append((Span(number[0].start(), number[0].end()), instrument_for_symbol(number[1])))
-        for bare in bare_resolution_pattern().finditer(flat, span.start, span.end):
+        bare_numbers = bare_resolution_pattern()
+        for bare in bare_numbers.finditer(flat, span.start, span.end) \
+                if may_match_in(bare_numbers, flat, span.start, span.end) else ():
             number = match_resolution_number(flat, bare.start(), None)
             if number is not None:
                 found.append((Span(bare.start(), bare.end()), instrument_for_symbol(number[1])))
-        for dated in self.lang.pattern("dated_number").finditer(flat, span.start, span.end):
+        dated_numbers = self.lang.pattern("dated_number")
+        for dated in dated_numbers.finditer(flat, span.start, span.end) \
+                if may_match_in(dated_numbers, flat, span.start, span.end) else ():
             if any(where.start == dated.start() for where, _ in found):
                 continue
             introduced = list(words.finditer(flat, span.start, dated.start()))
