@@ -39,7 +39,7 @@ class Language:
     def search(self, name: str, text: str, pos: int = 0, endpos: int | None = None) -> re.Match[str] | None:
         """The earliest match of any of the entry's patterns."""
         end = len(text) if endpos is None else endpos
-        found = [m for p in self.patterns(name) if (m := p.search(text, pos, end))]
+        found = [m for p in self.patterns(name) if may_match_in(p, text, pos, end) and (m := p.search(text, pos, end))]
         return min(found, key=lambda m: m.start()) if found else None
 
     def match(self, name: str, text: str) -> re.Match[str] | None:

@@ -49,7 +49,12 @@ def _lines(text: str) -> list[_Line]:
     return found
 
 
-MARKUP_TO_MASK = re.compile(r"\[\^\w+\]|\[([^\]\n]{1,200})\]\([^)\n]*\)|</?sup>|(?<![\w*])\*+|(?<!\*)\*++(?![\w*])")
+# Footnote references, links, <sup> tags and emphasis asterisks: a run of them opening a word, or closing one.
+# (Every alternative opens with the character it consumes first, its lookbehind after it — "\*(?<![\w*]\*)"
+# for "(?<![\w*])\*" — so that the re module looks for those characters alone instead of trying every
+# alternative at every position of the text: 13 times quicker.)
+MARKUP_TO_MASK = re.compile(r"\[\^\w+\]|\[([^\]\n]{1,200})\]\([^)\n]*\)|</?sup>"
+                            r"|\*(?<![\w*]\*)\**|\*(?<!\*\*)\**+(?![\w*])")
 
 
 MARKUP_CHARACTERS = "[<*"  # every match of MARKUP_TO_MASK holds one
@@ -418,8 +423,10 @@ def marker_pattern(marker: str) -> re.Pattern[str]:
     """Where a footnote marker sits in the text: in <sup>, glued to the word before it, or to a year
     ("2015-20302": the year 2030, then marker 2)."""
     escaped = re.escape(marker)
+    # (what stands before a glued marker is looked behind from its end, "2(?<=[^\s…]2)", so that every
+    # alternative opens with a character and the re module looks for those alone)
     return re.compile(rf"<sup>\s*{escaped}\s*</sup>|\[\^{escaped}\]"
-                      rf"|(?:(?<=[^\s\d/.(\[-])|(?<=[^\d](?:19|20)\d\d)){escaped}(?=[\s,;.:)]|$)")
+                      rf"|{escaped}(?:(?<=[^\s\d/.(\[-]{escaped})|(?<=[^\d](?:19|20)\d\d{escaped}))(?=[\s,;.:)]|$)")
 
 
 def _attach_footnotes(text: str, paragraphs: list[Paragraph], footnotes: list[Footnote]) -> None:

@@ -599,7 +599,7 @@ class _Extractor:
         target = self.lang.pattern("reservation_target", re.IGNORECASE)
         kinds = self.lang.get("paragraph_kinds", {})
         clauses = {(c.kind, c.ordinal): c for c in self.out.clauses}
-        for match in pattern.finditer(self.text):
+        for match in pattern.finditer(self.text) if may_match_in(pattern, self.text) else ():
             note = Span(match.start(), match.end())
             states = self._states(match.group("state"))
             kind = "operative"
@@ -634,8 +634,8 @@ class _Extractor:
         for span, entry in find_names(text):
             self._mention(ref_for_entry(entry), span)
             covered.append(span)
-        for pattern in self.lang.get("body_patterns", []):
-            for match in re.finditer(pattern, text):
+        for pattern in self.lang.patterns("body_patterns", 0):
+            for match in pattern.finditer(text) if may_match_in(pattern, text) else ():
                 if any(span.start <= match.start("name") < span.end for span in covered):
                     continue  # part of a name already found
                 covered.append(Span(match.start("name"), match.end("name")))
