@@ -220,6 +220,16 @@ def _process(path: Path, base: str, timeout: float | None = DEFAULT_FILE_TIMEOUT
 _Job = tuple[Path, str, float | None, str, int | None, bool, bytes | ReadError | None]
 
 
+def prepare_extraction() -> None:
+    """Build one document of the bundled sample corpus here, so that what reading, extraction and mapping
+    load or compile for their first file (phrase tables, the gazetteer and its name index, the relation
+    grammars, the language detector's models: a quarter of a second) is made once, before the pool's
+    processes fork and share it, rather than by each of them."""
+    samples = collect_inputs([sample_corpus()])
+    if samples:
+        _process(samples[0], DEFAULT_BASE, None)
+
+
 def _process_for_pool(job: _Job) -> _FileOutcome:
     return _process(*job)
 
@@ -339,7 +349,10 @@ def _build_store(files: list[Path], base: str, progress: Callable[[Path], None] 
             from cyberlex.validate_parts import prepare_document_validation
 
             prepare_document_validation()  # compile the shapes once, before the workers fork
-        pool: Executor = LocalPool(jobs if len(work) >= PARALLEL_FROM else 1)
+        processes = jobs if len(work) >= PARALLEL_FROM else 1
+        if processes > 1:
+            prepare_extraction()
+        pool: Executor = LocalPool(processes)
         built = pool.map(_process_for_pool, work)
     try:
         _collect(_in_file_order(files, cached, built, keys, cache, validate_documents, build_here), result,

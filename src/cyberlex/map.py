@@ -300,6 +300,14 @@ class _DocumentMapper:
         text = self.source.text
         graph = NamedNode(evidence_graph(self.graph.value))
         ordered = sorted(set(self.evidence), key=lambda e: (e[0].start, e[0].end, str(e[1]), str(e[2]), str(e[3])))
+        # (the terms are taken once, not once a statement: a document has thousands)
+        evidence_class, source, start, end, exact = (term(table[name]) for name in (
+            "class", "source", "start", "end", "exact"))
+        subject_of, predicate_of, object_of, evidence_of = (term(table[name]) for name in (
+            "subject", "predicate", "object", "evidence"))
+        offset_type = NamedNode(XSD.nonNegativeInteger)
+        max_quote = table["max_quote"]
+        local_names: dict[str, str] = {}
         # The IRIs say where and what ("…/evidence/492-592" the span, "…/evidence/492-592/hasClause/1" a
         # statement read from it), so that they do not change when another statement of the document is
         # added or removed; a statement's IRI names the same statement as before spans were shared.
@@ -310,19 +318,20 @@ class _DocumentMapper:
             span_node = NamedNode(where)
             if (span.start, span.end) not in spans:
                 spans.add((span.start, span.end))
-                quote = " ".join(text[span.start:span.end].split())[: table["max_quote"]]
-                yield Quad(span_node, RDF_TYPE, term(table["class"]), graph)
-                yield Quad(span_node, term(table["source"]), self.graph, graph)
-                yield Quad(span_node, term(table["start"]),
-                           Literal(str(span.start), datatype=NamedNode(XSD.nonNegativeInteger)), graph)
-                yield Quad(span_node, term(table["end"]),
-                           Literal(str(span.end), datatype=NamedNode(XSD.nonNegativeInteger)), graph)
+                quote = " ".join(text[span.start:span.end].split())[:max_quote]
+                yield Quad(span_node, RDF_TYPE, evidence_class, graph)
+                yield Quad(span_node, source, self.graph, graph)
+                yield Quad(span_node, start, Literal(str(span.start), datatype=offset_type), graph)
+                yield Quad(span_node, end, Literal(str(span.end), datatype=offset_type), graph)
                 if quote:
-                    yield Quad(span_node, term(table["exact"]), Literal(quote), graph)
-            name = f"{where}/{prop.value.rsplit('#', 1)[-1].rsplit('/', 1)[-1]}"
+                    yield Quad(span_node, exact, Literal(quote), graph)
+            local = local_names.get(prop.value)
+            if local is None:
+                local = local_names[prop.value] = prop.value.rsplit('#', 1)[-1].rsplit('/', 1)[-1]
+            name = f"{where}/{local}"
             seen[name] = seen.get(name, 0) + 1
             node = NamedNode(f"{name}/{seen[name]}")
-            yield Quad(node, term(table["subject"]), subject, graph)
-            yield Quad(node, term(table["predicate"]), prop, graph)
-            yield Quad(node, term(table["object"]), obj, graph)
-            yield Quad(node, term(table["evidence"]), span_node, graph)
+            yield Quad(node, subject_of, subject, graph)
+            yield Quad(node, predicate_of, prop, graph)
+            yield Quad(node, object_of, obj, graph)
+            yield Quad(node, evidence_of, span_node, graph)
