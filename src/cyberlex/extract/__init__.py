@@ -69,6 +69,8 @@ def _reference_patterns(lang: Language) -> tuple[re.Pattern[str], ...]:
             re.compile(rf"(?:{lang.get('resolution_word')}|{lang.get('not_resolution_word')})"))
 
 
+# What may follow a symbol on its line: the parts the document holds ("A/RES/76/247 A-C").
+PARTS_HELD = re.compile(r"(?:\s+[A-Z]{1,2}(?:\s?[-–]\s?[A-Z]{1,2})?)?")
 MARKDOWN_CHARACTERS = "<[*#"  # every match of MARKDOWN holds one
 SPACE_BEFORE_PUNCTUATION = re.compile(r"(?<!\s)\s+([,;:.)])")
 # a paragraph's number and its full stop, at its start ("12. ", "*1.*  ")
@@ -137,7 +139,7 @@ class _Extractor:
         for span, symbol in find_symbols(self.text, header.start, header.end):
             line = clean(_line_at(self.text, span.start))
             # "A/RES/76/247 A-C": a symbol line may name the parts the document holds
-            if re.fullmatch(re.escape(symbol) + r"(?:\s+[A-Z]{1,2}(?:\s?[-–]\s?[A-Z]{1,2})?)?", line) and (
+            if line.startswith(symbol) and PARTS_HELD.fullmatch(line, len(symbol)) and (
                     "/RES/" in symbol or self.seg.enacting is not None):
                 self._check_heading(symbol, head)
                 return instrument_for_symbol(line)

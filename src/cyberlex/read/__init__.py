@@ -34,7 +34,11 @@ from cyberlex.read.pdf import PdfError, read_pdf
 READABLE_SUFFIXES = {".txt", ".md", ".markdown", ".text"}
 # Larger input files are refused unread (`cyberlex build --max-file-size`, in MB).
 MAX_FILE_BYTES = 100 * 1024 * 1024
-MARKDOWN_HINTS = re.compile(r"^#{1,6} |^\*[^*\n]+\*|<sup>|^---\s*$", re.MULTILINE)
+# A heading, a line opening with emphasis, a <sup> tag, a rule: "^#{1,6} |^\*[^*\n]+\*|<sup>|^---\s*$", each
+# alternative written to open with the character it consumes first (the line's start looked behind from it:
+# "#(?<![^\n]#)" for "^#"), so that the re module looks for those characters alone instead of trying every
+# alternative at every position of the text.
+MARKDOWN_HINTS = re.compile(r"#(?<![^\n]#)#{0,5} |\*(?<![^\n]\*)[^*\n]+\*|<sup>|-(?<![^\n]-)--\s*$", re.MULTILINE)
 
 
 class ReadError(Exception):
