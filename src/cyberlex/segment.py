@@ -42,10 +42,10 @@ class _Line:
 
 def _lines(text: str) -> list[_Line]:
     found = []
-    for match in re.finditer(r"[^\n]*", text):
-        if match.start() > 0 and text[match.start() - 1] != "\n" and not match.group():
-            continue
-        found.append(_Line(match.start(), match.end(), match.group()))
+    start = 0
+    for line in text.split("\n"):
+        found.append(_Line(start, start + len(line), line))
+        start += len(line) + 1
     return found
 
 
