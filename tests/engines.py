@@ -15,14 +15,13 @@ import pyoxigraph as ox
 import pyrudof
 from rdflib import BNode, Graph
 
-from cyberlex.resources import data_path
-from cyberlex.validate import _copy_to_store, load_shapes, validate
+from cyberlex.validate import _copy_to_store, load_shapes, ontology_quads, validate
 
 Verdicts = tuple[bool, frozenset[tuple[str, str]]]
 
 
 def pyshacl_verdicts(data: Graph, shapes_dir: Path | None = None) -> Verdicts:
-    """pySHACL on Oxigraph, through cyberlex.validate: conforms, and {(shape, focus node)}."""
+    """cyberlex.validate (cyberlex.shacl, which gives pySHACL's results): conforms, and {(shape, focus node)}."""
     report = validate(data, shapes_dir=shapes_dir)
     pairs = {(_local(str(r.source_shape)), _node(r.focus_node)) for r in report.results}
     return report.conforms, frozenset(pairs)
@@ -36,8 +35,7 @@ def rudof_verdicts(data: Graph, shapes_dir: Path | None = None) -> Verdicts:
 
 def rudof_validate(data: Graph, shapes_dir: Path | None = None) -> tuple[bool, list[pyrudof.ShaclValidationEntry]]:
     """Validate ``data`` (with the ontology mixed in) against the shapes with pyrudof."""
-    ontology = Graph().parse(data_path("ontology") / "cyberlex.ttl", format="turtle")
-    store = _copy_to_store(data, ontology)
+    store = _copy_to_store(data, ontology_quads())
     triples = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph())
     rudof = pyrudof.Rudof(pyrudof.RudofConfig())
     rudof.read_data(triples.decode("utf-8"), format=pyrudof.RDFFormat.NTriples)

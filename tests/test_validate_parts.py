@@ -18,11 +18,12 @@ from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.namespace import RDF, XSD
 
 from cyberlex import validate_parts as validate_parts_module
-from cyberlex.build import build, sample_corpus
+from cyberlex.build import ValidationLog, build, sample_corpus
 from cyberlex.evidence import evidence_graph, is_evidence_graph
 from cyberlex.validate import validate
 from cyberlex.validate_parts import (
     DocumentValidation,
+    _shared_nodes,
     splittable_shapes,
     validate_by_graph,
     validate_document,
@@ -179,7 +180,8 @@ def test_validate_takes_the_facts_alone_or_with_their_evidence(tmp_path: Path,
     documents: list[bytes] = []
     real = validate_document
     monkeypatch.setattr("cyberlex.validate_parts.validate_document",
-                        lambda nquads, shapes_dir=None: documents.append(nquads) or real(nquads, shapes_dir))
+                        lambda nquads, shapes_dir=None, **options: documents.append(nquads) or real(nquads, shapes_dir,
+                                                                                                    **options))
     assert validate_by_graph(ds).to_text() == validate(ds).to_text()
     graphs = {str(g.identifier) for g in ds.graphs() if str(g.identifier).startswith(ID)}
     assert len(documents) == len(graphs) - len([g for g in graphs if g.endswith("/evidence")]) + 1  # + the default
@@ -228,3 +230,28 @@ def test_a_builds_documents_leave_their_own_evidence_out_of_the_nodes_to_share(t
     left_out = every.nodes - own.nodes
     assert left_out and all(node.startswith(graph.value + "/") for node in left_out)
     assert own.nodes <= every.nodes and own.results == every.results and graph.value in own.nodes
+
+
+def test_a_log_on_disk_gives_back_what_was_added(tmp_path: Path) -> None:
+    validations = [DocumentValidation((), frozenset({f"{ID}n{i}", f"{ID}shared"}), ((f"{ID}n{i}", f"{ID}c{i}"),))
+                   for i in range(3)]
+    log: ValidationLog[DocumentValidation] = ValidationLog(tmp_path / "log")
+    for v in validations:
+        log.append(v)
+    log.finish()
+    assert log.on_disk and (tmp_path / "log").stat().st_size > 0
+    assert list(log) == validations and list(log) == validations  # read again, from the start
+    assert len(log) == 3 and log == validations
+    assert _shared_nodes(log) == {f"{ID}shared"}
+    log.discard()
+    assert not (tmp_path / "log").exists() and list(log) == []
+
+
+def test_a_build_with_its_store_on_disk_keeps_the_validations_on_disk_and_reports_the_same(tmp_path: Path) -> None:
+    """With the store on disk (--store, or from ON_DISK_FROM files), the documents' validations go to a file
+    in the output folder, read back by the union part and removed at the end: the same report."""
+    build([sample_corpus()], tmp_path / "memory", use_cache=False)
+    result = build([sample_corpus()], tmp_path / "disk", use_cache=False, store_dir=tmp_path / "store")
+    assert result.validations.on_disk and len(result.validations) == 0  # discarded with its file
+    assert not list((tmp_path / "disk").glob(".validations-*"))
+    assert (tmp_path / "disk" / "validation.txt").read_bytes() == (tmp_path / "memory" / "validation.txt").read_bytes()

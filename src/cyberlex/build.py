@@ -9,6 +9,7 @@ import dataclasses
 import gc
 import multiprocessing
 import os
+import pickle
 import re
 import shutil
 import signal
@@ -18,7 +19,7 @@ from collections.abc import Callable, Generator, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from pyoxigraph import NamedNode, QuerySolutions, RdfFormat, Store, serialize
 
@@ -67,6 +68,69 @@ class WriteError(OSError):
     kept. The message is one line."""
 
 
+_Item = TypeVar("_Item")
+
+
+class ValidationLog(Generic[_Item]):
+    """The documents' validations of a build, in the order they came: in memory, or (`spill_to`, a file
+    made for it) on disk, read back one at a time, so that a build of any size need not hold them (a
+    document's nodes, neighbours and results take some 20 kB). Call :meth:`finish` when every one is
+    added (before a process that reads it forks), :meth:`discard` when done with it."""
+
+    def __init__(self, spill_to: Path | None = None) -> None:
+        self._kept: list[_Item] | None = [] if spill_to is None else None
+        self._path = spill_to
+        self._writer = spill_to.open("wb") if spill_to is not None else None
+        self._count = 0
+
+    def append(self, validation: _Item) -> None:
+        """Add the validation of the next document."""
+        if self._writer is not None:
+            pickle.dump(validation, self._writer, protocol=pickle.HIGHEST_PROTOCOL)
+        else:
+            assert self._kept is not None, "the log was discarded"
+            self._kept.append(validation)
+        self._count += 1
+
+    def finish(self) -> None:
+        """Write out what is buffered (the log is then read only)."""
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+
+    @property
+    def on_disk(self) -> bool:
+        """Whether the log is in a file (and is removed with :meth:`discard`)."""
+        return self._path is not None
+
+    def discard(self) -> None:
+        """Remove the log's file (its validations are gone)."""
+        self.finish()
+        if self._path is not None:
+            self._path.unlink(missing_ok=True)
+        self._kept = []
+        self._count = 0
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __iter__(self) -> Iterator[_Item]:
+        if self._kept is not None:
+            yield from self._kept
+            return
+        assert self._path is not None and self._writer is None, "finish() the log before reading it"
+        with self._path.open("rb") as stream:
+            for _ in range(self._count):
+                yield pickle.load(stream)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, ValidationLog | list):
+            return NotImplemented
+        return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
+
+    __hash__ = None  # type: ignore[assignment]
+
+
 @dataclass
 class BuildResult:
     """What a build produced: the store, the files written, the counts, the failures."""
@@ -79,7 +143,8 @@ class BuildResult:
     written: dict[str, Path] = field(default_factory=dict)
     violations: int | None = None
     report_text: str = ""
-    validations: list[DocumentValidation] = field(default_factory=list)  # each document's own SHACL results
+    # each document's own SHACL results (on disk when the store is: read them back with iter())
+    validations: ValidationLog[DocumentValidation] = field(default_factory=ValidationLog)
     from_cache: int = 0  # files taken from the build cache instead of being built
     # Nothing changed since the last build into the output folder, whose files were left as they are: the
     # figures are that build's and the store is empty (the graph is in the files).
@@ -204,7 +269,7 @@ def _process(path: Path, base: str, timeout: float | None = DEFAULT_FILE_TIMEOUT
                 stage = "validated"
                 from cyberlex.validate_parts import validate_document
 
-                validation = validate_document(nquads, own_namespaces=True)
+                validation = validate_document(quads, own_namespaces=True)  # not parsed again from nquads
     except _OutOfTime:
         if stage == "validated":  # the file is built: its validation is done again without a budget
             return _FileOutcome(str(path), nquads, None, tuple(extraction.warnings))
@@ -301,7 +366,8 @@ def build_store(files: list[Path], base: str = DEFAULT_BASE,
                 progress: Callable[[Path], None] | None = None, jobs: int | None = None,
                 file_timeout: float | None = DEFAULT_FILE_TIMEOUT, max_file_bytes: int | None = None,
                 cache: BuildCache | None = None, validate_documents: bool = False,
-                dask: str | None = None, store_dir: Path | None = None, count_triples: bool = True) -> BuildResult:
+                dask: str | None = None, store_dir: Path | None = None, count_triples: bool = True,
+                spill_dir: Path | None = None) -> BuildResult:
     """Read, segment, extract and map every file into one Oxigraph store (with `validate_documents`,
     validate each file's graph alone too: `result.validations`, kept in the cache with the file).
 
@@ -324,7 +390,7 @@ def build_store(files: list[Path], base: str = DEFAULT_BASE,
     cluster = DaskCluster(dask) if dask else None
     try:
         return _build_store(files, base, progress, jobs, file_timeout, max_file_bytes, cache, validate_documents,
-                            cluster, store_dir, count_triples)
+                            cluster, store_dir, count_triples, spill_dir)
     finally:
         if cluster is not None:
             cluster.close()
@@ -333,9 +399,10 @@ def build_store(files: list[Path], base: str = DEFAULT_BASE,
 def _build_store(files: list[Path], base: str, progress: Callable[[Path], None] | None, jobs: int | None,
                  file_timeout: float | None, max_file_bytes: int | None, cache: BuildCache | None,
                  validate_documents: bool, cluster: DaskCluster | None, store_dir: Path | None,
-                 count_triples: bool) -> BuildResult:
+                 count_triples: bool, spill_dir: Path | None) -> BuildResult:
     store = open_store(store_dir)
-    result = BuildResult(store)
+    # with the store on disk, the validations are too (in a file beside it, `spill_dir`)
+    result = BuildResult(store, validations=ValidationLog(_spill_file(spill_dir) if store_dir is not None else None))
     jobs = jobs or os.cpu_count() or 1
     names = source_names(files)
     keys = {path: cache.key(path, names[path], base, max_file_bytes or MAX_FILE_BYTES) for path in files} \
@@ -370,10 +437,20 @@ def _build_store(files: list[Path], base: str, progress: Callable[[Path], None] 
     finally:
         built.close()  # the local pool's processes end here, a cluster's unfinished jobs are cancelled
     result.from_cache = len(cached) - len(unreadable)
+    result.validations.finish()
     if store_dir is not None:
         store.flush()  # on disk before a validating process opens it
     result.counts = count(store, triples=count_triples)
     return result
+
+
+def _spill_file(folder: Path | None) -> Path:
+    """A new file for the validations, in `folder` (default: the system's temporary folder)."""
+    if folder is not None:
+        folder.mkdir(parents=True, exist_ok=True)
+    handle, name = tempfile.mkstemp(prefix=".validations-", dir=folder)
+    os.close(handle)
+    return Path(name)
 
 
 def open_store(store_dir: Path | None) -> Store:
@@ -514,7 +591,7 @@ def _count_query(store: Store, query: str, **terms: NamedNode) -> int:
     return int(solution["n"].value)  # type: ignore[index,union-attr]
 
 
-def validate_store(store: Store, documents: list[DocumentValidation]) -> tuple[int, str]:
+def validate_store(store: Store, documents: Iterable[DocumentValidation]) -> tuple[int, str]:
     """SHACL validation of a store whose documents were validated alone (`documents`): the union part
     (cyberlex.validate_parts), and the number of violations and the report for people."""
     from oxrdflib import OxigraphStore
@@ -529,7 +606,7 @@ def validate_store(store: Store, documents: list[DocumentValidation]) -> tuple[i
 # Handed to the validating process by fork: the store itself (in memory, shared by fork), or the folder
 # of a checkpoint of an on-disk one, which the process opens read-only (a RocksDB handle is not to be
 # used across a fork).
-_STORE_TO_VALIDATE: tuple[Store | Path, list[DocumentValidation]] | None = None
+_STORE_TO_VALIDATE: tuple[Store | Path, ValidationLog[DocumentValidation]] | None = None
 
 # From this many input files a build without --store keeps its store on disk (a temporary folder in the
 # output folder, removed afterwards) rather than in memory, so that memory does not grow with the corpus.
@@ -604,7 +681,8 @@ def _build(paths: list[Path], files: list[Path], out_dir: Path, base: str, run_v
         if unchanged is not None:
             return unchanged
     result = build_store(files, base, progress, jobs, file_timeout, max_file_bytes, cache,
-                         validate_documents=run_validation, dask=dask, store_dir=store_dir, count_triples=False)
+                         validate_documents=run_validation, dask=dask, store_dir=store_dir, count_triples=False,
+                         spill_dir=out_dir)
     if result.documents == 0:
         named = ", ".join(str(p) for p in paths)
         why = (f"all {len(files)} input files failed" if files
@@ -639,6 +717,8 @@ def _build(paths: list[Path], files: list[Path], out_dir: Path, base: str, run_v
             raise _write_error(exc, out_dir) from exc
     finally:
         staged.discard()
+        if result.validations.on_disk:
+            result.validations.discard()
     if run_validation:
         result.written["report"] = result.written.pop("validation.txt")
     if built_from is not None and not result.failures:  # a failed file is tried again by the next build

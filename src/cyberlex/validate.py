@@ -1,6 +1,9 @@
-"""Validate a cyberlex graph against the SHACL shapes in ``shapes/`` (pySHACL, run on Oxigraph).
+"""Validate a cyberlex graph against the SHACL shapes in ``shapes/``, on Oxigraph.
 
-Speed, measured with ``benchmarks/bench_validate.py`` on the 2-core dev machine (busy with other
+The engine is :mod:`cyberlex.shacl` where it evaluates every shape (cyberlex's own shapes: it gives
+pySHACL's results, several times faster), pySHACL otherwise or when asked for (``engine="pyshacl"``).
+
+Speed of pySHACL (the figures below predate cyberlex.shacl), measured with ``benchmarks/bench_validate.py`` on the 2-core dev machine (busy with other
 work, so CPU seconds): 153,952 quads = 600 resolutions x 40 clauses, 3,000 evidence nodes, 601
 named graphs.
 
@@ -36,13 +39,16 @@ import pyshacl
 from lxml import etree
 from pyshacl.graph_abstraction import OxigraphDataGraph
 from pyshacl.pytypes import SHACLExecutor
+from pyshacl.shapes_graph import ShapesGraph
 from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import PROV, RDF, SH, NamespaceManager
 from rdflib.term import Node
 
+from cyberlex import shacl
 from cyberlex.evidence import document_graph
 from cyberlex.resources import data_path
+from cyberlex.shacl import Finding
 from cyberlex.vocab import CLX, CLXSH, compact, prefixes
 
 
@@ -155,9 +161,13 @@ def _xml(text: str) -> str:
     return _NOT_XML.sub("\ufffd", text)
 
 
+ENGINES = ("auto", "pyshacl")  # auto: cyberlex.shacl where it evaluates the shapes, pySHACL otherwise
+
+
 def validate(
     data_graph: Graph | Dataset | ox.Store, shapes_dir: Path | None = None, ontology: Path | None = None,
     data_for_report: Graph | Dataset | None = None, focus_nodes: Iterable[URIRef] | None = None,
+    engine: str = "auto",
 ) -> ValidationReport:
     """Validate ``data_graph`` (all its named graphs as one; an rdflib graph or a pyoxigraph Store)
     against ``shapes_dir/*.ttl``.
@@ -167,6 +177,7 @@ def validate(
     The results name the values and source files found in ``data_for_report`` (default: the data
     graph; cyberlex.validate_parts validates a part of the data and reports from the whole), and with
     ``focus_nodes`` only the results on those nodes (an empty collection: none) are looked for.
+    ``engine`` "pyshacl" runs pySHACL even where :mod:`cyberlex.shacl` gives the same results faster.
     """
     if isinstance(data_graph, ox.Store):
         from oxrdflib import OxigraphStore
@@ -176,17 +187,75 @@ def validate(
         focus_nodes = list(focus_nodes)
         if not focus_nodes:  # pyshacl would take an empty list for "every node"
             return ValidationReport(conforms=True, results=[])
-    shapes = load_shapes(shapes_dir)
-    ont = Graph().parse(ontology or data_path("ontology") / "cyberlex.ttl", format="turtle")
-    store = _copy_to_store(data_graph, ont)
-    options = {"inference": "none", "advanced": True, "inplace": True, "focus_nodes": focus_nodes}
-    conforms, report, text = _Validator(_StoreGraph(store), shacl_graph=shapes, options=options).run()
+    store = _copy_to_store(data_graph, ontology_quads(ontology))
+    findings = shape_findings(store, shapes_dir, focus_nodes, engine)
+    whole = data_for_report if data_for_report is not None else data_graph
+    results = [_result(finding, whole) for finding in findings]
+    results.sort(key=result_order)
+    return ValidationReport(conforms=not results, results=results)
+
+
+def shape_findings(store: ox.Store, shapes_dir: Path | None = None, focus_nodes: Iterable[URIRef] | None = None,
+                   engine: str = "auto") -> list[Finding]:
+    """Validate the default graph of ``store`` (the data with the ontology) against the shapes: with
+    :mod:`cyberlex.shacl` when it evaluates them all (it gives pySHACL's results, some ten times
+    faster), else (or with ``engine`` "pyshacl") with pySHACL. The shapes are read and compiled once
+    per process. With ``focus_nodes`` (a non-empty collection), only the results on those nodes."""
+    if engine not in ENGINES:
+        raise ValueError(f"unknown SHACL engine {engine!r}: one of {', '.join(ENGINES)}")
+    shapes = _shapes(shapes_dir)
+    if engine == "auto" and shapes.compiled is not None:
+        return shacl.run(shapes.compiled, store, set(focus_nodes) if focus_nodes is not None else None)
+    options = {"inference": "none", "advanced": True, "inplace": True,
+               "focus_nodes": list(focus_nodes) if focus_nodes is not None else None}
+    validator = _Validator(_StoreGraph(store), shacl_graph=shapes.graph, options=options)
+    validator.shacl_graph = shapes.for_pyshacl()  # compiled once (pySHACL would compile them on every run)
+    _conforms, report, text = validator.run()
     if not isinstance(report, Graph):  # a ValidationFailure: the shapes themselves are broken
         raise ValueError(text)
-    whole = data_for_report if data_for_report is not None else data_graph
-    results = [_result(report, node, whole) for node in report.subjects(RDF.type, SH.ValidationResult)]
-    results.sort(key=result_order)
-    return ValidationReport(conforms=bool(conforms), results=results)
+    return [_finding(report, node) for node in report.subjects(RDF.type, SH.ValidationResult)]
+
+
+@dataclass
+class _Shapes:
+    """The shapes of a folder, as each engine takes them."""
+
+    graph: Graph
+    compiled: shacl.CompiledShapes | None  # None: outside what cyberlex.shacl evaluates
+    _pyshacl: ShapesGraph | None = None
+
+    def for_pyshacl(self) -> ShapesGraph:
+        if self._pyshacl is None:
+            self._pyshacl = ShapesGraph(self.graph)
+        return self._pyshacl
+
+
+@cache
+def _shapes(shapes_dir: Path | None) -> _Shapes:
+    graph = load_shapes(shapes_dir)
+    return _Shapes(graph, shacl.compile_shapes(graph))
+
+
+@cache
+def _default_ontology() -> tuple[ox.Quad, ...]:
+    return _read_ontology(data_path("ontology") / "cyberlex.ttl")
+
+
+def _read_ontology(path: Path) -> tuple[ox.Quad, ...]:
+    triples = ox.parse(path=str(path), format=ox.RdfFormat.TURTLE)
+    return tuple(ox.Quad(t.subject, t.predicate, t.object) for t in triples)
+
+
+def ontology_quads(ontology: Path | None = None) -> tuple[ox.Quad, ...]:
+    """The triples of the ontology (default: cyberlex's, read once per process), to mix into the data."""
+    return _default_ontology() if ontology is None else _read_ontology(ontology)
+
+
+def prepare(shapes_dir: Path | None = None) -> None:
+    """Read and compile the shapes and read the ontology now (before worker processes fork, which then
+    share them)."""
+    _shapes(shapes_dir)
+    _default_ontology()
 
 
 def result_order(r: ValidationResult) -> tuple[str, ...]:
@@ -263,8 +332,8 @@ class _Members(list[URIRef]):
         return item in self._set
 
 
-def _copy_to_store(data: Graph, ontology: Graph) -> ox.Store:
-    """Copy every triple of ``data`` (all named graphs) and of ``ontology`` into one default graph."""
+def _copy_to_store(data: Graph, ontology: Iterable[ox.Quad]) -> ox.Store:
+    """Copy every triple of ``data`` (all named graphs) and the ``ontology`` into one default graph."""
     store = ox.Store()
     inner = getattr(data.store, "_inner", None)  # an oxrdflib store wraps a pyoxigraph one
     if isinstance(inner, ox.Store):
@@ -272,7 +341,7 @@ def _copy_to_store(data: Graph, ontology: Graph) -> ox.Store:
     else:
         triples = ((s, p, o) for s, p, o, _ in data.quads()) if isinstance(data, Dataset) else iter(data)
         store.bulk_extend(_ox_quad(s, p, o) for s, p, o in triples)
-    store.bulk_extend(_ox_quad(s, p, o) for s, p, o in ontology)
+    store.bulk_extend(ontology)
     return store
 
 
@@ -295,23 +364,44 @@ def _ox(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
     raise TypeError(f"cannot store {term!r} in Oxigraph")
 
 
-def _result(report: Graph, node: Node, data: Graph) -> ValidationResult:
+def _finding(report: Graph, node: Node) -> Finding:
+    """A result of pySHACL's report graph."""
     focus = report.value(node, SH.focusNode)
     assert focus is not None, "pyshacl results always have a focus node"
-    path = report.value(node, SH.resultPath)
-    shape = report.value(node, SH.sourceShape)
-    value = report.value(node, SH.value)
-    values = sorted(_objects(data, focus, path), key=str) if value is None and isinstance(path, URIRef) else []
+    severity = report.value(node, SH.resultSeverity)
+    constraint = report.value(node, SH.sourceConstraintComponent)
+    return Finding(
+        severity=severity if isinstance(severity, URIRef) else SH.Violation, focus_node=focus,
+        path=report.value(node, SH.resultPath), value=report.value(node, SH.value),
+        messages=tuple(str(m) for m in report.objects(node, SH.resultMessage)),
+        source_shape=report.value(node, SH.sourceShape) or BNode(),
+        constraint=constraint if isinstance(constraint, URIRef) else URIRef(""), path_graph=report,
+    )
+
+
+def result_path(f: Finding, show: Callable[[Node], str] | None = None) -> str | None:
+    """A finding's path as a SPARQL property path (CURIEs; full IRIs with ``show=_iri``), or None."""
+    return _path(f.path_graph, f.path, show) if f.path is not None else None
+
+
+def result_message(f: Finding) -> str:
+    """A finding's messages as one text (in a stable order), as the report shows it."""
+    return " ".join(sorted(f.messages)) or "(no message)"
+
+
+def _result(f: Finding, data: Graph) -> ValidationResult:
+    values = sorted(_objects(data, f.focus_node, f.path), key=str) if (
+        f.value is None and isinstance(f.path, URIRef)) else []
     return ValidationResult(
-        severity=_local(report.value(node, SH.resultSeverity)),
-        focus_node=focus,
-        path=_path(report, path) if path is not None else None,
-        path_iris=_path(report, path, _iri) if path is not None else None,
-        value=value,
-        message=" ".join(sorted(str(m) for m in report.objects(node, SH.resultMessage))) or "(no message)",
-        source_shape=shape if shape is not None else BNode(),
-        constraint=_local(report.value(node, SH.sourceConstraintComponent)),
-        source_files=tuple(sorted(source_files(data, focus))),
+        severity=_local(f.severity),
+        focus_node=f.focus_node,
+        path=result_path(f),
+        path_iris=result_path(f, _iri),
+        value=f.value,
+        message=result_message(f),
+        source_shape=f.source_shape,
+        constraint=_local(f.constraint),
+        source_files=tuple(sorted(source_files(data, f.focus_node))),
         values=tuple(dict.fromkeys(values)),  # each once, though several named graphs may state it
     )
 

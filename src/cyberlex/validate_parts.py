@@ -27,7 +27,8 @@ neighbours (every triple a shape reads for them is one of those), and keeps the 
 
 from __future__ import annotations
 
-from collections import Counter
+import itertools
+import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -35,8 +36,6 @@ from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
-import pyshacl
-from pyshacl.shapes_graph import ShapesGraph
 from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from rdflib.namespace import RDF, RDFS, SH
@@ -44,7 +43,8 @@ from rdflib.term import Node
 from rdflib.util import from_n3
 
 from cyberlex.evidence import document_graph
-from cyberlex.resources import data_path
+from cyberlex.serialise import sorted_unique_lines
+from cyberlex.shacl import Finding
 from cyberlex.validate import (
     CLX,
     CLXSH,
@@ -53,10 +53,13 @@ from cyberlex.validate import (
     _iri,
     _local,
     _objects,
-    _path,
-    _StoreGraph,
     load_shapes,
+    ontology_quads,
+    prepare,
+    result_message,
     result_order,
+    result_path,
+    shape_findings,
     source_files,
     validate,
 )
@@ -121,25 +124,25 @@ class DocumentValidation:
                    tuple((focus, neighbour) for focus, neighbour in data["neighbours"]), bool(data["splittable"]))
 
 
-def validate_document(nquads: bytes, shapes_dir: Path | None = None,
-                      own_namespaces: bool = False) -> DocumentValidation:
-    """Validate one document's quads (all its graphs as one, with the ontology) with pySHACL.
+def validate_document(nquads: bytes | Sequence[ox.Quad], shapes_dir: Path | None = None,
+                      own_namespaces: bool = False, engine: str = "auto") -> DocumentValidation:
+    """Validate one document's quads (N-Quads, or the quads themselves; all its graphs as one, with the
+    ontology) against the shapes.
 
     With `own_namespaces` (a document of a cyberlex build, whose graphs' IRIs name it alone), the IRIs
     under its graphs' IRIs (`<graph>/…`: its evidence's spans and statements, most of its nodes) are left
     out of `nodes`: no other document of the build states anything about them, so they are never shared,
     and the union part need not count them (their number grows with the corpus)."""
-    quads = list(ox.parse(nquads, format=ox.RdfFormat.N_QUADS))
+    quads = list(ox.parse(nquads, format=ox.RdfFormat.N_QUADS)) if isinstance(nquads, bytes) else nquads
     mentioned, splittable = _mentioned(quads)
     own = tuple({q.graph_name.value + "/" for q in quads if isinstance(q.graph_name, ox.NamedNode)}) \
         if own_namespaces else ()
     nodes = frozenset(n.value for n in mentioned if not (own and n.value.startswith(own)))
     neighbours = tuple(sorted(_neighbour_pairs(quads)))
-    store = ox.Store()
-    store.bulk_extend(ox.Quad(q.subject, q.predicate, q.object) for q in quads)
-    store.bulk_extend(_ontology_quads())
-    report = _run_pyshacl(store, shapes_dir)
-    results = tuple(_document_result(report, node) for node in report.subjects(RDF.type, SH.ValidationResult))
+    store = ox.Store()  # extend, not bulk_extend: faster for a document's few thousand quads
+    store.extend([ox.Quad(q.subject, q.predicate, q.object) for q in quads])
+    store.extend(ontology_quads())
+    results = tuple(_document_result(finding) for finding in shape_findings(store, shapes_dir, engine=engine))
     return DocumentValidation(results, nodes, neighbours, splittable)
 
 
@@ -151,18 +154,19 @@ def validate_document(nquads: bytes, shapes_dir: Path | None = None,
 UNION_BATCH = 2_000
 
 
-def validate_parts(documents: Sequence[DocumentValidation], union: Graph | Dataset, store: ox.Store | None = None,
-                   shapes_dir: Path | None = None) -> ValidationReport:
+def validate_parts(documents: Iterable[DocumentValidation], union: Graph | Dataset, store: ox.Store | None = None,
+                   shapes_dir: Path | None = None, engine: str = "auto") -> ValidationReport:
     """Merge the documents' validations and check on the union the nodes they cannot decide alone.
 
+    `documents` may be a log on disk (cyberlex.build's ValidationLog): it is read a few times, one document
+    at a time.
     `union` is the data of all documents (for the report's values and source files, and for the
     union checks); `store`, when given, holds the same quads in Oxigraph (faster to read). The
-    report is the one :func:`cyberlex.validate.validate` gives on `union`.
+    report is the one :func:`cyberlex.validate.validate` gives on `union` (with the same `engine`).
     """
     if not all(d.splittable for d in documents) or not splittable_shapes(shapes_dir):
-        return validate(union, shapes_dir=shapes_dir)
-    seen = Counter(node for d in documents for node in d.nodes)
-    shared = {node for node, n in seen.items() if n > 1}
+        return validate(union, shapes_dir=shapes_dir, engine=engine)
+    shared = _shared_nodes(documents)
     again = set(shared)
     for d in documents:
         again.update(focus for focus, neighbour in d.neighbours if neighbour in shared)
@@ -188,9 +192,24 @@ def validate_parts(documents: Sequence[DocumentValidation], union: Graph | Datas
             batch = ordered[start:start + UNION_BATCH]
             checked = _union_store(quads, set(batch), shapes_dir)
             results += validate(_StoreView(checked), shapes_dir=shapes_dir, data_for_report=union,
-                                focus_nodes=[URIRef(node) for node in batch]).results
+                                focus_nodes=[URIRef(node) for node in batch], engine=engine).results
     results.sort(key=result_order)
     return ValidationReport(conforms=not results, results=results)
+
+
+def _shared_nodes(documents: Iterable[DocumentValidation]) -> set[str]:
+    """The nodes that more than one document states something about. The candidates grow with the corpus
+    (every document's clauses are among them), so they are counted by an external sort rather than in a
+    dictionary: memory holds one chunk of them at a time, and the shared ones, which are few."""
+    lines = (f"{node}\t{index}".encode() for index, d in enumerate(documents) for node in d.nodes)
+    shared: set[str] = set()
+    with tempfile.TemporaryDirectory(prefix="cyberlex-shared-") as spill:
+        # An IRI holds no tab, so each node's lines ("<node>\t<document>", each once) come together.
+        for node, group in itertools.groupby(sorted_unique_lines(lines, Path(spill)),
+                                             key=lambda line: line.partition(b"\t")[0]):
+            if sum(1 for _ in itertools.islice(group, 2)) > 1:
+                shared.add(node.decode())
+    return shared
 
 
 @cache
@@ -255,53 +274,22 @@ def _neighbour_pairs(quads: Iterable[ox.Quad]) -> set[tuple[str, str]]:
     return pairs
 
 
-@cache
-def _ontology_quads() -> tuple[ox.Quad, ...]:
-    path = data_path("ontology") / "cyberlex.ttl"
-    triples = ox.parse(path=str(path), format=ox.RdfFormat.TURTLE)
-    return tuple(ox.Quad(t.subject, t.predicate, t.object) for t in triples)
-
-
 def prepare_document_validation(shapes_dir: Path | None = None) -> None:
     """Compile the shapes and read the ontology now (before worker processes fork, which then share them)."""
-    _shapes(shapes_dir)
-    _ontology_quads()
+    prepare(shapes_dir)
 
 
-@cache
-def _shapes(shapes_dir: Path | None) -> tuple[Graph, ShapesGraph]:
-    """The shapes, compiled once per process (pySHACL would compile them again for every document)."""
-    graph = load_shapes(shapes_dir)
-    return graph, ShapesGraph(graph)
-
-
-def _run_pyshacl(store: ox.Store, shapes_dir: Path | None) -> Graph:
-    graph, compiled = _shapes(shapes_dir)
-    validator = pyshacl.Validator(_StoreGraph(store), shacl_graph=graph,
-                                  options={"inference": "none", "advanced": True, "inplace": True})
-    validator.shacl_graph = compiled
-    _conforms, report, text = validator.run()
-    if not isinstance(report, Graph):
-        raise ValueError(text)
-    return report
-
-
-def _document_result(report: Graph, node: Node) -> DocumentResult:
-    focus = report.value(node, SH.focusNode)
-    assert focus is not None, "pyshacl results always have a focus node"
-    path = report.value(node, SH.resultPath)
-    shape = report.value(node, SH.sourceShape)
-    value = report.value(node, SH.value)
+def _document_result(f: Finding) -> DocumentResult:
     return DocumentResult(
-        severity=_local(report.value(node, SH.resultSeverity)),
-        focus_node=focus.n3(),
-        path=_path(report, path) if path is not None else None,
-        path_iris=_path(report, path, _iri) if path is not None else None,
-        path_predicate=str(path) if isinstance(path, URIRef) else None,
-        value=value.n3() if value is not None else None,
-        message=" ".join(sorted(str(m) for m in report.objects(node, SH.resultMessage))) or "(no message)",
-        source_shape=(shape if shape is not None else BNode()).n3(),
-        constraint=_local(report.value(node, SH.sourceConstraintComponent)),
+        severity=_local(f.severity),
+        focus_node=f.focus_node.n3(),
+        path=result_path(f),
+        path_iris=result_path(f, _iri),
+        path_predicate=str(f.path) if isinstance(f.path, URIRef) else None,
+        value=f.value.n3() if f.value is not None else None,
+        message=result_message(f),
+        source_shape=f.source_shape.n3(),
+        constraint=_local(f.constraint),
     )
 
 
@@ -391,7 +379,7 @@ class _StoreView(Graph):
         super().__init__(store=OxigraphStore(store=store))
 
 
-def validate_by_graph(data: Graph | Dataset, shapes_dir: Path | None = None) -> ValidationReport:
+def validate_by_graph(data: Graph | Dataset, shapes_dir: Path | None = None, engine: str = "auto") -> ValidationReport:
     """Validate ``data`` as `validate` does, one document per named graph (with its evidence graph,
     ``<graph>/evidence``, which describes nodes of that document alone: its spans and statements), and
     the default graph."""
@@ -403,9 +391,9 @@ def validate_by_graph(data: Graph | Dataset, shapes_dir: Path | None = None) -> 
     parts: list[list[ox.NamedNode | ox.BlankNode | ox.DefaultGraph]] = [*by_document.values(), [ox.DefaultGraph()]]
     documents = [validate_document(b"".join(ox.serialize(store.quads_for_pattern(None, None, None, graph),
                                                          format=ox.RdfFormat.N_QUADS) or b"" for graph in graphs),
-                                   shapes_dir)
+                                   shapes_dir, engine=engine)
                  for graphs in parts]
-    return validate_parts(documents, data, store, shapes_dir)
+    return validate_parts(documents, data, store, shapes_dir, engine)
 
 
 def _store_of_quads(data: Graph) -> ox.Store:
