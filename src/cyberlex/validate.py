@@ -3,7 +3,8 @@
 The engine is :mod:`cyberlex.shacl` where it evaluates every shape (cyberlex's own shapes: it gives
 pySHACL's results, several times faster), pySHACL otherwise or when asked for (``engine="pyshacl"``).
 
-Speed of pySHACL (the figures below predate cyberlex.shacl), measured with ``benchmarks/bench_validate.py`` on the 2-core dev machine (busy with other
+Speed of pySHACL (these figures predate cyberlex.shacl), measured with ``benchmarks/bench_validate.py``
+on the 2-core dev machine (busy with other
 work, so CPU seconds): 153,952 quads = 600 resolutions x 40 clauses, 3,000 evidence nodes, 601
 named graphs.
 
@@ -190,7 +191,7 @@ def validate(
     store = _copy_to_store(data_graph, ontology_quads(ontology))
     findings = shape_findings(store, shapes_dir, focus_nodes, engine)
     whole = data_for_report if data_for_report is not None else data_graph
-    results = [_result(finding, whole) for finding in findings]
+    results = [report_result(finding, whole) for finding in findings]
     results.sort(key=result_order)
     return ValidationReport(conforms=not results, results=results)
 
@@ -389,7 +390,8 @@ def result_message(f: Finding) -> str:
     return " ".join(sorted(f.messages)) or "(no message)"
 
 
-def _result(f: Finding, data: Graph) -> ValidationResult:
+def report_result(f: Finding, data: Graph) -> ValidationResult:
+    """A finding as the report gives it, with the values and source files found in `data`."""
     values = sorted(_objects(data, f.focus_node, f.path), key=str) if (
         f.value is None and isinstance(f.path, URIRef)) else []
     return ValidationResult(

@@ -56,6 +56,7 @@ from cyberlex.validate import (
     load_shapes,
     ontology_quads,
     prepare,
+    report_result,
     result_message,
     result_order,
     result_path,
@@ -190,9 +191,9 @@ def validate_parts(documents: Iterable[DocumentValidation], union: Graph | Datas
         ordered = sorted(again)
         for start in range(0, len(ordered), UNION_BATCH):
             batch = ordered[start:start + UNION_BATCH]
-            checked = _union_store(quads, set(batch), shapes_dir)
-            results += validate(_StoreView(checked), shapes_dir=shapes_dir, data_for_report=union,
-                                focus_nodes=[URIRef(node) for node in batch], engine=engine).results
+            checked = _union_store(quads, set(batch), shapes_dir)  # with the ontology: ready to validate
+            findings = shape_findings(checked, shapes_dir, [URIRef(node) for node in batch], engine)
+            results += [report_result(finding, union) for finding in findings]
     results.sort(key=result_order)
     return ValidationReport(conforms=not results, results=results)
 
@@ -356,6 +357,7 @@ def _union_store(store: ox.Store, nodes: set[str], shapes_dir: Path | None = Non
             triples.setdefault(ox.Quad(q.subject, q.predicate, q.object), None)
     out = ox.Store()
     out.bulk_extend(triples)
+    out.bulk_extend(ontology_quads())  # as validate mixes it into the data
     return out
 
 
@@ -368,15 +370,6 @@ def _read_backwards(shapes_dir: Path | None) -> tuple[frozenset[ox.NamedNode], f
     every_one |= {ox.NamedNode(str(p)) for p, direction in NEIGHBOUR_READS.values() if direction == "in"}
     targets = {ox.NamedNode(str(p)) for p in shapes.objects(None, SH.targetObjectsOf) if isinstance(p, URIRef)}
     return frozenset(every_one), frozenset(targets - every_one)
-
-
-class _StoreView(Graph):
-    """An rdflib Graph over a pyoxigraph Store's default graph, for `validate` (which copies it)."""
-
-    def __init__(self, store: ox.Store) -> None:
-        from oxrdflib import OxigraphStore
-
-        super().__init__(store=OxigraphStore(store=store))
 
 
 def validate_by_graph(data: Graph | Dataset, shapes_dir: Path | None = None, engine: str = "auto") -> ValidationReport:
