@@ -207,20 +207,23 @@ class _DocumentMapper:
 
     def _clauses(self) -> Iterator[Quad]:
         table = self.table["clause"]
+        # (the terms are taken once, not once a clause: a document has dozens)
+        has_clause, ordinal, text, opening, footnote_of = (term(table[name]) for name in (
+            "hasClause", "ordinal", "text", "openingPhrase", "footnote"))
+        integer = NamedNode(XSD.integer)
         for clause in self.ex.clauses:
             node = self._clause_node(clause)
             owner = self.node(clause.instrument)
-            yield self.quad(owner, term(table["hasClause"]), node)
+            yield self.quad(owner, has_clause, node)
             yield self.quad(node, RDF_TYPE, term(table["classes"][clause.kind]))
-            yield self.quad(node, term(table["ordinal"]), Literal(str(clause.ordinal),
-                                                                  datatype=NamedNode(XSD.integer)))
+            yield self.quad(node, ordinal, Literal(str(clause.ordinal), datatype=integer))
             if clause.text is not None and clause.span is not None:
-                yield self.quad(node, term(table["text"]), Literal(clause.text, language=self.lang))
-                self.evidence.append((clause.span, owner, term(table["hasClause"]), node))
+                yield self.quad(node, text, Literal(clause.text, language=self.lang))
+                self.evidence.append((clause.span, owner, has_clause, node))
             if clause.opening_phrase:
-                yield self.quad(node, term(table["openingPhrase"]), Literal(clause.opening_phrase, language=self.lang))
+                yield self.quad(node, opening, Literal(clause.opening_phrase, language=self.lang))
             for footnote in clause.footnotes:
-                yield self.quad(node, term(table["footnote"]), Literal(footnote, language=self.lang))
+                yield self.quad(node, footnote_of, Literal(footnote, language=self.lang))
 
     def _reservations(self) -> Iterator[Quad]:
         table = self.table["reservation"]
