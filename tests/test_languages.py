@@ -134,7 +134,7 @@ def mappings_with_italian(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> It
         monkeypatch.setattr(module, "data_path", patched, raising=False)
     caches = [knowledge.languages, knowledge.symbols, knowledge.gazetteer, knowledge._compile,
               knowledge._compile_all, read._detector, resolve._name_index, resolve.series,
-              resolve._body_word_sets]
+              resolve._body_word_sets, importlib.import_module("cyberlex.segment")._openings]
     for cached in caches:
         cached.cache_clear()
     yield copy

@@ -240,3 +240,39 @@ def test_body_for_unknown_name_is_keyed_by_its_slug() -> None:
 def test_body_for_name_of_a_state() -> None:
     ref = body_for_name("India", "en")
     assert (ref.key, ref.cls) == ("state/ind", "State")
+
+
+# -- scans skipped where a pattern cannot match ----------------------------------------------------
+
+@pytest.mark.parametrize(("pattern", "needed"), [
+    (r"(?<![\w/])(?:A|S|E)(?:/(?:[A-Z]+|\d+))+", {"/"}),  # one string rather than many as short
+    (r"\d{3,4}\s\((?:19|20)\d\d\)", {"19", "20"}),
+    (r"(?=/)\w+", None),  # what a lookahead sees is not consumed
+])
+def test_the_strings_every_match_holds_are_read_from_the_pattern(pattern: str, needed: set[str] | None) -> None:
+    from cyberlex.knowledge import needed_strings
+
+    assert needed_strings(pattern) == (frozenset(needed) if needed else None)
+
+
+def test_a_span_is_skipped_only_where_the_pattern_finds_nothing_in_it() -> None:
+    import re
+
+    from cyberlex.build import collect_inputs, sample_corpus
+    from cyberlex.knowledge import languages, may_match_in
+    from cyberlex.read import read
+    from cyberlex.resolve import bare_resolution_pattern, un_symbol_pattern
+    from cyberlex.segment import segment
+
+    patterns = [un_symbol_pattern(), bare_resolution_pattern(), re.compile("resolution", re.IGNORECASE),
+                *(lang.pattern("dated_number") for lang in languages().values())]
+    skipped = 0
+    for path in collect_inputs([sample_corpus()]):
+        segments = segment(read(path))
+        for paragraph in segments.paragraphs:
+            start, end = paragraph.span.start, paragraph.span.end
+            for pattern in patterns:
+                if not may_match_in(pattern, segments.plain, start, end):
+                    skipped += 1
+                    assert pattern.search(segments.plain, start, end) is None
+    assert skipped > 0

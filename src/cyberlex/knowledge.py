@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+import warnings
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -38,7 +39,7 @@ class Language:
     def search(self, name: str, text: str, pos: int = 0, endpos: int | None = None) -> re.Match[str] | None:
         """The earliest match of any of the entry's patterns."""
         end = len(text) if endpos is None else endpos
-        found = [m for p in self.patterns(name) if (m := p.search(text, pos, end))]
+        found = [m for p in self.patterns(name) if may_match_in(p, text, pos, end) and (m := p.search(text, pos, end))]
         return min(found, key=lambda m: m.start()) if found else None
 
     def match(self, name: str, text: str) -> re.Match[str] | None:
@@ -75,6 +76,66 @@ def tables_by_language(folder: str) -> dict[str, dict[str, Any]]:
 def languages() -> dict[str, Language]:
     """Every language with a phrase table, by ISO 639-1 code."""
     return {code: Language(code, table) for code, table in tables_by_language("lang").items()}
+
+
+def needed_strings(pattern: str, flags: int = 0) -> frozenset[str] | None:
+    """Literal strings one of which any match of `pattern` (compiled with `flags`) must consume, as the
+    pattern's syntax tree tells them (the choice whose shortest string is longest, of fewest strings), or
+    None where it tells none. Lookarounds are passed over: what they see may lie outside the match, so a
+    string is needed only where the match itself consumes it. (The strings are as written in the pattern:
+    under IGNORECASE a match may hold them in another case.)"""
+    with warnings.catch_warnings():  # the parser of the re module, deprecated as a public module
+        warnings.simplefilter("ignore", DeprecationWarning)
+        import sre_constants as c
+        import sre_parse
+    tree = sre_parse.parse(pattern, flags)
+
+    def needed(items: Any) -> frozenset[str] | None:
+        """Strings one of which a match of the sequence `items` consumes (the longest such choice)."""
+        choices: list[frozenset[str]] = []
+        run: list[str] = []
+        for op, arg in items:
+            if op is c.LITERAL:
+                run.append(chr(arg))
+                continue
+            if run:
+                choices.append(frozenset(["".join(run)]))
+                run = []
+            inner: frozenset[str] | None = None
+            if op is c.SUBPATTERN and not arg[1] and not arg[2]:  # a group without flags of its own
+                inner = needed(arg[3])
+            elif op is c.ATOMIC_GROUP:
+                inner = needed(arg)
+            elif op in (c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT) and arg[0] >= 1:
+                inner = needed(arg[2])
+            elif op is c.BRANCH:
+                branches = [needed(branch) for branch in arg[1]]
+                inner = frozenset(w for b in branches if b is not None for w in b) \
+                    if all(b is not None for b in branches) else None
+            if inner is not None:
+                choices.append(inner)
+        if run:
+            choices.append(frozenset(["".join(run)]))
+        # the choice whose shortest string is longest (and of those, the one of fewest strings)
+        return max(choices, key=lambda words: (min(map(len, words)), -len(words)), default=None)
+
+    return needed(tree)
+
+
+@cache
+def _needed_as_written(pattern: re.Pattern[str]) -> tuple[str, ...]:
+    if pattern.flags & re.IGNORECASE:
+        return ()
+    return tuple(sorted(needed_strings(pattern.pattern, pattern.flags) or ()))
+
+
+def may_match_in(pattern: re.Pattern[str], text: str, start: int = 0, end: int | None = None) -> bool:
+    """False where no match of `pattern` can lie in text[start:end]: none of the strings that its every match
+    holds (needed_strings) is written there. Looking for a few strings is far quicker than trying a pattern at
+    every position of a text that cannot hold it (most clauses cite no symbol, say)."""
+    needed = _needed_as_written(pattern)
+    end = len(text) if end is None else end
+    return not needed or any(text.find(string, start, end) >= 0 for string in needed)
 
 
 @cache

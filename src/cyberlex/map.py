@@ -73,7 +73,7 @@ class Mapper:
             if ref.label:
                 yield Quad(node, term(table["prefLabel"]), Literal(ref.label, language=ref.lang or lang), graph)
             return
-        yield from self.gazetteer_quads(entry)
+        yield from _DESCRIBED.quads(self, entry)
 
     def gazetteer_quads(self, entry: Entry, described: set[str] | None = None) -> Iterator[Quad]:
         """What the gazetteer says of an entry, in the gazetteer's graph: its class, names in every
@@ -116,6 +116,29 @@ class Mapper:
     def map(self, extraction: Extraction) -> list[Quad]:
         """All quads of one document, its gazetteer reference data included."""
         return list(_DocumentMapper(self, extraction).quads())
+
+
+class _DescribedEntries:
+    """What the gazetteer says of each entry (Mapper.gazetteer_quads), by base IRI and entry key: the same
+    quads for every document that names the entry, so made once a process rather than once a document (and
+    made again where the gazetteer or the mapping table was loaded again)."""
+
+    def __init__(self) -> None:
+        self.made_from: tuple[object, object] | None = None
+        self.made: dict[tuple[str, str], tuple[Quad, ...]] = {}
+
+    def quads(self, mapper: Mapper, entry: Entry) -> tuple[Quad, ...]:
+        tables = (gazetteer(), mapping())
+        if self.made_from is None or any(a is not b for a, b in zip(tables, self.made_from, strict=True)):
+            self.made_from, self.made = tables, {}
+        key = (mapper.base, entry.key)
+        found = self.made.get(key)
+        if found is None:
+            found = self.made[key] = tuple(mapper.gazetteer_quads(entry))
+        return found
+
+
+_DESCRIBED = _DescribedEntries()
 
 
 class _DocumentMapper:
@@ -184,20 +207,23 @@ class _DocumentMapper:
 
     def _clauses(self) -> Iterator[Quad]:
         table = self.table["clause"]
+        # (the terms are taken once, not once a clause: a document has dozens)
+        has_clause, ordinal, text, opening, footnote_of = (term(table[name]) for name in (
+            "hasClause", "ordinal", "text", "openingPhrase", "footnote"))
+        integer = NamedNode(XSD.integer)
         for clause in self.ex.clauses:
             node = self._clause_node(clause)
             owner = self.node(clause.instrument)
-            yield self.quad(owner, term(table["hasClause"]), node)
+            yield self.quad(owner, has_clause, node)
             yield self.quad(node, RDF_TYPE, term(table["classes"][clause.kind]))
-            yield self.quad(node, term(table["ordinal"]), Literal(str(clause.ordinal),
-                                                                  datatype=NamedNode(XSD.integer)))
+            yield self.quad(node, ordinal, Literal(str(clause.ordinal), datatype=integer))
             if clause.text is not None and clause.span is not None:
-                yield self.quad(node, term(table["text"]), Literal(clause.text, language=self.lang))
-                self.evidence.append((clause.span, owner, term(table["hasClause"]), node))
+                yield self.quad(node, text, Literal(clause.text, language=self.lang))
+                self.evidence.append((clause.span, owner, has_clause, node))
             if clause.opening_phrase:
-                yield self.quad(node, term(table["openingPhrase"]), Literal(clause.opening_phrase, language=self.lang))
+                yield self.quad(node, opening, Literal(clause.opening_phrase, language=self.lang))
             for footnote in clause.footnotes:
-                yield self.quad(node, term(table["footnote"]), Literal(footnote, language=self.lang))
+                yield self.quad(node, footnote_of, Literal(footnote, language=self.lang))
 
     def _reservations(self) -> Iterator[Quad]:
         table = self.table["reservation"]
@@ -277,6 +303,14 @@ class _DocumentMapper:
         text = self.source.text
         graph = NamedNode(evidence_graph(self.graph.value))
         ordered = sorted(set(self.evidence), key=lambda e: (e[0].start, e[0].end, str(e[1]), str(e[2]), str(e[3])))
+        # (the terms are taken once, not once a statement: a document has thousands)
+        evidence_class, source, start, end, exact = (term(table[name]) for name in (
+            "class", "source", "start", "end", "exact"))
+        subject_of, predicate_of, object_of, evidence_of = (term(table[name]) for name in (
+            "subject", "predicate", "object", "evidence"))
+        offset_type = NamedNode(XSD.nonNegativeInteger)
+        max_quote = table["max_quote"]
+        local_names: dict[str, str] = {}
         # The IRIs say where and what ("…/evidence/492-592" the span, "…/evidence/492-592/hasClause/1" a
         # statement read from it), so that they do not change when another statement of the document is
         # added or removed; a statement's IRI names the same statement as before spans were shared.
@@ -287,19 +321,20 @@ class _DocumentMapper:
             span_node = NamedNode(where)
             if (span.start, span.end) not in spans:
                 spans.add((span.start, span.end))
-                quote = " ".join(text[span.start:span.end].split())[: table["max_quote"]]
-                yield Quad(span_node, RDF_TYPE, term(table["class"]), graph)
-                yield Quad(span_node, term(table["source"]), self.graph, graph)
-                yield Quad(span_node, term(table["start"]),
-                           Literal(str(span.start), datatype=NamedNode(XSD.nonNegativeInteger)), graph)
-                yield Quad(span_node, term(table["end"]),
-                           Literal(str(span.end), datatype=NamedNode(XSD.nonNegativeInteger)), graph)
+                quote = " ".join(text[span.start:span.end].split())[:max_quote]
+                yield Quad(span_node, RDF_TYPE, evidence_class, graph)
+                yield Quad(span_node, source, self.graph, graph)
+                yield Quad(span_node, start, Literal(str(span.start), datatype=offset_type), graph)
+                yield Quad(span_node, end, Literal(str(span.end), datatype=offset_type), graph)
                 if quote:
-                    yield Quad(span_node, term(table["exact"]), Literal(quote), graph)
-            name = f"{where}/{prop.value.rsplit('#', 1)[-1].rsplit('/', 1)[-1]}"
+                    yield Quad(span_node, exact, Literal(quote), graph)
+            local = local_names.get(prop.value)
+            if local is None:
+                local = local_names[prop.value] = prop.value.rsplit('#', 1)[-1].rsplit('/', 1)[-1]
+            name = f"{where}/{local}"
             seen[name] = seen.get(name, 0) + 1
             node = NamedNode(f"{name}/{seen[name]}")
-            yield Quad(node, term(table["subject"]), subject, graph)
-            yield Quad(node, term(table["predicate"]), prop, graph)
-            yield Quad(node, term(table["object"]), obj, graph)
-            yield Quad(node, term(table["evidence"]), span_node, graph)
+            yield Quad(node, subject_of, subject, graph)
+            yield Quad(node, predicate_of, prop, graph)
+            yield Quad(node, object_of, obj, graph)
+            yield Quad(node, evidence_of, span_node, graph)

@@ -13,10 +13,10 @@ import unicodedata
 import urllib.parse
 from bisect import bisect_left
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache, lru_cache
 
-from cyberlex.knowledge import Entry, gazetteer, languages, symbols
+from cyberlex.knowledge import Entry, gazetteer, languages, may_match_in, symbols
 from cyberlex.models import Ref, Span
 
 # The class of an instrument known only by its symbol, from the symbol's series.
@@ -109,11 +109,18 @@ def eu_document_pattern() -> re.Pattern[str]:
     return re.compile(symbols()["eu_document"])
 
 
+@cache
+def _symbol_parts() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """The separator of a joint symbol, and what a symbol must contain."""
+    return re.compile(symbols()["joint_separator"]), re.compile(symbols()["must_contain"])
+
+
 def find_symbols(text: str, start: int = 0, end: int | None = None) -> Iterator[tuple[Span, str]]:
     """UN document symbols in text[start:end]; a joint symbol counts as its first part."""
     end = len(text) if end is None else end
-    joint = re.compile(symbols()["joint_separator"])
-    must = re.compile(symbols()["must_contain"])
+    if not may_match_in(un_symbol_pattern(), text, start, end):
+        return
+    joint, must = _symbol_parts()
     for match in un_symbol_pattern().finditer(text, start, end):
         raw = match.group()
         first = joint.split(raw)[0]
@@ -185,9 +192,18 @@ WORD_CHARACTER = re.compile(r"\w")
 
 @dataclass(frozen=True, eq=False)  # compared, and hashed, as itself: a key of _name_words_of
 class _NameIndex:
-    by_first_word: dict[str, str]  # the source of the pattern of the names starting with the word (_name_pattern)
+    by_first_word: dict[str, str]  # the names that start with a word, as the source of a pattern
     exact: dict[str, Entry]
     folded: dict[str, Entry]
+    compiled: dict[str, re.Pattern[str]] = field(default_factory=dict)
+
+    def names_at(self, word: str) -> re.Pattern[str]:
+        """The pattern of the names that start with `word`, compiled the first time it is wanted (of 1,500
+        words a document wants a few dozen; compiling them all took a process 0.12 s)."""
+        pattern = self.compiled.get(word)
+        if pattern is None:
+            pattern = self.compiled[word] = re.compile(self.by_first_word[word])
+        return pattern
 
 
 @cache
@@ -216,13 +232,6 @@ def _name_index() -> _NameIndex:
     return _NameIndex(by_first_word, exact, folded)
 
 
-@cache
-def _name_pattern(source: str) -> re.Pattern[str]:
-    """A pattern of _NameIndex.by_first_word, compiled when a text first has its word: compiling all
-    (some 1,800) took most of a process's first file (0.6 s), and a rebuild builds one file."""
-    return re.compile(source)
-
-
 def find_names(text: str, start: int = 0, end: int | None = None) -> Iterator[tuple[Span, Entry]]:
     """Gazetteer names in text[start:end], longest first, case as written, on word boundaries."""
     end = len(text) if end is None else end
@@ -231,7 +240,7 @@ def find_names(text: str, start: int = 0, end: int | None = None) -> Iterator[tu
     for word_start, word in _first_words(text, start, end, index):
         if word_start < position:
             continue
-        pattern = _name_pattern(index.by_first_word[word])
+        pattern = index.names_at(word)
         if word_start > 0 and text[word_start - 1] == "-":
             continue
         match = pattern.match(text, word_start, end)

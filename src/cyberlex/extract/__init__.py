@@ -14,7 +14,7 @@ import re
 from cyberlex.extract.relations import Citation, find_relations, report_antecedents
 from cyberlex.extract.relations import Paragraph as RelationParagraph
 from cyberlex.iri import iri_problem
-from cyberlex.knowledge import Language, languages
+from cyberlex.knowledge import Language, languages, may_match_in
 from cyberlex.models import (
     ClauseRecord,
     Extraction,
@@ -69,10 +69,24 @@ def _reference_patterns(lang: Language) -> tuple[re.Pattern[str], ...]:
             re.compile(rf"(?:{lang.get('resolution_word')}|{lang.get('not_resolution_word')})"))
 
 
+# What may follow a symbol on its line: the parts the document holds ("A/RES/76/247 A-C").
+PARTS_HELD = re.compile(r"(?:\s+[A-Z]{1,2}(?:\s?[-–]\s?[A-Z]{1,2})?)?")
+MARKDOWN_CHARACTERS = "<[*#"  # every match of MARKDOWN holds one
+SPACE_BEFORE_PUNCTUATION = re.compile(r"(?<!\s)\s+([,;:.)])")
+# a paragraph's number and its full stop, at its start ("12. ", "*1.*  ")
+PARAGRAPH_NUMBER = re.compile(r"^\s*+\**+\s*+[\dlI]{1,4}\s*\.\s+")
+
+
 def clean(text: str) -> str:
     """Text without Markdown markup and with whitespace collapsed."""
-    text = " ".join(MARKDOWN.sub(lambda m: m.group(1) or "", text).split())
-    return re.sub(r"(?<!\s)\s+([,;:.)])", r"\1", text)
+    # (what the substitutions look for is looked for first: most clauses have neither markup nor a space
+    # before their punctuation, and finding a character is far quicker than a substitution)
+    if any(character in text for character in MARKDOWN_CHARACTERS):
+        text = MARKDOWN.sub(lambda m: m.group(1) or "", text)
+    text = " ".join(text.split())
+    if any(" " + mark in text for mark in ",;:.)"):
+        text = SPACE_BEFORE_PUNCTUATION.sub(r"\1", text)
+    return text
 
 
 class _Extractor:
@@ -125,7 +139,7 @@ class _Extractor:
         for span, symbol in find_symbols(self.text, header.start, header.end):
             line = clean(_line_at(self.text, span.start))
             # "A/RES/76/247 A-C": a symbol line may name the parts the document holds
-            if re.fullmatch(re.escape(symbol) + r"(?:\s+[A-Z]{1,2}(?:\s?[-–]\s?[A-Z]{1,2})?)?", line) and (
+            if line.startswith(symbol) and PARTS_HELD.fullmatch(line, len(symbol)) and (
                     "/RES/" in symbol or self.seg.enacting is not None):
                 self._check_heading(symbol, head)
                 return instrument_for_symbol(line)
@@ -308,7 +322,7 @@ class _Extractor:
             raw = self.source.text[paragraph.span.start:paragraph.span.end]
             for marker in paragraph.footnote_markers:  # the marker glued to a word is not text
                 raw = marker_pattern(marker).sub("", raw, count=1)
-            body = re.sub(r"^\s*+\**+\s*+[\dlI]{1,4}\s*\.\s+", "", raw) if paragraph.kind == "operative" else raw
+            body = PARAGRAPH_NUMBER.sub("", raw) if paragraph.kind == "operative" else raw
             clause = ClauseRecord(record, paragraph.kind, paragraph.ordinal, paragraph.span, clean(body),
                                   paragraph.opening_phrase)
             spans = [paragraph.span]
@@ -360,7 +374,10 @@ class _Extractor:
         found: list[tuple[Span, Ref]] = []
         keyword, joiner, date_of, list_aside, its, words = self.reference_patterns
         flat = self.text
-        for match in keyword.finditer(flat, span.start, span.end):
+        # (each scan only where what its every match holds is written: most clauses cite no resolution)
+        keywords = keyword.finditer(flat, span.start, span.end) if may_match_in(keyword, flat, span.start, span.end) \
+            else ()
+        for match in keywords:
             body = self._qualifier(flat[max(span.start, match.start() - 90):match.start()], its)
             position = match.end()
             # "resolutions concerning Sudan, in particular 1591 (2005), …": the list may start a few words on
@@ -409,11 +426,15 @@ class _Extractor:
                     # "resolution 43/1" after "Human Rights Council resolution 43/1": the same one
                     number = match_resolution_number(flat, start, known) or number
                 found.append((Span(number[0].start(), number[0].end()), instrument_for_symbol(number[1])))
-        for bare in bare_resolution_pattern().finditer(flat, span.start, span.end):
+        bare_numbers = bare_resolution_pattern()
+        for bare in bare_numbers.finditer(flat, span.start, span.end) \
+                if may_match_in(bare_numbers, flat, span.start, span.end) else ():
             number = match_resolution_number(flat, bare.start(), None)
             if number is not None:
                 found.append((Span(bare.start(), bare.end()), instrument_for_symbol(number[1])))
-        for dated in self.lang.pattern("dated_number").finditer(flat, span.start, span.end):
+        dated_numbers = self.lang.pattern("dated_number")
+        for dated in dated_numbers.finditer(flat, span.start, span.end) \
+                if may_match_in(dated_numbers, flat, span.start, span.end) else ():
             if any(where.start == dated.start() for where, _ in found):
                 continue
             introduced = list(words.finditer(flat, span.start, dated.start()))
@@ -580,7 +601,7 @@ class _Extractor:
         target = self.lang.pattern("reservation_target", re.IGNORECASE)
         kinds = self.lang.get("paragraph_kinds", {})
         clauses = {(c.kind, c.ordinal): c for c in self.out.clauses}
-        for match in pattern.finditer(self.text):
+        for match in pattern.finditer(self.text) if may_match_in(pattern, self.text) else ():
             note = Span(match.start(), match.end())
             states = self._states(match.group("state"))
             kind = "operative"
@@ -615,8 +636,8 @@ class _Extractor:
         for span, entry in find_names(text):
             self._mention(ref_for_entry(entry), span)
             covered.append(span)
-        for pattern in self.lang.get("body_patterns", []):
-            for match in re.finditer(pattern, text):
+        for pattern in self.lang.patterns("body_patterns", 0):
+            for match in pattern.finditer(text) if may_match_in(pattern, text) else ():
                 if any(span.start <= match.start("name") < span.end for span in covered):
                     continue  # part of a name already found
                 covered.append(Span(match.start("name"), match.end("name")))

@@ -14,14 +14,13 @@ phrase after or before the trigger). Objects are resolved here:
 from __future__ import annotations
 
 import re
-import warnings
 from bisect import bisect_left
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from itertools import pairwise
 from typing import Any
 
-from cyberlex.knowledge import tables_by_language
+from cyberlex.knowledge import needed_strings, tables_by_language
 from cyberlex.models import Ref, Span
 from cyberlex.resolve import fold, gazetteer, lookup_name, ref_for_entry, slug
 
@@ -146,45 +145,10 @@ NEEDED_WORD_LENGTH = 3
 
 def _needed_words(pattern: str, flags: int) -> frozenset[str] | None:
     """The literal words one of which any match of `pattern` (compiled with `flags`) must consume, or None
-    where no such words of NEEDED_WORD_LENGTH or more can be told from the pattern's syntax tree. A text in
-    which none is written cannot hold a match: searching for words is far cheaper than trying the pattern
-    everywhere. Lookarounds are passed over: what they see may lie outside the match, so a word is needed
-    only where the match itself consumes it."""
-    with warnings.catch_warnings():  # the parser of the re module, deprecated as a public module
-        warnings.simplefilter("ignore", DeprecationWarning)
-        import sre_constants as c
-        import sre_parse
-    tree = sre_parse.parse(pattern, flags)
-
-    def needed(items: Any) -> frozenset[str] | None:
-        """Strings one of which a match of the sequence `items` consumes (the longest such choice)."""
-        choices: list[frozenset[str]] = []
-        run: list[str] = []
-        for op, arg in items:
-            if op is c.LITERAL:
-                run.append(chr(arg))
-                continue
-            if run:
-                choices.append(frozenset(["".join(run)]))
-                run = []
-            inner: frozenset[str] | None = None
-            if op is c.SUBPATTERN and not arg[1] and not arg[2]:  # a group without flags of its own
-                inner = needed(arg[3])
-            elif op is c.ATOMIC_GROUP:
-                inner = needed(arg)
-            elif op in (c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT) and arg[0] >= 1:
-                inner = needed(arg[2])
-            elif op is c.BRANCH:
-                branches = [needed(branch) for branch in arg[1]]
-                inner = frozenset(w for b in branches if b is not None for w in b) \
-                    if all(b is not None for b in branches) else None
-            if inner is not None:
-                choices.append(inner)
-        if run:
-            choices.append(frozenset(["".join(run)]))
-        return max(choices, key=lambda words: min(map(len, words)), default=None)
-
-    words = needed(tree)
+    where no such words of NEEDED_WORD_LENGTH or more can be told from the pattern's syntax tree
+    (cyberlex.knowledge.needed_strings). A text in which none is written cannot hold a match: searching for
+    words is far cheaper than trying the pattern everywhere."""
+    words = needed_strings(pattern, flags)
     return words if words and min(map(len, words)) >= NEEDED_WORD_LENGTH else None
 
 

@@ -34,7 +34,11 @@ from cyberlex.read.pdf import PdfError, read_pdf
 READABLE_SUFFIXES = {".txt", ".md", ".markdown", ".text"}
 # Larger input files are refused unread (`cyberlex build --max-file-size`, in MB).
 MAX_FILE_BYTES = 100 * 1024 * 1024
-MARKDOWN_HINTS = re.compile(r"^#{1,6} |^\*[^*\n]+\*|<sup>|^---\s*$", re.MULTILINE)
+# A heading, a line opening with emphasis, a <sup> tag, a rule: "^#{1,6} |^\*[^*\n]+\*|<sup>|^---\s*$", each
+# alternative written to open with the character it consumes first (the line's start looked behind from it:
+# "#(?<![^\n]#)" for "^#"), so that the re module looks for those characters alone instead of trying every
+# alternative at every position of the text.
+MARKDOWN_HINTS = re.compile(r"#(?<![^\n]#)#{0,5} |\*(?<![^\n]\*)[^*\n]+\*|<sup>|-(?<![^\n]-)--\s*$", re.MULTILINE)
 
 
 class ReadError(Exception):
@@ -76,7 +80,7 @@ def read(path: Path | str, name: str | None = None, max_bytes: int | None = None
         raise ReadError("the file is binary, not text")
     if _fewer_words_than(5, text):
         raise ReadError("no recognisable text (fewer than five words)")
-    media_type = "text/markdown" if len(MARKDOWN_HINTS.findall(text)) >= 3 else "text/plain"
+    media_type = "text/markdown" if len(list(islice(MARKDOWN_HINTS.finditer(text), 3))) >= 3 else "text/plain"
     return SourceText(
         path=str(path),
         file_name=name,
@@ -225,8 +229,12 @@ def _looks_misread(text: str) -> bool:
     return len(letters) >= 20 and accented > 0.3 * len(letters)
 
 
+# Control characters other than white space (\t \n \v \f), which text does not hold.
+CONTROL = re.compile(r"[\x00-\x08\x0d-\x1f]")
+
+
 def _looks_binary(text: str) -> bool:
-    control = sum(1 for ch in text[:4096] if ord(ch) < 32 and ch not in "\n\t\f\v")
+    control = len(CONTROL.findall(text, 0, 4096))
     return control > 0.05 * min(len(text), 4096)
 
 
