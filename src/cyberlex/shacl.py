@@ -540,7 +540,7 @@ def _finding_order(f: Finding) -> tuple[str, ...]:
 def _focus_nodes(data: _Data, shape: _Shape) -> set[Term]:
     found: set[Term] = set()
     for kind, target in shape.targets:
-        term = _ox_term(target)
+        term = ox_term(target)
         if kind == SH.targetNode:
             found.add(term)
         elif kind == SH.targetClass:
@@ -552,7 +552,8 @@ def _focus_nodes(data: _Data, shape: _Shape) -> set[Term]:
     return found
 
 
-def _ox_term(node: Node) -> Term:
+def ox_term(node: Node) -> Term:
+    """An rdflib term as a pyoxigraph one."""
     if isinstance(node, URIRef):
         return ox.NamedNode(node)
     if isinstance(node, BNode):

@@ -347,22 +347,12 @@ def _copy_to_store(data: Graph, ontology: Iterable[ox.Quad]) -> ox.Store:
 
 
 def _ox_quad(s: Node, p: Node, o: Node) -> ox.Quad:
-    subject, predicate = _ox(s), _ox(p)
+    subject, predicate = shacl.ox_term(s), shacl.ox_term(p)
     if isinstance(subject, ox.Literal) or not isinstance(predicate, ox.NamedNode):
         raise TypeError(f"not an RDF triple: {s!r} {p!r} {o!r}")
-    return ox.Quad(subject, predicate, _ox(o))
+    return ox.Quad(subject, predicate, shacl.ox_term(o))
 
 
-def _ox(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
-    if isinstance(term, URIRef):
-        return ox.NamedNode(term)
-    if isinstance(term, BNode):
-        return ox.BlankNode(term)
-    if isinstance(term, Literal):
-        if term.language:
-            return ox.Literal(term, language=term.language)
-        return ox.Literal(term, datatype=ox.NamedNode(term.datatype) if term.datatype else None)
-    raise TypeError(f"cannot store {term!r} in Oxigraph")
 
 
 def _finding(report: Graph, node: Node) -> Finding:
