@@ -69,8 +69,10 @@ def _reference_patterns(lang: Language) -> tuple[re.Pattern[str], ...]:
             re.compile(rf"(?:{lang.get('resolution_word')}|{lang.get('not_resolution_word')})"))
 
 
-# What may follow a symbol on its line: the parts the document holds ("A/RES/76/247 A-C").
-PARTS_HELD = re.compile(r"(?:\s+[A-Z]{1,2}(?:\s?[-–]\s?[A-Z]{1,2})?)?")
+# What may follow a symbol on its line: the parts the document holds ("A/RES/76/247 A-C"). Applied with
+# fullmatch right after the symbol (never white space); the look-behind keeps a search linear on a long run
+# of white space (tests/hostile: each position would otherwise take the whole run back one by one).
+PARTS_HELD = re.compile(r"(?:(?<!\s)\s+[A-Z]{1,2}(?:\s?[-–]\s?[A-Z]{1,2})?)?")
 MARKDOWN_CHARACTERS = "<[*#"  # every match of MARKDOWN holds one
 SPACE_BEFORE_PUNCTUATION = re.compile(r"(?<!\s)\s+([,;:.)])")
 # a paragraph's number and its full stop, at its start ("12. ", "*1.*  ")
