@@ -255,3 +255,13 @@ def test_a_build_with_its_store_on_disk_keeps_the_validations_on_disk_and_report
     assert result.validations.on_disk and len(result.validations) == 0  # discarded with its file
     assert not list((tmp_path / "disk").glob(".validations-*"))
     assert (tmp_path / "disk" / "validation.txt").read_bytes() == (tmp_path / "memory" / "validation.txt").read_bytes()
+
+
+def test_a_build_with_its_store_on_disk_leaves_no_validations_when_nothing_is_built(tmp_path: Path) -> None:
+    from cyberlex.build import NothingBuilt
+
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(NothingBuilt):
+        build([empty], tmp_path / "out", use_cache=False, store_dir=tmp_path / "store")
+    assert not list((tmp_path / "out").glob(".validations-*"))

@@ -466,6 +466,9 @@ def _build_store(files: list[Path], base: str, progress: Callable[[Path], None] 
                  result, progress, flush_every=FLUSH_EVERY if store_dir is not None else None,
                  fill_store=fill_store or validate_documents or store_dir is not None,
                  ids={str(path): key for path, key in keys.items()})
+    except BaseException:
+        result.validations.discard()  # no file of them left in the output folder
+        raise
     finally:
         built.close()  # the local pool's processes end here, a cluster's unfinished jobs are cancelled
     result.from_cache = len(cached) - len(unreadable)
@@ -748,6 +751,7 @@ def _build(paths: list[Path], files: list[Path], out_dir: Path, base: str, run_v
                              validate_documents=run_validation, dask=dask, store_dir=store_dir, count_triples=False,
                              spill_dir=out_dir)
     if result.documents == 0:
+        result.validations.discard()
         named = ", ".join(str(p) for p in paths)
         why = (f"all {len(files)} input files failed" if files
                else f"no files to read in {named} (an empty or unmounted folder?)")
