@@ -3,23 +3,32 @@
 `release` works in a folder beside its `--out` and `serve` keeps its store in one under the system's
 temporary folder; a `kill -9` leaves them there (a store can be as large as the graph). Each such
 folder holds an owner file naming the host and the process that made it, and the next run of the same
-command removes the folders of the same kind whose process is gone.
+command removes the folders of the same kind whose process is gone. The folder's name says the same
+(`cx<host digest>p<pid>-`), so that one killed before its owner file was written is known too.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
+import re
 import shutil
 import socket
 import tempfile
 from pathlib import Path
 
 OWNER = ".cyberlex-owner"
+_NAMED_OWNER = re.compile(r"cx([0-9a-f]{8})p([0-9]+)-")
+
+
+def _host_digest() -> str:
+    return hashlib.sha256(socket.gethostname().encode("utf-8")).hexdigest()[:8]
 
 
 def make(prefix: str, parent: Path | None = None) -> Path:
-    """A new temporary folder (as tempfile.mkdtemp), marked as this process's."""
-    folder = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
+    """A new temporary folder (as tempfile.mkdtemp), marked as this process's: in its name, as it is made,
+    and in its owner file."""
+    folder = Path(tempfile.mkdtemp(prefix=f"{prefix}cx{_host_digest()}p{os.getpid()}-", dir=parent))
     (folder / OWNER).write_text(f"{socket.gethostname()} {os.getpid()}\n", encoding="utf-8")
     return folder
 
@@ -43,7 +52,11 @@ def abandoned(prefix: str, parent: Path | None = None) -> list[Path]:
         try:
             owner_host, pid = (folder / OWNER).read_text(encoding="utf-8").split()
         except (OSError, ValueError):
-            continue  # not ours, or still being made: left alone
+            # no owner file: killed between making the folder and writing it, if its name says whose it is
+            named = _NAMED_OWNER.search(folder.name, len(prefix))
+            if named is None or named.group(1) != _host_digest():
+                continue  # not ours: left alone
+            owner_host, pid = host, named.group(2)
         if owner_host == host and pid.isdigit() and not _alive(int(pid)):
             gone.append(folder)
     return gone

@@ -95,3 +95,20 @@ def test_a_previous_release_set_aside_by_a_killed_release_goes_back_into_place(t
     _clean_abandoned(tmp_path / "dist")
     assert (tmp_path / "dist" / "graph.trig").read_text(encoding="utf-8") == "previous"
     assert leftovers(tmp_path, ".dist.") == [".dist.mine"]
+
+
+def test_a_work_folder_killed_before_its_owner_file_is_known_by_its_name(tmp_path: Path) -> None:
+    """A release killed between making its work folder and writing the owner file in it (a race that a busy
+    machine widens) leaves a folder the next release still recognises and removes; a folder of that prefix
+    that is not ours stays."""
+    from cyberlex import scratch
+
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    made = scratch.make(".dist.", tmp_path)
+    (made / scratch.OWNER).unlink()
+    killed = made.rename(made.with_name(made.name.replace(f"p{os.getpid()}-", f"p{dead.pid}-")))
+    foreign = tmp_path / ".dist.someone-elses"
+    foreign.mkdir()
+    assert scratch.clean(".dist.", tmp_path) == [killed]
+    assert foreign.is_dir() and not killed.exists()
