@@ -32,6 +32,7 @@ from cyberlex.cache import (
 )
 from cyberlex.cluster import DaskCluster, Executor, LocalPool
 from cyberlex.extract import extract
+from cyberlex.gcpause import gc_paused
 from cyberlex.map import Mapper
 from cyberlex.read import MAX_FILE_BYTES, ReadError, read, read_bytes
 from cyberlex.resolve import slug
@@ -319,24 +320,9 @@ def prepare_extraction() -> None:
 
 def _process_for_pool(job: _Job) -> _FileOutcome:
     """One file in a process of the local pool: as _process, the garbage collector waiting while the file
-    is built (_collected_after: 2 % of the time went into collections that found nothing to collect)."""
-    with _collected_after():
+    is built (gc_paused: 2 % of the time went into collections that found nothing to collect)."""
+    with gc_paused(generation=0):  # what the file left is collected at its end
         return _process(*job)
-
-
-@contextmanager
-def _collected_after() -> Iterator[None]:
-    """The garbage collector waits while one file is built, and collects what the file left at the end. No
-    collection has run since it began, so the youngest generation holds all the garbage made since, and
-    collecting only it costs little."""
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.collect(0)
-        if collecting:
-            gc.enable()
 
 
 _ONE_AT_A_TIME = threading.Lock()
@@ -350,10 +336,10 @@ def _process_on_worker(job: _Job) -> _FileOutcome:
     applied on a cluster; the size limit is, by the build's process when it reads the file).
 
     The garbage collector waits while the file is built, and collects what it left at the end, in this
-    thread (_collected_after): pyoxigraph's objects (query results inside pySHACL) may be dropped only by the
+    thread (gc_paused): pyoxigraph's objects (query results inside pySHACL) may be dropped only by the
     thread that made them, and a collection started by the worker's event loop thread would drop them there
     (an error printed for each, and the object leaked)."""
-    with _ONE_AT_A_TIME, _collected_after():
+    with _ONE_AT_A_TIME, gc_paused(generation=0):
         if job[5]:
             from cyberlex.validate_parts import prepare_document_validation
 

@@ -15,13 +15,14 @@ from contextlib import contextmanager
 
 
 @contextmanager
-def gc_paused() -> Iterator[None]:
-    """No automatic collection inside the block (nested blocks: the outermost resumes it); one at its end."""
+def gc_paused(generation: int = 2) -> Iterator[None]:
+    """No automatic collection inside the block (nested blocks: the outermost resumes it); one at its end, of
+    `generation` and the younger ones (0: what the block left, cheap, since no collection ran during it)."""
     collecting = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
         if collecting:
-            gc.collect()
+            gc.collect(generation)
             gc.enable()
