@@ -18,7 +18,7 @@ from collections.abc import Callable, Generator, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, BinaryIO, Generic, TypeVar
 
 from pyoxigraph import NamedNode, QuerySolutions, RdfFormat, Store, serialize
 
@@ -132,6 +132,41 @@ class ValidationLog(Generic[_Item]):
     __hash__ = None  # type: ignore[assignment]
 
 
+class HeldBack:
+    """Quads a validating build leaves out of its store: the documents' quads about their own nodes (their
+    evidence, most of their quads) that the union part of validation does not read
+    (cyberlex.validate_parts.own_quads), kept as N-Quads in a file made for them, to be loaded into the store
+    should the union part need them after all (:meth:`load_into`). Call :meth:`discard` when done."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._writer: BinaryIO | None = path.open("wb")
+        self.loaded = False
+
+    def add(self, nquads: bytes) -> None:
+        """Keep a document's held-back quads (N-Quads)."""
+        assert self._writer is not None, "the quads held back were read or discarded"
+        self._writer.write(nquads)
+
+    def finish(self) -> None:
+        """Write out what is buffered (before a process that loads them forks)."""
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+
+    def load_into(self, store: Store) -> None:
+        """Load every quad held back into `store` (once)."""
+        self.finish()
+        if not self.loaded:
+            store.load(path=str(self.path), format=RdfFormat.N_QUADS)
+            self.loaded = True
+
+    def discard(self) -> None:
+        """Remove the file."""
+        self.finish()
+        self.path.unlink(missing_ok=True)
+
+
 @dataclass
 class BuildResult:
     """What a build produced: the store, the files written, the counts, the failures."""
@@ -146,6 +181,8 @@ class BuildResult:
     report_text: str = ""
     # each document's own SHACL results (on disk when the store is: read them back with iter())
     validations: ValidationLog[DocumentValidation] = field(default_factory=ValidationLog)
+    # the quads left out of the store, which then holds only what validation reads (build_store, `hold_back`)
+    held_back: HeldBack | None = None
     from_cache: int = 0  # files taken from the build cache instead of being built
     # each document's graph files in pieces, and its cache key (build_store with `fragments`); None when a
     # document has none (blank nodes, the default graph), and the graph is written from the store
@@ -195,6 +232,9 @@ class _FileOutcome:
     validation: DocumentValidation | None = None
     # its graph files in pieces (cyberlex.fragments), when asked for and possible
     fragments: bytes | memoryview | None = None
+    # where in `nquads` the quads about the document's own nodes begin (they come last: a validating build
+    # may leave them out of its store, cyberlex.validate_parts.own_quads); None when not in that order
+    own_from: int | None = None
 
 
 # Seconds one file may take to be read, segmented, extracted and mapped (`cyberlex build --file-timeout`).
@@ -271,24 +311,31 @@ def _process(path: Path, base: str, timeout: float | None = DEFAULT_FILE_TIMEOUT
                                     failure="no recognisable structure: no instrument, body or citation found")
             stage = "mapped"
             quads = Mapper(base).map(extraction)
-            nquads = serialize(quads, format=RdfFormat.N_QUADS) or b""
+            own_from = None
+            if validate:
+                from cyberlex.validate_parts import own_quads, validate_document
+
+                rest, owned = own_quads(quads)
+                nquads = serialize(rest, format=RdfFormat.N_QUADS) or b""
+                own_from = len(nquads)
+                nquads += serialize(owned, format=RdfFormat.N_QUADS) or b""
+            else:
+                nquads = serialize(quads, format=RdfFormat.N_QUADS) or b""
             validation = None
             if validate:
                 stage = "validated"
-                from cyberlex.validate_parts import validate_document
-
                 validation = validate_document(quads, own_namespaces=True)  # not parsed again from nquads
             pieces = _fragments_of(nquads) if fragments else None
     except _OutOfTime:
         if stage == "validated":  # the file is built: its validation is done again without a budget
-            return _FileOutcome(str(path), nquads, None, tuple(extraction.warnings))
+            return _FileOutcome(str(path), nquads, None, tuple(extraction.warnings), own_from=own_from)
         return _FileOutcome(str(path), failure=f"took longer than {timeout:g} s (--file-timeout) and was "
                                                f"given up while being {stage}")
     except ReadError as exc:
         return _FileOutcome(str(path), failure=str(exc))
     except Exception as exc:  # a defect or a hostile file: this file fails, the others are built
         return _FileOutcome(str(path), failure=f"could not be {stage}: {type(exc).__name__}: {exc}")
-    return _FileOutcome(str(path), nquads, None, tuple(extraction.warnings), validation, pieces)
+    return _FileOutcome(str(path), nquads, None, tuple(extraction.warnings), validation, pieces, own_from)
 
 
 def _fragments_of(nquads: bytes) -> bytes | None:
@@ -377,7 +424,8 @@ def build_store(files: list[Path], base: str = DEFAULT_BASE,
                 file_timeout: float | None = DEFAULT_FILE_TIMEOUT, max_file_bytes: int | None = None,
                 cache: BuildCache | None = None, validate_documents: bool = False,
                 dask: str | None = None, store_dir: Path | None = None, count_triples: bool = True,
-                fragments: bool = False, fill_store: bool = True, spill_dir: Path | None = None) -> BuildResult:
+                fragments: bool = False, fill_store: bool = True, spill_dir: Path | None = None,
+                hold_back: bool = False) -> BuildResult:
     """Read, segment, extract and map every file into one Oxigraph store (with `validate_documents`,
     validate each file's graph alone too: `result.validations`, kept in the cache with the file).
 
@@ -387,7 +435,10 @@ def build_store(files: list[Path], base: str = DEFAULT_BASE,
     With `fragments`, each document's graph files in pieces are gathered too (`result.fragments`, kept in
     the cache with the file; the counts are then left to cyberlex.fragments.assemble), and without
     `fill_store` the store is left empty (a build that writes the graph from the pieces and neither validates
-    nor keeps its store: a file taken from the cache is then not even decompressed).
+    nor keeps its store: a file taken from the cache is then not even decompressed). With `hold_back` too (a
+    build that validates, in memory), the store holds only what the union part of validation reads: the
+    documents' quads about their own nodes, most of their quads, are kept in a file (`result.held_back`,
+    in `spill_dir`) to be loaded should it need them after all.
 
     Files are processed by `jobs` processes (default: one per CPU) when there are many; the results
     are taken in the order of the files, so the output does not depend on the number of processes.
@@ -404,7 +455,7 @@ def build_store(files: list[Path], base: str = DEFAULT_BASE,
     cluster = DaskCluster(dask) if dask else None
     try:
         return _build_store(files, base, progress, jobs, file_timeout, max_file_bytes, cache, validate_documents,
-                            cluster, store_dir, count_triples, fragments, fill_store, spill_dir)
+                            cluster, store_dir, count_triples, fragments, fill_store, spill_dir, hold_back)
     finally:
         if cluster is not None:
             cluster.close()
@@ -413,11 +464,14 @@ def build_store(files: list[Path], base: str = DEFAULT_BASE,
 def _build_store(files: list[Path], base: str, progress: Callable[[Path], None] | None, jobs: int | None,
                  file_timeout: float | None, max_file_bytes: int | None, cache: BuildCache | None,
                  validate_documents: bool, cluster: DaskCluster | None, store_dir: Path | None,
-                 count_triples: bool, fragments: bool, fill_store: bool, spill_dir: Path | None) -> BuildResult:
+                 count_triples: bool, fragments: bool, fill_store: bool, spill_dir: Path | None,
+                 hold_back: bool) -> BuildResult:
     store = open_store(store_dir)
     # with the store on disk, the validations are too (in a file beside it, `spill_dir`)
     result = BuildResult(store, validations=ValidationLog(_spill_file(spill_dir) if store_dir is not None else None),
                          fragments=[] if fragments else None)
+    if hold_back and validate_documents and not fill_store and store_dir is None:
+        result.held_back = HeldBack(_spill_file(spill_dir, ".held-back-"))
     jobs = jobs or os.cpu_count() or 1
     names = source_names(files)
     keys = {path: cache.key(path, names[path], base, max_file_bytes or MAX_FILE_BYTES) for path in files} \
@@ -454,11 +508,15 @@ def _build_store(files: list[Path], base: str, progress: Callable[[Path], None] 
                  ids={str(path): key for path, key in keys.items()})
     except BaseException:
         result.validations.discard()  # no file of them left in the output folder
+        if result.held_back is not None:
+            result.held_back.discard()
         raise
     finally:
         built.close()  # the local pool's processes end here, a cluster's unfinished jobs are cancelled
     result.from_cache = len(cached) - len(unreadable)
     result.validations.finish()
+    if result.held_back is not None:
+        result.held_back.finish()
     if store_dir is not None:
         store.flush()  # on disk before a validating process opens it
     if result.fragments is None:
@@ -466,11 +524,12 @@ def _build_store(files: list[Path], base: str, progress: Callable[[Path], None] 
     return result
 
 
-def _spill_file(folder: Path | None) -> Path:
-    """A new file for the validations, in `folder` (default: the system's temporary folder)."""
+def _spill_file(folder: Path | None, prefix: str = ".validations-") -> Path:
+    """A new file for the validations (or other data of the build), in `folder` (default: the system's
+    temporary folder)."""
     if folder is not None:
         folder.mkdir(parents=True, exist_ok=True)
-    handle, name = tempfile.mkstemp(prefix=".validations-", dir=folder)
+    handle, name = tempfile.mkstemp(prefix=prefix, dir=folder)
     os.close(handle)
     return Path(name)
 
@@ -507,19 +566,25 @@ def _in_file_order(files: list[Path], cached: set[Path], built: Iterator[_FileOu
                 if cache is not None and key:
                     extra = {**entry.extra, VALIDATION: validation.as_data()}
                     cache.put(key, Entry(entry.nquads, entry.warnings, extra, entry.fragments))
-            yield _FileOutcome(str(path), entry.nquads, None, entry.warnings, validation, entry.fragments or None)
+            own_from = entry.extra.get(OWN_FROM)
+            yield _FileOutcome(str(path), entry.nquads, None, entry.warnings, validation, entry.fragments or None,
+                               own_from if isinstance(own_from, int) else None)
             continue
         outcome = build_here(path) if path in cached else next(built)
         if validate and outcome.failure is None and outcome.validation is None:
             # its validation ran out of the file's time: never a file whose results are left out
             outcome = dataclasses.replace(outcome, validation=validate_document(outcome.nquads, own_namespaces=True))
         if cache is not None and key and outcome.failure is None:
-            extra = {VALIDATION: outcome.validation.as_data()} if outcome.validation is not None else {}
-            cache.put(key, Entry(outcome.nquads, outcome.warnings, extra, outcome.fragments or b""))
+            notes: dict[str, Any] = {VALIDATION: outcome.validation.as_data()} \
+                if outcome.validation is not None else {}
+            if outcome.own_from is not None:
+                notes[OWN_FROM] = outcome.own_from
+            cache.put(key, Entry(outcome.nquads, outcome.warnings, notes, outcome.fragments or b""))
         yield outcome
 
 
 VALIDATION = "validation"  # the key of a file's own SHACL results in its cache entry (`Entry.extra`)
+OWN_FROM = "own_from"  # and of where its quads about its own nodes begin in its N-Quads (_FileOutcome.own_from)
 
 
 class _NoFragments(Exception):
@@ -587,7 +652,14 @@ def _collect(outcomes: Iterable[_FileOutcome], result: BuildResult, progress: Ca
                 raise _NoFragments from exc
             result.fragment_ids.append((ids or {}).get(outcome.path))
         if fill_store:
-            result.store.load(outcome.nquads, format=RdfFormat.N_QUADS)
+            held = result.held_back is not None and outcome.own_from is not None and (
+                outcome.validation is not None and not outcome.validation.own_quads_read)
+            if held:
+                assert result.held_back is not None and outcome.own_from is not None
+                result.store.load(outcome.nquads[:outcome.own_from], format=RdfFormat.N_QUADS)
+                result.held_back.add(outcome.nquads[outcome.own_from:])
+            else:
+                result.store.load(outcome.nquads, format=RdfFormat.N_QUADS)
         result.documents += 1
         if flush_every and result.documents % flush_every == 0:
             result.store.flush()
@@ -630,22 +702,25 @@ def _count_query(store: Store, query: str, **terms: NamedNode) -> int:
     return int(solution["n"].value)  # type: ignore[index,union-attr]
 
 
-def validate_store(store: Store, documents: Iterable[DocumentValidation]) -> tuple[int, str]:
+def validate_store(store: Store, documents: Iterable[DocumentValidation],
+                   held_back: HeldBack | None = None) -> tuple[int, str]:
     """SHACL validation of a store whose documents were validated alone (`documents`): the union part
-    (cyberlex.validate_parts), and the number of violations and the report for people."""
+    (cyberlex.validate_parts), and the number of violations and the report for people. `held_back`: the
+    quads left out of the store (build_store), loaded into it if the union part asks for them."""
     from oxrdflib import OxigraphStore
     from rdflib import Dataset
 
     from cyberlex.validate_parts import validate_parts
 
-    report = validate_parts(documents, Dataset(store=OxigraphStore(store=store)), store)
+    complete = (lambda: held_back.load_into(store)) if held_back is not None else None
+    report = validate_parts(documents, Dataset(store=OxigraphStore(store=store)), store, complete=complete)
     return sum(1 for r in report.results if r.severity == "Violation"), report.to_text()
 
 
 # Handed to the validating process by fork: the store itself (in memory, shared by fork), or the folder
 # of a checkpoint of an on-disk one, which the process opens read-only (a RocksDB handle is not to be
 # used across a fork).
-_STORE_TO_VALIDATE: tuple[Store | Path, ValidationLog[DocumentValidation]] | None = None
+_STORE_TO_VALIDATE: tuple[Store | Path, ValidationLog[DocumentValidation], HeldBack | None] | None = None
 
 # From this many input files a build without --store keeps its store on disk (a temporary folder in the
 # output folder, removed afterwards) rather than in memory, so that memory does not grow with the corpus.
@@ -654,8 +729,8 @@ ON_DISK_FROM = 2_000
 
 def _validate_inherited() -> tuple[int, str]:
     assert _STORE_TO_VALIDATE is not None
-    store, documents = _STORE_TO_VALIDATE
-    return validate_store(Store.read_only(str(store)) if isinstance(store, Path) else store, documents)
+    store, documents, held_back = _STORE_TO_VALIDATE
+    return validate_store(Store.read_only(str(store)) if isinstance(store, Path) else store, documents, held_back)
 
 
 def build(paths: list[Path], out_dir: Path, base: str = DEFAULT_BASE, run_validation: bool = True,
@@ -731,13 +806,15 @@ def _build(paths: list[Path], files: list[Path], out_dir: Path, base: str, run_v
     try:
         result = build_store(files, base, progress, jobs, file_timeout, max_file_bytes, cache,
                              validate_documents=run_validation, dask=dask, store_dir=store_dir, count_triples=False,
-                             spill_dir=out_dir, fragments=pieces, fill_store=fill_store or not pieces)
+                             spill_dir=out_dir, fragments=pieces, fill_store=fill_store or not pieces, hold_back=True)
     except _NoFragments:
         result = build_store(files, base, progress, jobs, file_timeout, max_file_bytes, cache,
                              validate_documents=run_validation, dask=dask, store_dir=store_dir, count_triples=False,
                              spill_dir=out_dir)
     if result.documents == 0:
         result.validations.discard()
+        if result.held_back is not None:
+            result.held_back.discard()
         named = ", ".join(str(p) for p in paths)
         why = (f"all {len(files)} input files failed" if files
                else f"no files to read in {named} (an empty or unmounted folder?)")
@@ -747,7 +824,8 @@ def _build(paths: list[Path], files: list[Path], out_dir: Path, base: str, run_v
     try:
         if run_validation and (jobs or os.cpu_count() or 1) > 1:
             snapshot = _snapshot(result.store, out_dir) if store_dir is not None else None
-            _STORE_TO_VALIDATE = (snapshot if snapshot is not None else result.store, result.validations)
+            _STORE_TO_VALIDATE = (snapshot if snapshot is not None else result.store, result.validations,
+                                  result.held_back)
             try:
                 import multiprocessing  # here: a build that does not validate starts no process for it
 
@@ -762,7 +840,8 @@ def _build(paths: list[Path], files: list[Path], out_dir: Path, base: str, run_v
         else:
             staged = _stage(result, out_dir, cache)
             if run_validation:
-                result.violations, result.report_text = validate_store(result.store, result.validations)
+                result.violations, result.report_text = validate_store(result.store, result.validations,
+                                                                       result.held_back)
         if result.fragments is None:
             # the distinct triples of every graph, evidence included: graph.ttl's count (the facts) is not it
             result.counts["triples"] = count_unique_triples(result.store)
@@ -776,6 +855,8 @@ def _build(paths: list[Path], files: list[Path], out_dir: Path, base: str, run_v
         staged.discard()
         if result.validations.on_disk:
             result.validations.discard()
+        if result.held_back is not None:
+            result.held_back.discard()
     if run_validation:
         result.written["report"] = result.written.pop("validation.txt")
     if built_from is not None and not result.failures:  # a failed file is tried again by the next build

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import itertools
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -62,6 +62,7 @@ from cyberlex.validate import (
     result_path,
     shape_findings,
     source_files,
+    stated_in,
     validate,
 )
 from cyberlex.validate import (
@@ -106,23 +107,28 @@ class DocumentValidation:
     the pairs (focus node, neighbour) whose neighbour's triples a shape of :data:`NEIGHBOUR_READS`
     reads; `splittable` is False when the document's verdicts may depend on other documents in ways
     the parts do not follow (blank nodes, subclass axioms): then the union is validated whole.
+    `own_quads_read` is True when the union part may read the document's quads about its own nodes
+    (:func:`own_quads`): only then must they be in the store it is given (:func:`validate_parts`).
     """
 
     results: tuple[DocumentResult, ...]
     nodes: frozenset[str]
     neighbours: tuple[tuple[str, str], ...]
     splittable: bool = True
+    own_quads_read: bool = True
 
     def as_data(self) -> dict[str, Any]:
         """As JSON data (lists, strings, booleans), for the build cache: :meth:`from_data` reads it back."""
         return {"results": [list(vars(r).values()) for r in self.results], "nodes": sorted(self.nodes),
-                "neighbours": [list(pair) for pair in self.neighbours], "splittable": self.splittable}
+                "neighbours": [list(pair) for pair in self.neighbours], "splittable": self.splittable,
+                "own_quads_read": self.own_quads_read}
 
     @classmethod
     def from_data(cls, data: dict[str, Any]) -> DocumentValidation:
         """Read back what :meth:`as_data` wrote."""
         return cls(tuple(DocumentResult(*fields) for fields in data["results"]), frozenset(data["nodes"]),
-                   tuple((focus, neighbour) for focus, neighbour in data["neighbours"]), bool(data["splittable"]))
+                   tuple((focus, neighbour) for focus, neighbour in data["neighbours"]), bool(data["splittable"]),
+                   bool(data.get("own_quads_read", True)))
 
 
 def validate_document(nquads: bytes | Sequence[ox.Quad], shapes_dir: Path | None = None,
@@ -136,15 +142,58 @@ def validate_document(nquads: bytes | Sequence[ox.Quad], shapes_dir: Path | None
     and the union part need not count them (their number grows with the corpus)."""
     quads = list(ox.parse(nquads, format=ox.RdfFormat.N_QUADS)) if isinstance(nquads, bytes) else nquads
     mentioned, splittable = _mentioned(quads)
-    own = tuple({q.graph_name.value + "/" for q in quads if isinstance(q.graph_name, ox.NamedNode)}) \
-        if own_namespaces else ()
+    own = own_namespaces_of(quads) if own_namespaces else ()
     nodes = frozenset(n.value for n in mentioned if not (own and n.value.startswith(own)))
     neighbours = tuple(sorted(_neighbour_pairs(quads)))
     store = ox.Store()  # extend, not bulk_extend: faster for a document's few thousand quads
     store.extend([ox.Quad(q.subject, q.predicate, q.object) for q in quads])
     store.extend(ontology_quads())
     results = tuple(_document_result(finding) for finding in shape_findings(store, shapes_dir, engine=engine))
-    return DocumentValidation(results, nodes, neighbours, splittable)
+    own_read = bool(own) and (_own_quads_read(quads, own, shapes_dir) or any(
+        r.focus_node.startswith("<") and r.focus_node[1:-1].startswith(own) for r in results) or any(
+        focus.startswith(own) for focus, _ in neighbours))
+    return DocumentValidation(results, nodes, neighbours, splittable, own_read)
+
+
+def own_namespaces_of(quads: Iterable[ox.Quad]) -> tuple[str, ...]:
+    """The namespaces of a build's document's own nodes: `<graph>/…` for each of its named graphs (its
+    evidence's spans and statements), which no other document of the build states anything about."""
+    return tuple(sorted({q.graph_name.value + "/" for q in quads if isinstance(q.graph_name, ox.NamedNode)}))
+
+
+def _is_own(term: object, own: tuple[str, ...]) -> bool:
+    return isinstance(term, ox.NamedNode) and term.value.startswith(own)
+
+
+def own_quads(quads: Sequence[ox.Quad]) -> tuple[list[ox.Quad], list[ox.Quad]]:
+    """A build's document's quads in two parts: the rest, and those whose subject is one of its own nodes
+    (:func:`own_namespaces_of`: its evidence, about 70 % of its quads). The union part reads the latter
+    only for a document whose validation says so (`own_quads_read`), so a build may leave them out of the
+    store it validates (cyberlex.build), and load them only when the union part asks (`complete`)."""
+    own = own_namespaces_of(quads)
+    rest: list[ox.Quad] = []
+    owned: list[ox.Quad] = []
+    for q in quads:
+        (owned if own and _is_own(q.subject, own) else rest).append(q)
+    return rest, owned
+
+
+def _own_quads_read(quads: Iterable[ox.Quad], own: tuple[str, ...], shapes_dir: Path | None) -> bool:
+    """Whether the union part may read a quad about one of the document's own nodes while checking a node
+    of other documents: a quad from an own node to another node by a predicate read backwards (an inverse
+    path, sh:targetObjectsOf, a SHACL-SPARQL shape's neighbour), or one from another node to an own node
+    (whose types, triples or evidence would be read as a value's or a neighbour's)."""
+    every_one, one_suffices = _read_backwards(shapes_dir)
+    backwards = every_one | one_suffices
+    for q in quads:
+        subject_own = _is_own(q.subject, own)
+        object_iri = isinstance(q.object, ox.NamedNode)
+        object_own = _is_own(q.object, own)
+        if subject_own and object_iri and not object_own and q.predicate in backwards:
+            return True
+        if not subject_own and object_own:
+            return True
+    return False
 
 
 # The nodes checked again on the union are validated this many at a time, so that the triples copied
@@ -156,7 +205,8 @@ UNION_BATCH = 2_000
 
 
 def validate_parts(documents: Iterable[DocumentValidation], union: Graph | Dataset, store: ox.Store | None = None,
-                   shapes_dir: Path | None = None, engine: str = "auto") -> ValidationReport:
+                   shapes_dir: Path | None = None, engine: str = "auto",
+                   complete: Callable[[], None] | None = None) -> ValidationReport:
     """Merge the documents' validations and check on the union the nodes they cannot decide alone.
 
     `documents` may be a log on disk (cyberlex.build's ValidationLog): it is read a few times, one document
@@ -164,8 +214,15 @@ def validate_parts(documents: Iterable[DocumentValidation], union: Graph | Datas
     `union` is the data of all documents (for the report's values and source files, and for the
     union checks); `store`, when given, holds the same quads in Oxigraph (faster to read). The
     report is the one :func:`cyberlex.validate.validate` gives on `union` (with the same `engine`).
+
+    `complete`, when given, says that `union` lacks the quads about the documents' own nodes
+    (:func:`own_quads`) of the documents whose `own_quads_read` is False, and loads them into it: it is
+    called when the report needs them after all (the union validated whole; a result whose source files
+    only the evidence names).
     """
     if not all(d.splittable for d in documents) or not splittable_shapes(shapes_dir):
+        if complete is not None:
+            complete()
         return validate(union, shapes_dir=shapes_dir, engine=engine)
     shared = _shared_nodes(documents)
     again = set(shared)
@@ -185,15 +242,18 @@ def validate_parts(documents: Iterable[DocumentValidation], union: Graph | Datas
                     continue
                 literal_focus.add(r)
             kept.append(r)
-    results = [_union_result(r, union) for r in kept]
+    findings: list[Finding] = []
     if again:
         quads = store if store is not None else _store_of_quads(union)
         ordered = sorted(again)
         for start in range(0, len(ordered), UNION_BATCH):
             batch = ordered[start:start + UNION_BATCH]
             checked = _union_store(quads, set(batch), shapes_dir)  # with the ontology: ready to validate
-            findings = shape_findings(checked, shapes_dir, [URIRef(node) for node in batch], engine)
-            results += [report_result(finding, union) for finding in findings]
+            findings += shape_findings(checked, shapes_dir, [URIRef(node) for node in batch], engine)
+    if complete is not None and not all(
+            stated_in(union, node) for node in {_node(r.focus_node) for r in kept} | {f.focus_node for f in findings}):
+        complete()  # a source file named by the evidence alone (source_files)
+    results = [_union_result(r, union) for r in kept] + [report_result(finding, union) for finding in findings]
     results.sort(key=result_order)
     return ValidationReport(conforms=not results, results=results)
 
