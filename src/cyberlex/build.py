@@ -14,7 +14,7 @@ import shutil
 import signal
 import tempfile
 import threading
-from collections.abc import Callable, Generator, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +33,7 @@ from cyberlex.cache import (
 from cyberlex.cluster import DaskCluster, Executor, LocalPool
 from cyberlex.extract import extract
 from cyberlex.gcpause import gc_paused
+from cyberlex.incremental import OWN_FROM, UNION_STATE, VALIDATION, DocumentSources
 from cyberlex.map import Mapper
 from cyberlex.read import MAX_FILE_BYTES, ReadError, read, read_bytes
 from cyberlex.resolve import slug
@@ -425,7 +426,7 @@ def build_store(files: list[Path], base: str = DEFAULT_BASE,
                 cache: BuildCache | None = None, validate_documents: bool = False,
                 dask: str | None = None, store_dir: Path | None = None, count_triples: bool = True,
                 fragments: bool = False, fill_store: bool = True, spill_dir: Path | None = None,
-                hold_back: bool = False) -> BuildResult:
+                hold_back: bool = False, sources: DocumentSources | None = None) -> BuildResult:
     """Read, segment, extract and map every file into one Oxigraph store (with `validate_documents`,
     validate each file's graph alone too: `result.validations`, kept in the cache with the file).
 
@@ -438,7 +439,9 @@ def build_store(files: list[Path], base: str = DEFAULT_BASE,
     nor keeps its store: a file taken from the cache is then not even decompressed). With `hold_back` too (a
     build that validates, in memory), the store holds only what the union part of validation reads: the
     documents' quads about their own nodes, most of their quads, are kept in a file (`result.held_back`,
-    in `spill_dir`) to be loaded should it need them after all.
+    in `spill_dir`) to be loaded should it need them after all. With `sources` instead (a rebuild that
+    validates, cyberlex.incremental), the store is left empty and `sources` notes where each document can be
+    read again, for the union part to load the documents it needs.
 
     Files are processed by `jobs` processes (default: one per CPU) when there are many; the results
     are taken in the order of the files, so the output does not depend on the number of processes.
@@ -455,7 +458,7 @@ def build_store(files: list[Path], base: str = DEFAULT_BASE,
     cluster = DaskCluster(dask) if dask else None
     try:
         return _build_store(files, base, progress, jobs, file_timeout, max_file_bytes, cache, validate_documents,
-                            cluster, store_dir, count_triples, fragments, fill_store, spill_dir, hold_back)
+                            cluster, store_dir, count_triples, fragments, fill_store, spill_dir, hold_back, sources)
     finally:
         if cluster is not None:
             cluster.close()
@@ -465,12 +468,14 @@ def _build_store(files: list[Path], base: str, progress: Callable[[Path], None] 
                  file_timeout: float | None, max_file_bytes: int | None, cache: BuildCache | None,
                  validate_documents: bool, cluster: DaskCluster | None, store_dir: Path | None,
                  count_triples: bool, fragments: bool, fill_store: bool, spill_dir: Path | None,
-                 hold_back: bool) -> BuildResult:
+                 hold_back: bool, sources: DocumentSources | None) -> BuildResult:
     store = open_store(store_dir)
     # with the store on disk, the validations are too (in a file beside it, `spill_dir`)
     result = BuildResult(store, validations=ValidationLog(_spill_file(spill_dir) if store_dir is not None else None),
                          fragments=[] if fragments else None)
-    if hold_back and validate_documents and not fill_store and store_dir is None:
+    if sources is not None and not (validate_documents and not fill_store and store_dir is None):
+        sources = None
+    if hold_back and sources is None and validate_documents and not fill_store and store_dir is None:
         result.held_back = HeldBack(_spill_file(spill_dir, ".held-back-"))
     jobs = jobs or os.cpu_count() or 1
     names = source_names(files)
@@ -505,7 +510,7 @@ def _build_store(files: list[Path], base: str, progress: Callable[[Path], None] 
                                 fragments and not fill_store and not validate_documents),
                  result, progress, flush_every=FLUSH_EVERY if store_dir is not None else None,
                  fill_store=fill_store or validate_documents or store_dir is not None,
-                 ids={str(path): key for path, key in keys.items()})
+                 ids={str(path): key for path, key in keys.items()}, sources=sources)
     except BaseException:
         result.validations.discard()  # no file of them left in the output folder
         if result.held_back is not None:
@@ -583,8 +588,6 @@ def _in_file_order(files: list[Path], cached: set[Path], built: Iterator[_FileOu
         yield outcome
 
 
-VALIDATION = "validation"  # the key of a file's own SHACL results in its cache entry (`Entry.extra`)
-OWN_FROM = "own_from"  # and of where its quads about its own nodes begin in its N-Quads (_FileOutcome.own_from)
 
 
 class _NoFragments(Exception):
@@ -632,7 +635,8 @@ FLUSH_EVERY = 100
 
 
 def _collect(outcomes: Iterable[_FileOutcome], result: BuildResult, progress: Callable[[Path], None] | None,
-             flush_every: int | None = None, fill_store: bool = True, ids: dict[str, str | None] | None = None) -> None:
+             flush_every: int | None = None, fill_store: bool = True, ids: dict[str, str | None] | None = None,
+             sources: DocumentSources | None = None) -> None:
     if result.fragments is not None:
         from cyberlex.fragments import DocumentFragments
     for outcome in outcomes:
@@ -651,7 +655,10 @@ def _collect(outcomes: Iterable[_FileOutcome], result: BuildResult, progress: Ca
             except (ValueError, KeyError, TypeError) as exc:  # that, or damaged: written from the store
                 raise _NoFragments from exc
             result.fragment_ids.append((ids or {}).get(outcome.path))
-        if fill_store:
+        if sources is not None:
+            own_read = outcome.validation is None or outcome.validation.own_quads_read
+            sources.add((ids or {}).get(outcome.path), outcome.nquads, outcome.own_from, own_read)
+        elif fill_store:
             held = result.held_back is not None and outcome.own_from is not None and (
                 outcome.validation is not None and not outcome.validation.own_quads_read)
             if held:
@@ -702,25 +709,57 @@ def _count_query(store: Store, query: str, **terms: NamedNode) -> int:
     return int(solution["n"].value)  # type: ignore[index,union-attr]
 
 
-def validate_store(store: Store, documents: Iterable[DocumentValidation],
-                   held_back: HeldBack | None = None) -> tuple[int, str]:
+def validate_store(store: Store, documents: Iterable[DocumentValidation], held_back: HeldBack | None = None,
+                   sources: DocumentSources | None = None, state_in: Path | None = None,
+                   keys: Sequence[str | None] = ()) -> tuple[int, str]:
     """SHACL validation of a store whose documents were validated alone (`documents`): the union part
     (cyberlex.validate_parts), and the number of violations and the report for people. `held_back`: the
-    quads left out of the store (build_store), loaded into it if the union part asks for them."""
+    quads left out of the store (build_store), loaded into it if the union part asks for them. `sources`
+    (a rebuild, build_store): the store is empty, the union part loads the documents it needs and takes over
+    the last build's findings kept in `state_in` (cyberlex.incremental). With `state_in`, the union part's
+    findings are kept there for the next build, with the documents' cache `keys`."""
     from oxrdflib import OxigraphStore
     from rdflib import Dataset
 
-    from cyberlex.validate_parts import validate_parts
+    from cyberlex.incremental import forget_state, read_state, touched_nodes, write_state
+    from cyberlex.validate_parts import Rebuild, UnionState, validate_parts_kept
 
     complete = (lambda: held_back.load_into(store)) if held_back is not None else None
-    report = validate_parts(documents, Dataset(store=OxigraphStore(store=store)), store, complete=complete)
+    rebuild = None
+    if sources is not None:
+        previous = read_state(state_in) if state_in is not None else None
+        touched = touched_nodes(previous, sources) if previous is not None else None
+        rebuild = Rebuild(previous.state if previous is not None and touched is not None else UnionState({}, {}),
+                          touched or frozenset(), lambda indices, whole: sources.load(store, indices, whole))
+    report, state = validate_parts_kept(documents, Dataset(store=OxigraphStore(store=store)), store,
+                                        complete=complete, rebuild=rebuild)
+    if state_in is not None:
+        if state is not None and keys and None not in keys:
+            write_state(state_in, [key for key in keys if key is not None], state)
+        else:
+            forget_state(state_in)
     return sum(1 for r in report.results if r.severity == "Violation"), report.to_text()
 
 
-# Handed to the validating process by fork: the store itself (in memory, shared by fork), or the folder
-# of a checkpoint of an on-disk one, which the process opens read-only (a RocksDB handle is not to be
-# used across a fork).
-_STORE_TO_VALIDATE: tuple[Store | Path, ValidationLog[DocumentValidation], HeldBack | None] | None = None
+@dataclass(frozen=True)
+class _UnionJob:
+    """What the validating process is handed by fork: the store itself (in memory, shared by fork), or the
+    folder of a checkpoint of an on-disk one, which the process opens read-only (a RocksDB handle is not to be
+    used across a fork); and the rest of validate_store's arguments."""
+
+    store: Store | Path
+    documents: ValidationLog[DocumentValidation]
+    held_back: HeldBack | None = None
+    sources: DocumentSources | None = None
+    state_in: Path | None = None
+    keys: Sequence[str | None] = ()
+
+    def run(self) -> tuple[int, str]:
+        store = Store.read_only(str(self.store)) if isinstance(self.store, Path) else self.store
+        return validate_store(store, self.documents, self.held_back, self.sources, self.state_in, self.keys)
+
+
+_STORE_TO_VALIDATE: _UnionJob | None = None
 
 # From this many input files a build without --store keeps its store on disk (a temporary folder in the
 # output folder, removed afterwards) rather than in memory, so that memory does not grow with the corpus.
@@ -729,8 +768,7 @@ ON_DISK_FROM = 2_000
 
 def _validate_inherited() -> tuple[int, str]:
     assert _STORE_TO_VALIDATE is not None
-    store, documents, held_back = _STORE_TO_VALIDATE
-    return validate_store(Store.read_only(str(store)) if isinstance(store, Path) else store, documents, held_back)
+    return _STORE_TO_VALIDATE.run()
 
 
 def build(paths: list[Path], out_dir: Path, base: str = DEFAULT_BASE, run_validation: bool = True,
@@ -803,11 +841,18 @@ def _build(paths: list[Path], files: list[Path], out_dir: Path, base: str, run_v
             return unchanged
     # pieces only where the store is in memory: assembling them holds every document's pieces at once
     pieces = store_dir is None
+    # the union part's findings are kept for the next build where the store is only the union part's
+    incremental = run_validation and pieces and not fill_store and cache is not None
+    sources = None
+    if incremental and cache is not None and (out_dir / UNION_STATE).exists():
+        sources = DocumentSources(cache)  # a rebuild: the union part loads only the documents it needs
     try:
         result = build_store(files, base, progress, jobs, file_timeout, max_file_bytes, cache,
                              validate_documents=run_validation, dask=dask, store_dir=store_dir, count_triples=False,
-                             spill_dir=out_dir, fragments=pieces, fill_store=fill_store or not pieces, hold_back=True)
+                             spill_dir=out_dir, fragments=pieces, fill_store=fill_store or not pieces, hold_back=True,
+                             sources=sources)
     except _NoFragments:
+        incremental, sources = False, None
         result = build_store(files, base, progress, jobs, file_timeout, max_file_bytes, cache,
                              validate_documents=run_validation, dask=dask, store_dir=store_dir, count_triples=False,
                              spill_dir=out_dir)
@@ -824,8 +869,9 @@ def _build(paths: list[Path], files: list[Path], out_dir: Path, base: str, run_v
     try:
         if run_validation and (jobs or os.cpu_count() or 1) > 1:
             snapshot = _snapshot(result.store, out_dir) if store_dir is not None else None
-            _STORE_TO_VALIDATE = (snapshot if snapshot is not None else result.store, result.validations,
-                                  result.held_back)
+            job = _UnionJob(snapshot if snapshot is not None else result.store, result.validations, result.held_back,
+                            sources, out_dir if incremental else None, result.fragment_ids)
+            _STORE_TO_VALIDATE = job
             try:
                 import multiprocessing  # here: a build that does not validate starts no process for it
 
@@ -840,8 +886,9 @@ def _build(paths: list[Path], files: list[Path], out_dir: Path, base: str, run_v
         else:
             staged = _stage(result, out_dir, cache)
             if run_validation:
-                result.violations, result.report_text = validate_store(result.store, result.validations,
-                                                                       result.held_back)
+                result.violations, result.report_text = _UnionJob(
+                    result.store, result.validations, result.held_back, sources, out_dir if incremental else None,
+                    result.fragment_ids).run()
         if result.fragments is None:
             # the distinct triples of every graph, evidence included: graph.ttl's count (the facts) is not it
             result.counts["triples"] = count_unique_triples(result.store)

@@ -30,7 +30,7 @@ from __future__ import annotations
 import itertools
 import tempfile
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -116,19 +116,20 @@ class DocumentValidation:
     neighbours: tuple[tuple[str, str], ...]
     splittable: bool = True
     own_quads_read: bool = True
+    namespaces: tuple[str, ...] = ()  # of its own nodes (own_namespaces_of), in a build
 
     def as_data(self) -> dict[str, Any]:
         """As JSON data (lists, strings, booleans), for the build cache: :meth:`from_data` reads it back."""
         return {"results": [list(vars(r).values()) for r in self.results], "nodes": sorted(self.nodes),
                 "neighbours": [list(pair) for pair in self.neighbours], "splittable": self.splittable,
-                "own_quads_read": self.own_quads_read}
+                "own_quads_read": self.own_quads_read, "namespaces": list(self.namespaces)}
 
     @classmethod
     def from_data(cls, data: dict[str, Any]) -> DocumentValidation:
         """Read back what :meth:`as_data` wrote."""
         return cls(tuple(DocumentResult(*fields) for fields in data["results"]), frozenset(data["nodes"]),
                    tuple((focus, neighbour) for focus, neighbour in data["neighbours"]), bool(data["splittable"]),
-                   bool(data.get("own_quads_read", True)))
+                   bool(data.get("own_quads_read", True)), tuple(data.get("namespaces", ())))
 
 
 def validate_document(nquads: bytes | Sequence[ox.Quad], shapes_dir: Path | None = None,
@@ -152,7 +153,7 @@ def validate_document(nquads: bytes | Sequence[ox.Quad], shapes_dir: Path | None
     own_read = bool(own) and (_own_quads_read(quads, own, shapes_dir) or any(
         r.focus_node.startswith("<") and r.focus_node[1:-1].startswith(own) for r in results) or any(
         focus.startswith(own) for focus, _ in neighbours))
-    return DocumentValidation(results, nodes, neighbours, splittable, own_read)
+    return DocumentValidation(results, nodes, neighbours, splittable, own_read, own)
 
 
 def own_namespaces_of(quads: Iterable[ox.Quad]) -> tuple[str, ...]:
@@ -220,10 +221,162 @@ def validate_parts(documents: Iterable[DocumentValidation], union: Graph | Datas
     called when the report needs them after all (the union validated whole; a result whose source files
     only the evidence names).
     """
-    if not all(d.splittable for d in documents) or not splittable_shapes(shapes_dir):
-        if complete is not None:
+    return validate_parts_kept(documents, union, store, shapes_dir, engine, complete)[0]
+
+
+@dataclass(frozen=True)
+class NodeCheck:
+    """What the union part found on one node (its results, as the report gives them), and the nodes (N3) a
+    triple must name to change that: the node, its values and neighbours, the nodes pointing to it."""
+
+    footprint: frozenset[str]
+    results: tuple[ValidationResult, ...]
+
+
+@dataclass(frozen=True)
+class UnionState:
+    """What the union part of a build found, node by node, kept for the next build (cyberlex.build): a rebuild
+    takes over the results on every node whose footprint no changed triple names (:class:`Rebuild`).
+    `converted`: the documents' own results on nodes not checked on the union, with the values and source
+    files the union gave them, by focus node. `types`: the classes (N3) of the values whose types the checks
+    read (a body that every document names and types), for a rebuild to give them without loading every
+    document that names them."""
+
+    checked: dict[str, NodeCheck]
+    converted: dict[str, tuple[tuple[DocumentResult, ValidationResult], ...]]
+    types: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def as_data(self) -> dict[str, Any]:
+        """As JSON data, for a file: :meth:`from_data` reads it back."""
+        return {"checked": {node: {"footprint": sorted(check.footprint),
+                                   "results": [_result_data(r) for r in check.results]}
+                            for node, check in sorted(self.checked.items())},
+                "converted": {node: [[list(vars(kept).values()), _result_data(result)] for kept, result in pairs]
+                              for node, pairs in sorted(self.converted.items())},
+                "types": {node: list(classes) for node, classes in sorted(self.types.items())}}
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> UnionState:
+        """Read back what :meth:`as_data` wrote (ValueError, KeyError or TypeError if it is not that)."""
+        return cls({node: NodeCheck(frozenset(check["footprint"]), tuple(map(_result_of, check["results"])))
+                    for node, check in data["checked"].items()},
+                   {node: tuple((DocumentResult(*kept), _result_of(result)) for kept, result in pairs)
+                    for node, pairs in data["converted"].items()},
+                   {node: tuple(classes) for node, classes in data["types"].items()})
+
+
+@dataclass(frozen=True)
+class Rebuild:
+    """What a rebuild gives the union part to take over the last build's findings: that build's state, the
+    nodes (N3) named by a triple that one build has and the other has not (of the documents added, removed or
+    changed since), and how to load documents into the store, which starts empty: `load_documents(indices,
+    whole)`, the documents (by their index in `documents`) without their own quads (:func:`own_quads`), or
+    `whole`."""
+
+    previous: UnionState
+    touched: frozenset[str]
+    load_documents: Callable[[list[int], bool], None]
+
+
+def _result_data(r: ValidationResult) -> list[Any]:
+    return [r.severity, r.focus_node.n3(), r.path, r.value.n3() if r.value is not None else None, r.message,
+            r.source_shape.n3(), r.constraint, list(r.source_files), [v.n3() for v in r.values], r.path_iris]
+
+
+def _result_of(data: list[Any]) -> ValidationResult:
+    severity, focus, path, value, message, shape, constraint, files, values, path_iris = data
+    return ValidationResult(severity, _node(focus), path, _node(value) if value is not None else None, message,
+                            _node(shape), constraint, tuple(files), tuple(map(_node, values)), path_iris)
+
+
+def validate_parts_kept(documents: Iterable[DocumentValidation], union: Graph | Dataset, store: ox.Store | None = None,
+                        shapes_dir: Path | None = None, engine: str = "auto",
+                        complete: Callable[[], None] | None = None,
+                        rebuild: Rebuild | None = None) -> tuple[ValidationReport, UnionState | None]:
+    """:func:`validate_parts`, and what it found node by node (None when the union was validated whole), for
+    the next build. With `rebuild`, the store starts empty, the results on nodes whose footprint no touched
+    triple names are taken over from the last build's, and only the documents that the other nodes need are
+    loaded into the store."""
+    everything = list(range(len(documents))) if rebuild is not None else []  # type: ignore[arg-type]
+
+    def load_everything() -> None:
+        if rebuild is not None:
+            rebuild.load_documents(everything, True)
+        elif complete is not None:
             complete()
-        return validate(union, shapes_dir=shapes_dir, engine=engine)
+
+    if not all(d.splittable for d in documents) or not splittable_shapes(shapes_dir):
+        load_everything()
+        return validate(union, shapes_dir=shapes_dir, engine=engine), None
+    again, kept = _partition(documents)
+    previous = rebuild.previous if rebuild is not None else UnionState({}, {})
+    touched = rebuild.touched if rebuild is not None else frozenset()
+
+    def unchanged(node: str, footprint: frozenset[str]) -> bool:  # a literal (N3 forms differ) is checked again
+        return rebuild is not None and node.startswith("<") and node not in touched and footprint.isdisjoint(touched)
+
+    checked: dict[str, NodeCheck] = {}
+    for node in again:
+        before = previous.checked.get(f"<{node}>")
+        if before is not None and unchanged(f"<{node}>", before.footprint):
+            checked[f"<{node}>"] = before
+    converted: dict[str, list[tuple[DocumentResult, ValidationResult]]] = {}
+    to_convert: list[DocumentResult] = []
+    for r in kept:
+        before_pairs = dict(previous.converted.get(r.focus_node, ()))
+        if r in before_pairs and unchanged(r.focus_node, frozenset()):
+            converted.setdefault(r.focus_node, []).append((r, before_pairs[r]))
+        else:
+            to_convert.append(r)
+    to_check = sorted(node for node in again if f"<{node}>" not in checked)
+    loader = _Loader(documents, rebuild) if rebuild is not None else None
+    if loader is not None:
+        loader.load({f"<{node}>" for node in to_check} | {r.focus_node for r in to_convert})
+    findings: list[Finding] = []
+    footprints: dict[str, frozenset[str]] = {}
+    types: dict[str, tuple[str, ...]] = {}
+    if to_check:
+        quads = store if store is not None else _store_of_quads(union)
+        for start in range(0, len(to_check), UNION_BATCH):
+            batch = to_check[start:start + UNION_BATCH]
+            checked_store = _union_store(quads, set(batch), shapes_dir)  # with the ontology: ready to validate
+            # a rebuild: load what the checks read, until they read nothing more (a value's types are given from
+            # the last build's where no changed triple names the value)
+            given: set[str] = set()
+            while loader is not None and _load_for(checked_store, batch, previous.types, touched, quads, loader, given):
+                checked_store = _union_store(quads, set(batch), shapes_dir)  # what the documents loaded add
+            findings += shape_findings(checked_store, shapes_dir, [URIRef(node) for node in batch], engine)
+            for node in batch:
+                footprint = _footprint(checked_store, node)
+                footprints[f"<{node}>"] = footprint
+                for value in footprint - _read_whole(checked_store, node):
+                    types[value] = tuple(sorted(str(q.object) for q in checked_store.quads_for_pattern(
+                        ox.NamedNode(value[1:-1]), _TYPE, None, None)))
+    # a result whose source files the evidence alone names (source_files): the evidence is read, and the result
+    # is not kept for the next build (whose touched nodes leave the evidence out: incremental.touched_nodes)
+    unstated = {node.n3() for node in {_node(r.focus_node) for r in to_convert} | {f.focus_node for f in findings}
+                if not stated_in(union, node)}
+    if unstated and (complete is not None or rebuild is not None):
+        load_everything()
+    fresh: dict[str, list[ValidationResult]] = {}
+    for finding in findings:
+        fresh.setdefault(finding.focus_node.n3(), []).append(report_result(finding, union))
+    for node, footprint in footprints.items():
+        checked[node] = NodeCheck(footprint, tuple(fresh.get(node, ())))
+    for r in to_convert:
+        converted.setdefault(r.focus_node, []).append((r, _union_result(r, union)))
+    results = [result for check in checked.values() for result in check.results] + [
+        result for pairs in converted.values() for _, result in pairs]
+    results.sort(key=result_order)
+    state = UnionState({node: check for node, check in checked.items() if node not in unstated},
+                       {node: tuple(pairs) for node, pairs in converted.items() if node not in unstated},
+                       {**{node: classes for node, classes in previous.types.items() if node not in touched}, **types})
+    return ValidationReport(conforms=not results, results=results), state
+
+
+def _partition(documents: Iterable[DocumentValidation]) -> tuple[set[str], list[DocumentResult]]:
+    """The nodes to check on the union (IRIs), and the documents' results on the others (each result on a
+    literal once)."""
     shared = _shared_nodes(documents)
     again = set(shared)
     for d in documents:
@@ -242,20 +395,110 @@ def validate_parts(documents: Iterable[DocumentValidation], union: Graph | Datas
                     continue
                 literal_focus.add(r)
             kept.append(r)
-    findings: list[Finding] = []
-    if again:
-        quads = store if store is not None else _store_of_quads(union)
-        ordered = sorted(again)
-        for start in range(0, len(ordered), UNION_BATCH):
-            batch = ordered[start:start + UNION_BATCH]
-            checked = _union_store(quads, set(batch), shapes_dir)  # with the ontology: ready to validate
-            findings += shape_findings(checked, shapes_dir, [URIRef(node) for node in batch], engine)
-    if complete is not None and not all(
-            stated_in(union, node) for node in {_node(r.focus_node) for r in kept} | {f.focus_node for f in findings}):
-        complete()  # a source file named by the evidence alone (source_files)
-    results = [_union_result(r, union) for r in kept] + [report_result(finding, union) for finding in findings]
-    results.sort(key=result_order)
-    return ValidationReport(conforms=not results, results=results)
+    return again, kept
+
+
+def _footprint(checked: ox.Store, node: str) -> frozenset[str]:
+    """The nodes (N3) whose triples the union part read for `node` in `checked` (what _union_store selected):
+    the node, the nodes its triples point to (values, neighbours, whose types and triples were read) and
+    those pointing to it. A triple the selection would add or lose names one of them."""
+    focus = ox.NamedNode(node)
+    found = {f"<{node}>"}
+    # IRIs only: the data has no blank node (else the union is validated whole); the ontology's, in lists
+    # naming a property that is a focus node, never change (cyberlex's version keys the state)
+    for q in checked.quads_for_pattern(focus, None, None, None):
+        if isinstance(q.object, ox.NamedNode):
+            found.add(str(q.object))
+    for q in checked.quads_for_pattern(None, None, focus, None):
+        if isinstance(q.subject, ox.NamedNode):
+            found.add(str(q.subject))
+    return frozenset(found)
+
+
+def _read_whole(checked: ox.Store, node: str) -> set[str]:
+    """The nodes (N3) of a focus node's footprint whose every triple the checks read (the node itself, its
+    neighbours of NEIGHBOUR_READS); of the other nodes, its values, they read the types."""
+    focus = ox.NamedNode(node)
+    whole = {f"<{node}>"}
+    for predicate, direction in NEIGHBOUR_READS.values():
+        if direction == "out":
+            whole.update(str(q.object) for q in checked.quads_for_pattern(focus, ox.NamedNode(predicate), None, None))
+        else:
+            whole.update(str(q.subject) for q in checked.quads_for_pattern(None, ox.NamedNode(predicate), focus, None))
+    return whole
+
+
+_TYPES_GIVEN = ox.NamedNode("urn:cyberlex:types-of-the-last-build")
+
+
+def _load_for(checked: ox.Store, batch: list[str], known_types: dict[str, tuple[str, ...]],
+              touched: frozenset[str], store: ox.Store, loader: _Loader, given: set[str]) -> bool:
+    """Load into a rebuild's `store` what its checks of `batch` read and `checked` lacks: the documents stating
+    something about the nodes whose triples they read, and about the values whose types the last build did
+    not record or a changed triple names; the recorded types of the other values, in a graph of their own
+    (which names no source document), once (`given`). Whether anything was added."""
+    wanted: set[str] = set()
+    added = False
+    for node in batch:
+        whole = _read_whole(checked, node)
+        wanted |= whole
+        for value in _footprint(checked, node) - whole:
+            classes = known_types.get(value)
+            if classes is None or value in touched or not value.startswith("<"):
+                wanted.add(value)
+            elif value not in given:
+                given.add(value)
+                added = True
+                subject = ox.NamedNode(value[1:-1])
+                store.extend(ox.Quad(subject, _TYPE, _node_of(c), _TYPES_GIVEN) for c in classes)
+    return loader.load(wanted) or added
+
+
+def _node_of(n3: str) -> ox.NamedNode:
+    assert n3.startswith("<") and n3.endswith(">"), n3
+    return ox.NamedNode(n3[1:-1])
+
+
+class _Loader:
+    """Loads into a rebuild's store the documents that state something about given nodes, each once."""
+
+    def __init__(self, documents: Iterable[DocumentValidation], rebuild: Rebuild) -> None:
+        self.documents = list(documents)
+        self.rebuild = rebuild
+        self.loaded: set[int] = set()
+        self.by_node: dict[str, list[int]] = {}
+        self.by_namespace: dict[str, int] = {}
+        for index, d in enumerate(self.documents):
+            for iri in d.nodes:
+                self.by_node.setdefault(iri, []).append(index)
+            for namespace in d.namespaces:
+                self.by_namespace[namespace] = index
+
+    def load(self, nodes: Iterable[str]) -> bool:
+        """Load the documents stating something about `nodes` (N3); whether any was not loaded yet."""
+        wanted: set[int] = set()
+        for node in nodes:
+            wanted.update(self._stating(node))
+        new = sorted(wanted - self.loaded)
+        for whole in (False, True):
+            part = [i for i in new if self.documents[i].own_quads_read == whole]
+            if part:
+                self.rebuild.load_documents(part, whole)
+        self.loaded.update(new)
+        return bool(new)
+
+    def _stating(self, node: str) -> Iterable[int]:
+        if not node.startswith("<"):  # a literal: any document may state it
+            return range(len(self.documents))
+        iri = node[1:-1]
+        found = list(self.by_node.get(iri, ()))
+        cut = iri.find("/")
+        while cut != -1:  # the document whose own node it is (its namespace, `<graph>/`)
+            owner = self.by_namespace.get(iri[:cut + 1])
+            if owner is not None:
+                found.append(owner)
+            cut = iri.find("/", cut + 1)
+        return found
 
 
 def _shared_nodes(documents: Iterable[DocumentValidation]) -> set[str]:
