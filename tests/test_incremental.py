@@ -53,7 +53,8 @@ def test_a_build_keeps_the_union_parts_findings_for_the_next(corpus: Path, tmp_p
     build([corpus], tmp_path / "out", fill_store=False, jobs=1)
     state = json.loads((tmp_path / "out" / UNION_STATE).read_text(encoding="utf-8"))
     assert len(state["keys"]) == 6
-    assert any(node.endswith("A-RES-99-101>") for node in state["state"]["checked"]), "the shared instrument"
+    nodes = state["state"]["nodes"]
+    assert any(nodes[node].endswith("A-RES-99-101>") for node, *_ in state["state"]["checked"]), "the shared instrument"
 
 
 def test_a_rebuild_after_a_change_of_text_checks_few_nodes_and_reports_as_a_clean_build(

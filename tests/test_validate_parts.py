@@ -244,6 +244,7 @@ def test_a_log_on_disk_gives_back_what_was_added(tmp_path: Path) -> None:
     assert list(log) == validations and list(log) == validations  # read again, from the start
     assert len(log) == 3 and log == validations
     assert _shared_nodes(log) == {f"{ID}shared"}
+    assert _shared_nodes(log, in_memory_up_to=2) == {f"{ID}shared"}  # past that many, by the external sort
     log.discard()
     assert not (tmp_path / "log").exists() and list(log) == []
 

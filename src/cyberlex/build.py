@@ -506,8 +506,9 @@ def _build_store(files: list[Path], base: str, progress: Callable[[Path], None] 
         pool: Executor = LocalPool(processes)
         built = pool.map(_process_for_pool, work)
     try:
+        # a cached file's N-Quads are not decompressed where nothing loads them here
         _collect(_in_file_order(files, cached, built, keys, cache, validate_documents, build_here,
-                                fragments and not fill_store and not validate_documents),
+                                fragments and (sources is not None or not (fill_store or validate_documents))),
                  result, progress, flush_every=FLUSH_EVERY if store_dir is not None else None,
                  fill_store=fill_store or validate_documents or store_dir is not None,
                  ids={str(path): key for path, key in keys.items()}, sources=sources)
@@ -567,6 +568,8 @@ def _in_file_order(files: list[Path], cached: set[Path], built: Iterator[_FileOu
             kept = entry.extra.get(VALIDATION)
             validation = DocumentValidation.from_data(kept) if validate and kept is not None else None
             if validate and validation is None:
+                if pieces_only and cache is not None and key:  # its N-Quads are needed after all
+                    entry = cache.get(key) or entry
                 validation = validate_document(entry.nquads, own_namespaces=True)
                 if cache is not None and key:
                     extra = {**entry.extra, VALIDATION: validation.as_data()}

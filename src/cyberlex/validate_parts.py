@@ -247,22 +247,28 @@ class UnionState:
     types: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def as_data(self) -> dict[str, Any]:
-        """As JSON data, for a file: :meth:`from_data` reads it back."""
-        return {"checked": {node: {"footprint": sorted(check.footprint),
-                                   "results": [_result_data(r) for r in check.results]}
-                            for node, check in sorted(self.checked.items())},
-                "converted": {node: [[list(vars(kept).values()), _result_data(result)] for kept, result in pairs]
-                              for node, pairs in sorted(self.converted.items())},
-                "types": {node: list(classes) for node, classes in sorted(self.types.items())}}
+        """As JSON data, for a file: :meth:`from_data` reads it back. Each node is written once, in `nodes`,
+        and named elsewhere by its place there (a footprint names the same bodies thousands of times)."""
+        nodes = sorted({*self.checked, *self.types, *(n for check in self.checked.values() for n in check.footprint),
+                        *(c for classes in self.types.values() for c in classes)})
+        place = {node: index for index, node in enumerate(nodes)}
+        return {"nodes": nodes,
+                "checked": [[place[node], sorted(place[n] for n in check.footprint),
+                             [_result_data(r) for r in check.results]]
+                            for node, check in sorted(self.checked.items())],
+                "converted": [[node, [[list(vars(kept).values()), _result_data(result)] for kept, result in pairs]]
+                              for node, pairs in sorted(self.converted.items())],
+                "types": [[place[node], [place[c] for c in classes]] for node, classes in sorted(self.types.items())]}
 
     @classmethod
     def from_data(cls, data: dict[str, Any]) -> UnionState:
-        """Read back what :meth:`as_data` wrote (ValueError, KeyError or TypeError if it is not that)."""
-        return cls({node: NodeCheck(frozenset(check["footprint"]), tuple(map(_result_of, check["results"])))
-                    for node, check in data["checked"].items()},
-                   {node: tuple((DocumentResult(*kept), _result_of(result)) for kept, result in pairs)
-                    for node, pairs in data["converted"].items()},
-                   {node: tuple(classes) for node, classes in data["types"].items()})
+        """Read back what :meth:`as_data` wrote (ValueError, KeyError, IndexError or TypeError if it is not that)."""
+        nodes = [str(node) for node in data["nodes"]]
+        return cls({nodes[node]: NodeCheck(frozenset(nodes[n] for n in footprint), tuple(map(_result_of, results)))
+                    for node, footprint, results in data["checked"]},
+                   {str(node): tuple((DocumentResult(*kept), _result_of(result)) for kept, result in pairs)
+                    for node, pairs in data["converted"]},
+                   {nodes[node]: tuple(nodes[c] for c in classes) for node, classes in data["types"]})
 
 
 @dataclass(frozen=True)
@@ -501,10 +507,20 @@ class _Loader:
         return found
 
 
-def _shared_nodes(documents: Iterable[DocumentValidation]) -> set[str]:
+def _shared_nodes(documents: Iterable[DocumentValidation], in_memory_up_to: int = 200_000) -> set[str]:
     """The nodes that more than one document states something about. The candidates grow with the corpus
-    (every document's clauses are among them), so they are counted by an external sort rather than in a
-    dictionary: memory holds one chunk of them at a time, and the shared ones, which are few."""
+    (every document's clauses are among them): up to `in_memory_up_to` of them they are counted in a
+    dictionary, past that by an external sort, with memory holding one chunk of them at a time, and the
+    shared ones, which are few."""
+    counted: dict[str, int] = {}
+    for d in documents:
+        for node in d.nodes:  # a document names a node once (its nodes are a set)
+            counted[node] = counted.get(node, 0) + 1
+        if len(counted) > in_memory_up_to:
+            break
+    else:
+        return {node for node, times in counted.items() if times > 1}
+    del counted
     lines = (f"{node}\t{index}".encode() for index, d in enumerate(documents) for node in d.nodes)
     shared: set[str] = set()
     with tempfile.TemporaryDirectory(prefix="cyberlex-shared-") as spill:
