@@ -36,6 +36,14 @@ class _Compactor:
     def __init__(self, ctx: dict[str, str]) -> None:
         self.namespaces = ctx
         self._compacted: dict[str, str] = {}  # an IRI compacts the same way every time: once
+        # an IRI as a value, written (see written_value): once, as the pages of a site name the same nodes again
+        self._written_iris: dict[str, Written] = {}
+        self._written_types: dict[str, Written] = {}
+        # the document's first lines up to its graph: the same for every document of this context
+        head = ['{\n "@context": ']
+        _indented(ctx, "\n ", head)
+        head.append(',\n "@graph": ')
+        self.head = "".join(head)
 
     def iri(self, iri: str) -> str:
         found = self._compacted.get(iri)
@@ -59,6 +67,44 @@ class _Compactor:
             return {"@value": term.value, "@type": self.iri(datatype)}
         assert isinstance(term, NamedNode | BlankNode)
         return {"@id": self.node(term)}
+
+    def written_value(self, term: object) -> Written:
+        """A value (the object of a triple) as to_bytes writes it; an IRI's kept."""
+        if isinstance(term, NamedNode):
+            iri = term.value
+            found = self._written_iris.get(iri)
+            if found is None:
+                found = self._written_iris[iri] = _written({"@id": self.iri(iri)})
+            return found
+        if isinstance(term, Literal) and not term.language and term.datatype.value == XSD_STRING:
+            return term.value, _STRING(term.value)  # most literals: a string
+        return _written(self.value(term))
+
+    def written_type(self, iri: str) -> Written:
+        """A class (the object of rdf:type) as to_bytes writes it, kept."""
+        found = self._written_types.get(iri)
+        if found is None:
+            compacted = self.iri(iri)
+            found = self._written_types[iri] = (compacted, _STRING(compacted))
+        return found
+
+
+# A value as to_bytes writes it: (the value as document() has it, written as a node's only value of a key). As an
+# item of a node's list of values it is written one space further in on every line (see _listed).
+Written = tuple[Any, str]
+
+
+def _written(value: dict[str, str]) -> Written:
+    """A value object ({"@id": …}, {"@value": …, "@language": …}, {"@value": …, "@type": …}) as _indented writes it
+    as a node's only value of a key."""
+    members = ",\n    ".join(_STRING(key) + ": " + _STRING(item) for key, item in value.items())
+    return value, "{\n    " + members + "\n   }"
+
+
+def _listed(written: Written) -> str:
+    """A value as _indented writes it as an item of a node's list: every line one space further in (the JSON of
+    a string holds no line break: it is escaped)."""
+    return written[1].replace("\n", "\n ")
 
 
 def document(triples: Iterable[Triple], base: str | None = None, extra: dict[str, str] | None = None) -> dict[str, Any]:
@@ -141,8 +187,41 @@ def _indented(value: Any, newline: str, parts: list[str]) -> None:
 
 
 def to_bytes(triples: Iterable[Triple], base: str | None = None, extra: dict[str, str] | None = None) -> bytes:
-    """Triples as JSON-LD bytes (see :func:`document`)."""
-    return dumps(document(triples, base, extra))
+    """Triples as JSON-LD bytes: those of ``dumps(document(triples, base, extra))``, written without making
+    the document first (each page of a site writes one: a value is written once, an IRI's once for all)."""
+    compactor = _compactor(tuple(context(base, extra).items()))
+    nodes: dict[str, dict[str, list[Written]]] = {}
+    for triple in triples:
+        subject = compactor.node(triple.subject)  # type: ignore[arg-type]
+        node = nodes.get(subject)
+        if node is None:
+            node = nodes[subject] = {}
+        predicate, term = triple.predicate.value, triple.object
+        if predicate == RDF_TYPE and isinstance(term, NamedNode):
+            key, value = "@type", compactor.written_type(term.value)
+        else:
+            key, value = compactor.iri(predicate), compactor.written_value(term)
+        values = node.get(key)
+        if values is None:
+            node[key] = [value]
+        else:
+            values.append(value)
+    parts = [compactor.head]
+    separator = "[\n  "
+    for subject in sorted(nodes):
+        properties = nodes[subject]
+        parts.append(separator + '{\n   "@id": ' + _STRING(subject))
+        for key in sorted(properties, key=lambda k: (k != "@type", k)):
+            values = properties[key]
+            if len(values) == 1:
+                parts.append(",\n   " + _STRING(key) + ": " + values[0][1])
+            else:
+                values.sort(key=lambda written: _sort_key(written[0]))
+                parts.append(",\n   " + _STRING(key) + ": [\n    " + ",\n    ".join(map(_listed, values)) + "\n   ]")
+        parts.append("\n  }")
+        separator = ",\n  "
+    parts.append("\n ]\n}\n" if nodes else "[]\n}\n")
+    return "".join(parts).encode("utf-8")
 
 
 def context_bytes(base: str | None = None, extra: dict[str, str] | None = None) -> bytes:
