@@ -563,6 +563,40 @@ def test_jsonld_round_trip_of_literals() -> None:
     assert back == {str(t) for t in triples}
 
 
+def test_jsonld_bytes_are_those_of_the_document() -> None:
+    """to_bytes writes the document without making it: the same bytes as dumps(document(…)), whatever the values
+    (several of one key, sorted; types; blank nodes; literals with a language or a datatype; quotes, line breaks)."""
+    x, y, blank = ox.NamedNode(ID + "x"), ox.NamedNode(ID + "y"), ox.BlankNode("b1")
+    title, see = ox.NamedNode("http://purl.org/dc/terms/title"), ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#seeAlso")
+    rdf_type = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+    integer = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
+    triples = [ox.Triple(x, title, ox.Literal('say "hi"\nthere', language="en")),
+               ox.Triple(x, title, ox.Literal("zz")), ox.Triple(x, title, ox.Literal("titre", language="fr")),
+               ox.Triple(x, title, ox.Literal("7", datatype=integer)),
+               ox.Triple(x, see, y), ox.Triple(x, see, blank), ox.Triple(x, see, ox.NamedNode("http://example.org/a")),
+               ox.Triple(x, rdf_type, ox.NamedNode("https://w3id.org/cyberlex/ontology#Body")),
+               ox.Triple(x, rdf_type, ox.NamedNode("http://example.org/Thing")),
+               ox.Triple(blank, see, x), ox.Triple(y, rdf_type, ox.Literal("not a class")), ox.Triple(y, see, x)]
+    for part in (triples, triples[:1], triples[4:7], []):
+        assert jsonld.to_bytes(part, base=ID) == jsonld.dumps(jsonld.document(part, base=ID))
+        assert jsonld.to_bytes(part) == jsonld.dumps(jsonld.document(part))
+
+
+def test_site_written_by_several_processes_is_the_same(dist: Path, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """This process and forked ones taking jobs in turn write the same files as this process alone."""
+    from cyberlex.site import writer
+
+    index = pages.load_index(dist)
+    monkeypatch.setattr(writer, "PARALLEL_PAGES", 1)
+    monkeypatch.setattr(writer, "PAGES_PER_JOB", 3)
+    alone, together = tmp_path / "alone", tmp_path / "together"
+    assert pages.write_site(index, alone, workers=1) == pages.write_site(index, together, workers=3) > 3 * 3
+    files = sorted(path.relative_to(alone) for path in alone.rglob("*") if path.is_file())
+    assert files == sorted(path.relative_to(together) for path in together.rglob("*") if path.is_file())
+    assert all((alone / name).read_bytes() == (together / name).read_bytes() for name in files)
+
+
 def test_pages_server_answers_over_http(dist: Path) -> None:
     with pages.PagesServer(pages.load_index(dist)) as server:
         request = urllib.request.Request(urllib.parse.urljoin(server.url, "A-RES-99-101"),

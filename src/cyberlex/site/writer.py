@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import multiprocessing
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from multiprocessing.sharedctypes import Synchronized
 from pathlib import Path
 
 from cyberlex.gcpause import gc_paused
@@ -56,8 +58,8 @@ def site_path(folder: Path, relative: str, iri: str) -> Path:
 def write_site(index: Index, folder: Path, workers: int | None = None) -> int:
     """Write the static site into a folder; the number of pages (IRIs) written. Every path is checked to
     stay inside the folder first (UnsafePagePath otherwise, before anything is written). The pages are
-    rendered by ``workers`` processes (default SITE_WORKERS; one below PARALLEL_PAGES pages): each file
-    depends on the graph alone, so the site is the same bytes however many write it."""
+    rendered by ``workers`` processes (default SITE_WORKERS: this one and forked ones; one below PARALLEL_PAGES
+    pages): each file depends on the graph alone, so the site is the same bytes however many write it."""
     iris = index.iris()
     # all of them before anything is written; a page's folder, once checked, holds its twins too
     checked = {f"{tail(iri, index.base)}/": site_path(folder, f"{tail(iri, index.base)}/index.html", iri).parent
@@ -76,36 +78,62 @@ def write_site(index: Index, folder: Path, workers: int | None = None) -> int:
     return len(iris)
 
 
-# Pages are rendered in this many processes forked from the one that indexed the graph (a big site: on two
-# cores, the site in about half the time), in jobs of PAGES_PER_JOB pages, so that a slow page does not keep
-# one process busy while the other waits.
+# Pages are rendered in this many processes: this one, which indexed the graph, and the others forked from it (a
+# big site: on two cores, the site in about half the time), in jobs of PAGES_PER_JOB pages that each process takes
+# in turn as it finishes the last, so that a slow page does not keep one process busy while the other waits. This
+# process writes pages too rather than wait for the forked ones: a page of the index's memory that two processes
+# touch is copied once instead of twice (each forked writer copies every page of it that it touches, as reading
+# an object writes its reference count), and what this process knows (labels, paths) is not found again.
 SITE_WORKERS = 2
 PARALLEL_PAGES = 1000
 PAGES_PER_JOB = 40
 
-_FORKED: tuple[Index, _Writer] | None = None
+_FORKED: _Jobs | None = None
+
+
+@dataclass
+class _Jobs:
+    """What the processes writing a site share: the index and the writer (inherited by the forked ones), the jobs,
+    and the number of the next job to take (in shared memory)."""
+
+    index: Index
+    writer: _Writer
+    jobs: list[list[str]]
+    taken: Synchronized[int]
+
+    def write(self) -> None:
+        """Write the pages of job after job until none is left."""
+        while True:
+            with self.taken.get_lock():
+                number = self.taken.value
+                self.taken.value = number + 1
+            if number >= len(self.jobs):
+                return
+            for iri in self.jobs[number]:
+                self.writer.write(page_files(self.index, iri))
 
 
 def _write_in_processes(index: Index, writer: _Writer, iris: list[str], workers: int) -> None:
-    """The pages of the IRIs written by ``workers`` processes forked from this one, which inherit the index
-    (nothing of it is sent to them)."""
+    """The pages of the IRIs written by this process and ``workers - 1`` processes forked from it, which inherit the
+    index (nothing of it is sent to them)."""
     global _FORKED
-    _FORKED = (index, writer)
-    jobs = [iris[start:start + PAGES_PER_JOB] for start in range(0, len(iris), PAGES_PER_JOB)]
+    context = multiprocessing.get_context("fork")
+    pieces = [iris[start:start + PAGES_PER_JOB] for start in range(0, len(iris), PAGES_PER_JOB)]
+    jobs = _FORKED = _Jobs(index, writer, pieces, context.Value("q", 0))
     try:
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            for _ in pool.imap_unordered(_write_pages, jobs):
-                pass
+        with context.Pool(workers - 1) as pool:
+            forked = [pool.apply_async(_write_forked) for _ in range(workers - 1)]
+            jobs.write()
+            for result in forked:
+                result.get()  # a forked writer's error (UnsafePagePath) raised here
     finally:
         _FORKED = None
 
 
-def _write_pages(iris: list[str]) -> None:
-    """Write the pages of some IRIs, in a forked process (with the index and writer of _FORKED)."""
+def _write_forked() -> None:
+    """Write pages, in a forked process (with the jobs of _FORKED), until no job is left."""
     assert _FORKED is not None
-    index, writer = _FORKED
-    for iri in iris:
-        writer.write(page_files(index, iri))
+    _FORKED.write()
 
 
 class _Writer:
