@@ -212,11 +212,11 @@ def test_a_file_whose_validation_runs_out_of_time_is_kept_and_validated_again(mo
     real = validate_parts.validate_document
     calls: list[int] = []
 
-    def slow_in_the_worker(data: bytes, own_namespaces: bool = False) -> object:
+    def slow_in_the_worker(data: bytes, own_namespaces: bool = False, **options: object) -> object:
         calls.append(1)
         if len(calls) == 1:
             time.sleep(2)
-        return real(data, own_namespaces=own_namespaces)
+        return real(data, own_namespaces=own_namespaces, **options)  # type: ignore[arg-type]
 
     monkeypatch.setattr(validate_parts, "validate_document", slow_in_the_worker)
     source = sample_corpus() / "ccpcj-resolution.txt"

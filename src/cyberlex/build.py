@@ -273,12 +273,20 @@ def _process(path: Path, base: str, timeout: float | None = DEFAULT_FILE_TIMEOUT
             quads = Mapper(base).map(extraction)
             nquads = serialize(quads, format=RdfFormat.N_QUADS) or b""
             validation = None
-            if validate:
-                stage = "validated"
-                from cyberlex.validate_parts import validate_document
+            pieces = None
+            if validate or fragments:
+                if validate:
+                    stage = "validated"
+                # one store of the document's quads, each in its graph, for both (not parsed from nquads:
+                # the store keeps the mapper's terms as it keeps the same terms parsed)
+                store = Store()
+                store.extend(quads)
+                if fragments:  # first: the validation then copies the quads into the default graph
+                    pieces = _fragments_in(store)
+                if validate:
+                    from cyberlex.validate_parts import validate_document
 
-                validation = validate_document(quads, own_namespaces=True)  # not parsed again from nquads
-            pieces = _fragments_of(nquads) if fragments else None
+                    validation = validate_document(quads, own_namespaces=True, store=store)
     except _OutOfTime:
         if stage == "validated":  # the file is built: its validation is done again without a budget
             return _FileOutcome(str(path), nquads, None, tuple(extraction.warnings))
@@ -294,10 +302,15 @@ def _process(path: Path, base: str, timeout: float | None = DEFAULT_FILE_TIMEOUT
 def _fragments_of(nquads: bytes) -> bytes | None:
     """A document's graph files in pieces (cyberlex.fragments.render), as bytes; None if it cannot have any.
     Its quads pass through a store first: the pieces must hold the terms as the build's store keeps them."""
-    from cyberlex.fragments import render
-
     store = Store()
     store.load(nquads, format=RdfFormat.N_QUADS)
+    return _fragments_in(store)
+
+
+def _fragments_in(store: Store) -> bytes | None:
+    """The pieces of the document whose quads `store` holds (as _fragments_of)."""
+    from cyberlex.fragments import render
+
     try:
         rendered = render(store)
     except (ValueError, IndexError, KeyError):  # a text the pieces do not follow (RDF-star?): from the store

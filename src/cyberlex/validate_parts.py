@@ -126,9 +126,14 @@ class DocumentValidation:
 
 
 def validate_document(nquads: bytes | Sequence[ox.Quad], shapes_dir: Path | None = None,
-                      own_namespaces: bool = False, engine: str = "auto") -> DocumentValidation:
+                      own_namespaces: bool = False, engine: str = "auto",
+                      store: ox.Store | None = None) -> DocumentValidation:
     """Validate one document's quads (N-Quads, or the quads themselves; all its graphs as one, with the
     ontology) against the shapes.
+
+    `store`, when given, holds these quads and nothing else (as the build's worker makes it for the
+    document's graph files in pieces): they are validated in it, copied into its default graph, instead
+    of being put into a new store. It is changed.
 
     With `own_namespaces` (a document of a cyberlex build, whose graphs' IRIs name it alone), the IRIs
     under its graphs' IRIs (`<graph>/…`: its evidence's spans and statements, most of its nodes) are left
@@ -140,11 +145,21 @@ def validate_document(nquads: bytes | Sequence[ox.Quad], shapes_dir: Path | None
         if own_namespaces else ()
     nodes = frozenset(n.value for n in mentioned if not (own and n.value.startswith(own)))
     neighbours = tuple(sorted(_neighbour_pairs(quads)))
-    store = ox.Store()  # extend, not bulk_extend: faster for a document's few thousand quads
-    store.extend([ox.Quad(q.subject, q.predicate, q.object) for q in quads])
-    store.extend(ontology_quads())
+    store = _data_store(quads, store)
     results = tuple(_document_result(finding) for finding in shape_findings(store, shapes_dir, engine=engine))
     return DocumentValidation(results, nodes, neighbours, splittable)
+
+
+def _data_store(quads: Sequence[ox.Quad], store: ox.Store | None) -> ox.Store:
+    """A store whose default graph holds the triples of `quads` and the ontology's, and nothing else: `store`
+    (holding `quads`) with its named graphs moved into its default graph, or a new one."""
+    if store is None:
+        store = ox.Store()  # extend, not bulk_extend: faster for a document's few thousand quads
+        store.extend([ox.Quad(q.subject, q.predicate, q.object) for q in quads])
+    else:  # by Oxigraph, with no Python object per triple: 1.9 ms a UN document, not 2.9 + 1.5 ms
+        store.update("INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }; DROP NAMED")
+    store.extend(ontology_quads())
+    return store
 
 
 # The nodes checked again on the union are validated this many at a time, so that the triples copied
