@@ -22,6 +22,7 @@ import io
 import json
 import mmap
 import os
+import re
 import sys
 import tempfile
 from array import array
@@ -244,6 +245,11 @@ def _text(lines: list[bytes], rdf_format: RdfFormat) -> bytes:
     return text[_body_start(text):]
 
 
+# The end of each line followed by one that is not a subject's further statement (those open with two tabs
+# in TriG, one in Turtle), by whether the text is TriG.
+_NOT_FURTHER = {True: re.compile(rb"\n(?!\t\t)"), False: re.compile(rb"\n(?!\t)")}
+
+
 def _cuts(text: bytes, keys: list[bytes], present: dict[bytes, int], blocks: bool,
           openers: list[bytes]) -> tuple[array[int], array[int], array[int], array[int]]:
     """Where each subject's piece of `text` starts and ends (and with `blocks`, TriG, the graph block open
@@ -254,32 +260,33 @@ def _cuts(text: bytes, keys: list[bytes], present: dict[bytes, int], blocks: boo
     opener_index = {opener: k for k, opener in enumerate(openers)}
     current_opener = -1
     current_token: bytes | None = None
-    position = 0
     length = len(text)
-    while position < length:
-        line_end = text.index(b"\n", position) + 1
+    if text and not text.endswith(b"\n"):
+        raise ValueError("the serialised text does not end a line")
+    # only the lines that are not a subject's further statements, each with what follows it up to the next
+    # (its further statements, passed over by the regular expression: 0.80 -> 0.48 ms a UN document)
+    if text.startswith(b"\t\t" if blocks else b"\t"):
+        raise ValueError("the serialised text opens with a further statement")
+    marks = [0, *(match.end() for match in _NOT_FURTHER[blocks].finditer(text, 0, length - 1))] if text else []
+    indent = 1 if blocks else 0
+    for position, end in zip(marks, [*marks[1:], length], strict=False):  # (no line: no mark, no end)
         lead = text[position:position + 1]
         if lead == b"}":  # a graph block closes
             pass
         elif blocks and lead != b"\t":  # a graph block opens
-            opener = text[position:line_end]
+            opener = text[position:end]
             if opener not in opener_index:
                 opener_index[opener] = len(openers)
                 openers.append(opener)
             current_opener = opener_index[opener]
-        elif text.startswith(b"\t\t" if blocks else b"\t", position):  # the subject's next statement
-            start, _, first, _ = spans[-1]
-            spans[-1] = (start, line_end, first, current_opener)
         else:  # a subject's line: a new subject, or the last one again in the next graph block
-            indent = 1 if blocks else 0
             token = text[position + indent:text.index(b" ", position + indent)]
             if token == current_token:
                 start, _, first, _ = spans[-1]
-                spans[-1] = (start, line_end, first, current_opener)
+                spans[-1] = (start, end, first, current_opener)
             else:
-                spans.append((position, line_end, current_opener, current_opener))
+                spans.append((position, end, current_opener, current_opener))
                 current_token = token
-        position = line_end
     ordered = [key for key in keys if key in present]
     if len(ordered) != len(spans):
         raise ValueError(f"{len(spans)} subjects found in the serialised text, {len(ordered)} expected")
