@@ -236,11 +236,13 @@ def _counted(triples: Iterable[bytes]) -> tuple[dict[str, list[bytes]], list[byt
 
 
 def _text(lines: list[bytes], rdf_format: RdfFormat) -> bytes:
-    """N-Triples (for Turtle) or N-Quads (for TriG) lines serialised in order, without the prefix lines."""
+    """N-Triples (for Turtle) or N-Quads (for TriG) lines serialised in order, without the prefix lines.
+    The lines are a store's (render): written by Oxigraph, they are parsed without checking them again
+    (`lenient`: 2.8 -> 2.0 ms a UN document's three texts)."""
     if not lines:
         return b""
     line_format = RdfFormat.N_QUADS if rdf_format == RdfFormat.TRIG else RdfFormat.N_TRIPLES
-    text = serialize(parse(b"\n".join(lines), format=line_format), format=rdf_format,
+    text = serialize(parse(b"\n".join(lines), format=line_format, lenient=True), format=rdf_format,
                      prefixes=vocabulary_prefixes()) or b""
     return text[_body_start(text):]
 
