@@ -160,8 +160,9 @@ def render(store: Store) -> DocumentFragments | None:
     data = store.dump(format=RdfFormat.N_QUADS) or b""
     if b"_:" in data and any(isinstance(q.subject, BlankNode) or isinstance(q.object, BlankNode) for q in store):
         return None
-    # sorted unique lines, as the build's external sort orders them; each ends "<graph> ."
-    lines = sorted(set(data.splitlines()))
+    # sorted lines, as the build's external sort orders them; each ends "<graph> ." (unique: a store holds a
+    # quad once; a set of them, then sorting what it left unordered, took 0.53 ms a UN document, this 0.28)
+    lines = sorted(data.splitlines())
     evidence_suffix = f"/{evidence_segment()}> .".encode()
     facts: list[bytes] = []
     evidence: list[bytes] = []
