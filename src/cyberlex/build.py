@@ -271,22 +271,26 @@ def _process(path: Path, base: str, timeout: float | None = DEFAULT_FILE_TIMEOUT
                                     failure="no recognisable structure: no instrument, body or citation found")
             stage = "mapped"
             quads = Mapper(base).map(extraction)
-            nquads = serialize(quads, format=RdfFormat.N_QUADS) or b""
             validation = None
             pieces = None
             if validate or fragments:
-                if validate:
-                    stage = "validated"
-                # one store of the document's quads, each in its graph, for both (not parsed from nquads:
-                # the store keeps the mapper's terms as it keeps the same terms parsed)
+                # one store of the document's quads, each in its graph, for both (not parsed from N-Quads:
+                # it keeps the mapper's terms as it keeps the same terms parsed); its N-Quads are what the
+                # build's store loads (each quad once, its terms as stores keep them) and what the pieces
+                # are cut from, written once for both
                 store = Store()
                 store.extend(quads)
+                nquads = store.dump(format=RdfFormat.N_QUADS) or b""
+                if validate:
+                    stage = "validated"
                 if fragments:  # first: the validation then copies the quads into the default graph
-                    pieces = _fragments_in(store)
+                    pieces = _fragments_in(store, nquads)
                 if validate:
                     from cyberlex.validate_parts import validate_document
 
                     validation = validate_document(quads, own_namespaces=True, store=store)
+            else:
+                nquads = serialize(quads, format=RdfFormat.N_QUADS) or b""
     except _OutOfTime:
         if stage == "validated":  # the file is built: its validation is done again without a budget
             return _FileOutcome(str(path), nquads, None, tuple(extraction.warnings))
@@ -307,12 +311,13 @@ def _fragments_of(nquads: bytes) -> bytes | None:
     return _fragments_in(store)
 
 
-def _fragments_in(store: Store) -> bytes | None:
-    """The pieces of the document whose quads `store` holds (as _fragments_of)."""
+def _fragments_in(store: Store, dump: bytes | None = None) -> bytes | None:
+    """The pieces of the document whose quads `store` holds (as _fragments_of); `dump`: its N-Quads, if
+    written already."""
     from cyberlex.fragments import render
 
     try:
-        rendered = render(store)
+        rendered = render(store, dump)
     except (ValueError, IndexError, KeyError):  # a text the pieces do not follow (RDF-star?): from the store
         return None
     return rendered.to_bytes() if rendered is not None else None

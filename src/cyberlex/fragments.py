@@ -151,13 +151,13 @@ def _body_start(text: bytes) -> int:
     return position
 
 
-def render(store: Store) -> DocumentFragments | None:
+def render(store: Store, dump: bytes | None = None) -> DocumentFragments | None:
     """The pieces of the quads of a store holding one document (its terms as the build's store keeps
     them: it writes some literals otherwise than they were made). None if the document has statements in
-    the default graph or blank nodes."""
+    the default graph or blank nodes. `dump`: the store's N-Quads (Store.dump), where the caller has them."""
     if next(iter(store.quads_for_pattern(None, None, None, DefaultGraph())), None) is not None:
         return None
-    data = store.dump(format=RdfFormat.N_QUADS) or b""
+    data = dump if dump is not None else store.dump(format=RdfFormat.N_QUADS) or b""
     if b"_:" in data and any(isinstance(q.subject, BlankNode) or isinstance(q.object, BlankNode) for q in store):
         return None
     # sorted lines, as the build's external sort orders them; each ends "<graph> ." (unique: a store holds a
