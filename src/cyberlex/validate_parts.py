@@ -150,16 +150,16 @@ def validate_document(nquads: bytes | Sequence[ox.Quad], shapes_dir: Path | None
     if store is None:
         store = ox.Store()  # extend, not bulk_extend: faster for a document's few thousand quads
         store.extend(quads)
-    mentioned, splittable = _mentioned(quads)
     own = own_namespaces_in(store) if own_namespaces else ()
-    nodes = frozenset(n.value for n in mentioned if not (own and n.value.startswith(own)))
+    mentioned, splittable, own_quad_read = _read_quads(quads, own, shapes_dir)
+    nodes = frozenset(n for n in mentioned if not (own and n.startswith(own)))
     # every graph into the default graph, which the shapes read: by Oxigraph, with no Python object per
     # triple (1.9 ms a UN document; making triples of the quads in Python and adding them took 2.9 + 1.5 ms)
     store.update("INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }; DROP NAMED")
     neighbours = tuple(sorted(_neighbour_pairs(store)))
     store.extend(ontology_quads())
     results = tuple(_document_result(finding) for finding in shape_findings(store, shapes_dir, engine=engine))
-    own_read = bool(own) and (_own_quads_read(quads, own, shapes_dir) or any(
+    own_read = bool(own) and (own_quad_read or any(
         r.focus_node.startswith("<") and r.focus_node[1:-1].startswith(own) for r in results) or any(
         focus.startswith(own) for focus, _ in neighbours))
     return DocumentValidation(results, nodes, neighbours, splittable, own_read, own)
@@ -204,24 +204,6 @@ def own_lines_last(nquads: bytes, own: tuple[str, ...]) -> tuple[bytes, int]:
     lines = nquads.splitlines(keepends=True)
     rest = b"".join([line for line in lines if not line.startswith(subjects)])
     return rest + b"".join([line for line in lines if line.startswith(subjects)]), len(rest)
-
-
-def _own_quads_read(quads: Iterable[ox.Quad], own: tuple[str, ...], shapes_dir: Path | None) -> bool:
-    """Whether the union part may read a quad about one of the document's own nodes while checking a node
-    of other documents: a quad from an own node to another node by a predicate read backwards (an inverse
-    path, sh:targetObjectsOf, a SHACL-SPARQL shape's neighbour), or one from another node to an own node
-    (whose types, triples or evidence would be read as a value's or a neighbour's)."""
-    every_one, one_suffices = _read_backwards(shapes_dir)
-    backwards = every_one | one_suffices
-    for q in quads:
-        subject_own = _is_own(q.subject, own)
-        object_iri = isinstance(q.object, ox.NamedNode)
-        object_own = _is_own(q.object, own)
-        if subject_own and object_iri and not object_own and q.predicate in backwards:
-            return True
-        if not subject_own and object_own:
-            return True
-    return False
 
 
 # The nodes checked again on the union are validated this many at a time, so that the triples copied
@@ -587,25 +569,41 @@ _SUBCLASS = ox.NamedNode(str(RDFS.subClassOf))
 _TYPE = ox.NamedNode(str(RDF.type))
 
 
-def _mentioned(quads: Iterable[ox.Quad]) -> tuple[set[ox.NamedNode], bool]:
-    """The IRIs a document states something about (subjects, and objects other than classes), and
-    whether it is free of blank nodes and subclass axioms (else it is validated with the union)."""
-    found: set[ox.NamedNode] = set()
+def _read_quads(quads: Iterable[ox.Quad], own: tuple[str, ...],
+                shapes_dir: Path | None) -> tuple[set[str], bool, bool]:
+    """What validate_document reads from a document's quads, in one pass (each term is read once: reading
+    one makes a Python object): the IRIs it states something about (subjects, and objects other than
+    classes); whether it is free of blank nodes and subclass axioms (else it is validated with the union);
+    and whether the union part may read a quad about one of its own nodes (namespaces `own`) while checking
+    a node of other documents: a quad from an own node to another node by a predicate read backwards (an
+    inverse path, sh:targetObjectsOf, a SHACL-SPARQL shape's neighbour), or one from another node to an
+    own node (whose types, triples or evidence would be read as a value's or a neighbour's)."""
+    every_one, one_suffices = _read_backwards(shapes_dir)
+    backwards = every_one | one_suffices
+    found: set[str] = set()
     splittable = True
+    own_read = False
     for q in quads:
-        subject, predicate, obj = q.subject, q.predicate, q.object  # each read makes a Python object
+        subject, predicate, obj = q.subject, q.predicate, q.object
+        subject_own = False
         if isinstance(subject, ox.NamedNode):
-            found.add(subject)
+            subject_iri = subject.value
+            found.add(subject_iri)
+            subject_own = subject_iri.startswith(own)
         else:
             splittable = False
         if isinstance(obj, ox.NamedNode):
+            object_iri = obj.value
             if predicate != _TYPE:
-                found.add(obj)
+                found.add(object_iri)
+            object_own = object_iri.startswith(own)
+            if object_own != subject_own and (object_own or predicate in backwards):
+                own_read = True
         elif isinstance(obj, ox.BlankNode):
             splittable = False
         if predicate == _SUBCLASS:
             splittable = False
-    return found, splittable
+    return found, splittable, own_read
 
 
 def _neighbour_pairs(store: ox.Store) -> set[tuple[str, str]]:
