@@ -24,6 +24,9 @@ from cyberlex.validate import validate
 from cyberlex.validate_parts import (
     DocumentValidation,
     _shared_nodes,
+    own_lines_last,
+    own_namespaces_in,
+    own_namespaces_of,
     own_quads,
     splittable_shapes,
     validate_by_graph,
@@ -286,6 +289,14 @@ def test_a_documents_quads_about_its_own_nodes_come_apart() -> None:
     assert all(q.subject.value.startswith(tuple(graphs)) for q in owned)
     assert not any(isinstance(q.subject, ox.NamedNode) and q.subject.value.startswith(tuple(graphs)) for q in rest)
     assert not validate_document(quads, own_namespaces=True).own_quads_read
+    # the build's worker makes the same split on the lines of the document's N-Quads, from its store
+    store = ox.Store()
+    store.extend(quads)
+    own = own_namespaces_in(store)
+    assert own == own_namespaces_of(quads)
+    lines, own_from = own_lines_last(store.dump(format=ox.RdfFormat.N_QUADS) or b"", own)
+    assert set(ox.parse(lines[:own_from], format=ox.RdfFormat.N_QUADS)) == set(rest)
+    assert set(ox.parse(lines[own_from:], format=ox.RdfFormat.N_QUADS)) == set(owned)
 
 
 def test_the_union_part_reads_a_documents_own_quads_where_another_node_points_to_them() -> None:
