@@ -221,7 +221,7 @@ def validate_parts(documents: Iterable[DocumentValidation], union: Graph | Datas
     called when the report needs them after all (the union validated whole; a result whose source files
     only the evidence names).
     """
-    return validate_parts_kept(documents, union, store, shapes_dir, engine, complete)[0]
+    return validate_parts_kept(documents, union, store, shapes_dir, engine, complete, keep=False)[0]
 
 
 @dataclass(frozen=True)
@@ -298,11 +298,12 @@ def _result_of(data: list[Any]) -> ValidationResult:
 def validate_parts_kept(documents: Iterable[DocumentValidation], union: Graph | Dataset, store: ox.Store | None = None,
                         shapes_dir: Path | None = None, engine: str = "auto",
                         complete: Callable[[], None] | None = None,
-                        rebuild: Rebuild | None = None) -> tuple[ValidationReport, UnionState | None]:
-    """:func:`validate_parts`, and what it found node by node (None when the union was validated whole), for
-    the next build. With `rebuild`, the store starts empty, the results on nodes whose footprint no touched
-    triple names are taken over from the last build's, and only the documents that the other nodes need are
-    loaded into the store."""
+                        rebuild: Rebuild | None = None,
+                        keep: bool = True) -> tuple[ValidationReport, UnionState | None]:
+    """:func:`validate_parts`, and what it found node by node (None when the union was validated whole, or
+    not asked to `keep` it), for the next build. With `rebuild`, the store starts empty, the results on nodes
+    whose footprint no touched triple names are taken over from the last build's, and only the documents that
+    the other nodes need are loaded into the store."""
     everything = list(range(len(documents))) if rebuild is not None else []  # type: ignore[arg-type]
 
     def load_everything() -> None:
@@ -353,6 +354,9 @@ def validate_parts_kept(documents: Iterable[DocumentValidation], union: Graph | 
                 checked_store = _union_store(quads, set(batch), shapes_dir)  # what the documents loaded add
             findings += shape_findings(checked_store, shapes_dir, [URIRef(node) for node in batch], engine)
             for node in batch:
+                if not keep:
+                    footprints[f"<{node}>"] = frozenset()  # its results are all that is wanted
+                    continue
                 footprint = _footprint(checked_store, node)
                 footprints[f"<{node}>"] = footprint
                 for value in footprint - _read_whole(checked_store, node):
@@ -374,6 +378,8 @@ def validate_parts_kept(documents: Iterable[DocumentValidation], union: Graph | 
     results = [result for check in checked.values() for result in check.results] + [
         result for pairs in converted.values() for _, result in pairs]
     results.sort(key=result_order)
+    if not keep:
+        return ValidationReport(conforms=not results, results=results), None
     state = UnionState({node: check for node, check in checked.items() if node not in unstated},
                        {node: tuple(pairs) for node, pairs in converted.items() if node not in unstated},
                        {**{node: classes for node, classes in previous.types.items() if node not in touched}, **types})
