@@ -489,10 +489,14 @@ def run(shapes: CompiledShapes, store: ox.Store, focus_nodes: set[URIRef] | None
     data = _Data(store)
     findings: list[Finding] = []
     clock = _Clock(timings)
+    # The IRIs of `focus_nodes`, as strings: a target is compared by its IRI, not made a URIRef (which costs
+    # more, and there are as many targets as nodes in the store). A URIRef equals only a URIRef (not one of
+    # its subclasses), hence the test of the type.
+    wanted = {str(n) for n in focus_nodes if type(n) is URIRef} if focus_nodes is not None else None
     for shape in shapes.shapes:
         focus = _focus_nodes(data, shape)
-        if focus_nodes is not None:
-            focus = {f for f in focus if isinstance(f, ox.NamedNode) and URIRef(f.value) in focus_nodes}
+        if wanted is not None:
+            focus = {f for f in focus if isinstance(f, ox.NamedNode) and f.value in wanted}
         values = _value_map(data, shape.path, focus) if shape.path is not None else {f: {f} for f in focus}
         clock.lap("targets and values")
         found: list[tuple[URIRef, Term, object]] = []
