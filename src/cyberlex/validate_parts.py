@@ -333,9 +333,11 @@ def _union_store(store: ox.Store, nodes: set[str], shapes_dir: Path | None = Non
     pointed_to: set[Any] = set()
     for node in focus:
         for predicate, obj in _predicate_objects(store, node, triples):
+            if isinstance(obj, ox.Literal):
+                continue  # no triple's subject: nothing to read from it
             if predicate in forwards:
                 read_from.add(obj)
-            elif predicate != _TYPE and not isinstance(obj, ox.Literal):
+            elif predicate != _TYPE:
                 values.add(obj)
         # Only the predicates a shape reads backwards, each read with its predicate bound: a node such as
         # the General Assembly has every statement of the evidence and every adoption pointing to it.
