@@ -24,6 +24,7 @@ from cyberlex.validate import validate
 from cyberlex.validate_parts import (
     DocumentValidation,
     _shared_nodes,
+    own_quads,
     splittable_shapes,
     validate_by_graph,
     validate_document,
@@ -254,6 +255,7 @@ def test_a_log_on_disk_gives_back_what_was_added(tmp_path: Path) -> None:
     assert list(log) == validations and list(log) == validations  # read again, from the start
     assert len(log) == 3 and log == validations
     assert _shared_nodes(log) == {f"{ID}shared"}
+    assert _shared_nodes(log, in_memory_up_to=2) == {f"{ID}shared"}  # past that many, by the external sort
     log.discard()
     assert not (tmp_path / "log").exists() and list(log) == []
 
@@ -276,3 +278,68 @@ def test_a_build_with_its_store_on_disk_leaves_no_validations_when_nothing_is_bu
     with pytest.raises(NothingBuilt):
         build([empty], tmp_path / "out", use_cache=False, store_dir=tmp_path / "store")
     assert not list((tmp_path / "out").glob(".validations-*"))
+
+
+def _nquads(ds: Dataset) -> list[ox.Quad]:
+    return list(ox.parse(ds.serialize(format="nquads").encode(), format=ox.RdfFormat.N_QUADS))
+
+
+def test_a_documents_quads_about_its_own_nodes_come_apart() -> None:
+    """own_quads: the quads whose subject is under one of the document's graphs (its evidence) are the second
+    part; a sample document's union part reads none of them."""
+    from cyberlex.build import build_store, collect_inputs
+
+    built = build_store(collect_inputs([sample_corpus()])[:1])
+    quads = list(built.store)
+    rest, owned = own_quads(quads)
+    graphs = {q.graph_name.value + "/" for q in quads if isinstance(q.graph_name, ox.NamedNode)}
+    assert owned and rest and len(rest) + len(owned) == len(quads)
+    assert all(q.subject.value.startswith(tuple(graphs)) for q in owned)
+    assert not any(isinstance(q.subject, ox.NamedNode) and q.subject.value.startswith(tuple(graphs)) for q in rest)
+    assert not validate_document(quads, own_namespaces=True).own_quads_read
+
+
+def test_the_union_part_reads_a_documents_own_quads_where_another_node_points_to_them() -> None:
+    """A node of the document's facts pointing to one of its own nodes (whose types a shape would read), or a
+    result on an own node: the union part may read the document's own quads, which must then be in its store."""
+    source = URIRef(f"{ID}source/a-txt")
+    span = URIRef(f"{source}/evidence/1-2")
+    res = URIRef(ID + "A-RES-1")
+    ds = Dataset()
+    ds.graph(source).add((res, RDF.type, CLX.Resolution))
+    assert not validate_document(_nquads(ds), own_namespaces=True).own_quads_read
+    ds.graph(source).add((res, CLX.evidence, span))
+    assert validate_document(_nquads(ds), own_namespaces=True).own_quads_read
+    alone = Dataset()
+    alone.graph(URIRef(f"{source}/evidence")).add((span, RDF.type, CLX.Evidence))  # a span with no source: results
+    validation = validate_document(_nquads(alone), own_namespaces=True)
+    assert validation.results and validation.own_quads_read
+
+
+def test_the_union_part_asks_for_the_quads_held_back_when_it_validates_the_union_whole() -> None:
+    """A blank node makes the documents unsplittable: `complete` is called before the union is validated."""
+    from rdflib import BNode
+
+    res = URIRef(ID + "A-RES-1")
+    ds = two_documents([(res, RDF.type, CLX.Resolution)], [(BNode(), RDF.type, CLX.Resolution)])
+    documents = [validate_document(ds.graph(URIRef(f"{ID}source/{name}-txt")).serialize(format="nt").encode())
+                 for name in ("a", "b")]
+    asked: list[bool] = []
+    report = validate_parts(documents, ds, complete=lambda: asked.append(True))
+    assert asked == [True]
+    assert report.to_text() == validate(ds).to_text()
+
+
+def test_a_validating_build_keeps_the_evidence_out_of_its_store_and_reports_the_same(tmp_path: Path) -> None:
+    """With no store to keep (`fill_store=False`), the store holds what the union part reads (no evidence: the
+    samples' union part reads none), the rest waits in a file removed at the end; the report is the union's."""
+    result = build([sample_corpus()], tmp_path / "out", fill_store=False)
+    assert result.held_back is not None and not result.held_back.path.exists()
+    assert not result.held_back.loaded
+    graphs = {str(g) for g in result.store.named_graphs()}
+    assert graphs and not any(is_evidence_graph(g.strip("<>")) for g in graphs)
+    ds = Dataset()
+    ds.parse(tmp_path / "out" / "graph.trig", format="trig")
+    ds.parse(tmp_path / "out" / "evidence.trig", format="trig")
+    assert (tmp_path / "out" / "validation.txt").read_text(encoding="utf-8") == validate(ds).to_text()
+    assert not [p for p in (tmp_path / "out").iterdir() if p.name.startswith(".held-back-")]

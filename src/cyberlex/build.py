@@ -14,11 +14,11 @@ import shutil
 import signal
 import tempfile
 import threading
-from collections.abc import Callable, Generator, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, BinaryIO, Generic, TypeVar
 
 from pyoxigraph import NamedNode, QuerySolutions, RdfFormat, Store, serialize
 
@@ -33,6 +33,7 @@ from cyberlex.cache import (
 from cyberlex.cluster import DaskCluster, Executor, LocalPool
 from cyberlex.extract import extract
 from cyberlex.gcpause import gc_paused
+from cyberlex.incremental import OWN_FROM, UNION_STATE, VALIDATION, DocumentSources
 from cyberlex.map import Mapper
 from cyberlex.read import MAX_FILE_BYTES, ReadError, read, read_bytes
 from cyberlex.resolve import slug
@@ -132,6 +133,41 @@ class ValidationLog(Generic[_Item]):
     __hash__ = None  # type: ignore[assignment]
 
 
+class HeldBack:
+    """Quads a validating build leaves out of its store: the documents' quads about their own nodes (their
+    evidence, most of their quads) that the union part of validation does not read
+    (cyberlex.validate_parts.own_quads), kept as N-Quads in a file made for them, to be loaded into the store
+    should the union part need them after all (:meth:`load_into`). Call :meth:`discard` when done."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._writer: BinaryIO | None = path.open("wb")
+        self.loaded = False
+
+    def add(self, nquads: bytes) -> None:
+        """Keep a document's held-back quads (N-Quads)."""
+        assert self._writer is not None, "the quads held back were read or discarded"
+        self._writer.write(nquads)
+
+    def finish(self) -> None:
+        """Write out what is buffered (before a process that loads them forks)."""
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+
+    def load_into(self, store: Store) -> None:
+        """Load every quad held back into `store` (once)."""
+        self.finish()
+        if not self.loaded:
+            store.load(path=str(self.path), format=RdfFormat.N_QUADS)
+            self.loaded = True
+
+    def discard(self) -> None:
+        """Remove the file."""
+        self.finish()
+        self.path.unlink(missing_ok=True)
+
+
 @dataclass
 class BuildResult:
     """What a build produced: the store, the files written, the counts, the failures."""
@@ -146,6 +182,8 @@ class BuildResult:
     report_text: str = ""
     # each document's own SHACL results (on disk when the store is: read them back with iter())
     validations: ValidationLog[DocumentValidation] = field(default_factory=ValidationLog)
+    # the quads left out of the store, which then holds only what validation reads (build_store, `hold_back`)
+    held_back: HeldBack | None = None
     from_cache: int = 0  # files taken from the build cache instead of being built
     # each document's graph files in pieces, and its cache key (build_store with `fragments`); None when a
     # document has none (blank nodes, the default graph), and the graph is written from the store
@@ -195,6 +233,9 @@ class _FileOutcome:
     validation: DocumentValidation | None = None
     # its graph files in pieces (cyberlex.fragments), when asked for and possible
     fragments: bytes | memoryview | None = None
+    # where in `nquads` the quads about the document's own nodes begin (they come last: a validating build
+    # may leave them out of its store, cyberlex.validate_parts.own_quads); None when not in that order
+    own_from: int | None = None
 
 
 # Seconds one file may take to be read, segmented, extracted and mapped (`cyberlex build --file-timeout`).
@@ -271,24 +312,31 @@ def _process(path: Path, base: str, timeout: float | None = DEFAULT_FILE_TIMEOUT
                                     failure="no recognisable structure: no instrument, body or citation found")
             stage = "mapped"
             quads = Mapper(base).map(extraction)
-            nquads = serialize(quads, format=RdfFormat.N_QUADS) or b""
+            own_from = None
+            if validate:
+                from cyberlex.validate_parts import own_quads, validate_document
+
+                rest, owned = own_quads(quads)
+                nquads = serialize(rest, format=RdfFormat.N_QUADS) or b""
+                own_from = len(nquads)
+                nquads += serialize(owned, format=RdfFormat.N_QUADS) or b""
+            else:
+                nquads = serialize(quads, format=RdfFormat.N_QUADS) or b""
             validation = None
             if validate:
                 stage = "validated"
-                from cyberlex.validate_parts import validate_document
-
                 validation = validate_document(quads, own_namespaces=True)  # not parsed again from nquads
             pieces = _fragments_of(nquads) if fragments else None
     except _OutOfTime:
         if stage == "validated":  # the file is built: its validation is done again without a budget
-            return _FileOutcome(str(path), nquads, None, tuple(extraction.warnings))
+            return _FileOutcome(str(path), nquads, None, tuple(extraction.warnings), own_from=own_from)
         return _FileOutcome(str(path), failure=f"took longer than {timeout:g} s (--file-timeout) and was "
                                                f"given up while being {stage}")
     except ReadError as exc:
         return _FileOutcome(str(path), failure=str(exc))
     except Exception as exc:  # a defect or a hostile file: this file fails, the others are built
         return _FileOutcome(str(path), failure=f"could not be {stage}: {type(exc).__name__}: {exc}")
-    return _FileOutcome(str(path), nquads, None, tuple(extraction.warnings), validation, pieces)
+    return _FileOutcome(str(path), nquads, None, tuple(extraction.warnings), validation, pieces, own_from)
 
 
 def _fragments_of(nquads: bytes) -> bytes | None:
@@ -377,7 +425,8 @@ def build_store(files: list[Path], base: str = DEFAULT_BASE,
                 file_timeout: float | None = DEFAULT_FILE_TIMEOUT, max_file_bytes: int | None = None,
                 cache: BuildCache | None = None, validate_documents: bool = False,
                 dask: str | None = None, store_dir: Path | None = None, count_triples: bool = True,
-                fragments: bool = False, fill_store: bool = True, spill_dir: Path | None = None) -> BuildResult:
+                fragments: bool = False, fill_store: bool = True, spill_dir: Path | None = None,
+                hold_back: bool = False, sources: DocumentSources | None = None) -> BuildResult:
     """Read, segment, extract and map every file into one Oxigraph store (with `validate_documents`,
     validate each file's graph alone too: `result.validations`, kept in the cache with the file).
 
@@ -387,7 +436,12 @@ def build_store(files: list[Path], base: str = DEFAULT_BASE,
     With `fragments`, each document's graph files in pieces are gathered too (`result.fragments`, kept in
     the cache with the file; the counts are then left to cyberlex.fragments.assemble), and without
     `fill_store` the store is left empty (a build that writes the graph from the pieces and neither validates
-    nor keeps its store: a file taken from the cache is then not even decompressed).
+    nor keeps its store: a file taken from the cache is then not even decompressed). With `hold_back` too (a
+    build that validates, in memory), the store holds only what the union part of validation reads: the
+    documents' quads about their own nodes, most of their quads, are kept in a file (`result.held_back`,
+    in `spill_dir`) to be loaded should it need them after all. With `sources` instead (a rebuild that
+    validates, cyberlex.incremental), the store is left empty and `sources` notes where each document can be
+    read again, for the union part to load the documents it needs.
 
     Files are processed by `jobs` processes (default: one per CPU) when there are many; the results
     are taken in the order of the files, so the output does not depend on the number of processes.
@@ -404,7 +458,7 @@ def build_store(files: list[Path], base: str = DEFAULT_BASE,
     cluster = DaskCluster(dask) if dask else None
     try:
         return _build_store(files, base, progress, jobs, file_timeout, max_file_bytes, cache, validate_documents,
-                            cluster, store_dir, count_triples, fragments, fill_store, spill_dir)
+                            cluster, store_dir, count_triples, fragments, fill_store, spill_dir, hold_back, sources)
     finally:
         if cluster is not None:
             cluster.close()
@@ -413,11 +467,16 @@ def build_store(files: list[Path], base: str = DEFAULT_BASE,
 def _build_store(files: list[Path], base: str, progress: Callable[[Path], None] | None, jobs: int | None,
                  file_timeout: float | None, max_file_bytes: int | None, cache: BuildCache | None,
                  validate_documents: bool, cluster: DaskCluster | None, store_dir: Path | None,
-                 count_triples: bool, fragments: bool, fill_store: bool, spill_dir: Path | None) -> BuildResult:
+                 count_triples: bool, fragments: bool, fill_store: bool, spill_dir: Path | None,
+                 hold_back: bool, sources: DocumentSources | None) -> BuildResult:
     store = open_store(store_dir)
     # with the store on disk, the validations are too (in a file beside it, `spill_dir`)
     result = BuildResult(store, validations=ValidationLog(_spill_file(spill_dir) if store_dir is not None else None),
                          fragments=[] if fragments else None)
+    if sources is not None and not (validate_documents and not fill_store and store_dir is None):
+        sources = None
+    if hold_back and sources is None and validate_documents and not fill_store and store_dir is None:
+        result.held_back = HeldBack(_spill_file(spill_dir, ".held-back-"))
     jobs = jobs or os.cpu_count() or 1
     names = source_names(files)
     keys = {path: cache.key(path, names[path], base, max_file_bytes or MAX_FILE_BYTES) for path in files} \
@@ -447,18 +506,23 @@ def _build_store(files: list[Path], base: str, progress: Callable[[Path], None] 
         pool: Executor = LocalPool(processes)
         built = pool.map(_process_for_pool, work)
     try:
+        # a cached file's N-Quads are not decompressed where nothing loads them here
         _collect(_in_file_order(files, cached, built, keys, cache, validate_documents, build_here,
-                                fragments and not fill_store and not validate_documents),
+                                fragments and (sources is not None or not (fill_store or validate_documents))),
                  result, progress, flush_every=FLUSH_EVERY if store_dir is not None else None,
                  fill_store=fill_store or validate_documents or store_dir is not None,
-                 ids={str(path): key for path, key in keys.items()})
+                 ids={str(path): key for path, key in keys.items()}, sources=sources)
     except BaseException:
         result.validations.discard()  # no file of them left in the output folder
+        if result.held_back is not None:
+            result.held_back.discard()
         raise
     finally:
         built.close()  # the local pool's processes end here, a cluster's unfinished jobs are cancelled
     result.from_cache = len(cached) - len(unreadable)
     result.validations.finish()
+    if result.held_back is not None:
+        result.held_back.finish()
     if store_dir is not None:
         store.flush()  # on disk before a validating process opens it
     if result.fragments is None:
@@ -466,11 +530,12 @@ def _build_store(files: list[Path], base: str, progress: Callable[[Path], None] 
     return result
 
 
-def _spill_file(folder: Path | None) -> Path:
-    """A new file for the validations, in `folder` (default: the system's temporary folder)."""
+def _spill_file(folder: Path | None, prefix: str = ".validations-") -> Path:
+    """A new file for the validations (or other data of the build), in `folder` (default: the system's
+    temporary folder)."""
     if folder is not None:
         folder.mkdir(parents=True, exist_ok=True)
-    handle, name = tempfile.mkstemp(prefix=".validations-", dir=folder)
+    handle, name = tempfile.mkstemp(prefix=prefix, dir=folder)
     os.close(handle)
     return Path(name)
 
@@ -503,23 +568,29 @@ def _in_file_order(files: list[Path], cached: set[Path], built: Iterator[_FileOu
             kept = entry.extra.get(VALIDATION)
             validation = DocumentValidation.from_data(kept) if validate and kept is not None else None
             if validate and validation is None:
+                if pieces_only and cache is not None and key:  # its N-Quads are needed after all
+                    entry = cache.get(key) or entry
                 validation = validate_document(entry.nquads, own_namespaces=True)
                 if cache is not None and key:
                     extra = {**entry.extra, VALIDATION: validation.as_data()}
                     cache.put(key, Entry(entry.nquads, entry.warnings, extra, entry.fragments))
-            yield _FileOutcome(str(path), entry.nquads, None, entry.warnings, validation, entry.fragments or None)
+            own_from = entry.extra.get(OWN_FROM)
+            yield _FileOutcome(str(path), entry.nquads, None, entry.warnings, validation, entry.fragments or None,
+                               own_from if isinstance(own_from, int) else None)
             continue
         outcome = build_here(path) if path in cached else next(built)
         if validate and outcome.failure is None and outcome.validation is None:
             # its validation ran out of the file's time: never a file whose results are left out
             outcome = dataclasses.replace(outcome, validation=validate_document(outcome.nquads, own_namespaces=True))
         if cache is not None and key and outcome.failure is None:
-            extra = {VALIDATION: outcome.validation.as_data()} if outcome.validation is not None else {}
-            cache.put(key, Entry(outcome.nquads, outcome.warnings, extra, outcome.fragments or b""))
+            notes: dict[str, Any] = {VALIDATION: outcome.validation.as_data()} \
+                if outcome.validation is not None else {}
+            if outcome.own_from is not None:
+                notes[OWN_FROM] = outcome.own_from
+            cache.put(key, Entry(outcome.nquads, outcome.warnings, notes, outcome.fragments or b""))
         yield outcome
 
 
-VALIDATION = "validation"  # the key of a file's own SHACL results in its cache entry (`Entry.extra`)
 
 
 class _NoFragments(Exception):
@@ -567,7 +638,8 @@ FLUSH_EVERY = 100
 
 
 def _collect(outcomes: Iterable[_FileOutcome], result: BuildResult, progress: Callable[[Path], None] | None,
-             flush_every: int | None = None, fill_store: bool = True, ids: dict[str, str | None] | None = None) -> None:
+             flush_every: int | None = None, fill_store: bool = True, ids: dict[str, str | None] | None = None,
+             sources: DocumentSources | None = None) -> None:
     if result.fragments is not None:
         from cyberlex.fragments import DocumentFragments
     for outcome in outcomes:
@@ -586,8 +658,18 @@ def _collect(outcomes: Iterable[_FileOutcome], result: BuildResult, progress: Ca
             except (ValueError, KeyError, TypeError) as exc:  # that, or damaged: written from the store
                 raise _NoFragments from exc
             result.fragment_ids.append((ids or {}).get(outcome.path))
-        if fill_store:
-            result.store.load(outcome.nquads, format=RdfFormat.N_QUADS)
+        if sources is not None:
+            own_read = outcome.validation is None or outcome.validation.own_quads_read
+            sources.add((ids or {}).get(outcome.path), outcome.nquads, outcome.own_from, own_read)
+        elif fill_store:
+            held = result.held_back is not None and outcome.own_from is not None and (
+                outcome.validation is not None and not outcome.validation.own_quads_read)
+            if held:
+                assert result.held_back is not None and outcome.own_from is not None
+                result.store.load(outcome.nquads[:outcome.own_from], format=RdfFormat.N_QUADS)
+                result.held_back.add(outcome.nquads[outcome.own_from:])
+            else:
+                result.store.load(outcome.nquads, format=RdfFormat.N_QUADS)
         result.documents += 1
         if flush_every and result.documents % flush_every == 0:
             result.store.flush()
@@ -630,22 +712,57 @@ def _count_query(store: Store, query: str, **terms: NamedNode) -> int:
     return int(solution["n"].value)  # type: ignore[index,union-attr]
 
 
-def validate_store(store: Store, documents: Iterable[DocumentValidation]) -> tuple[int, str]:
+def validate_store(store: Store, documents: Iterable[DocumentValidation], held_back: HeldBack | None = None,
+                   sources: DocumentSources | None = None, state_in: Path | None = None,
+                   keys: Sequence[str | None] = ()) -> tuple[int, str]:
     """SHACL validation of a store whose documents were validated alone (`documents`): the union part
-    (cyberlex.validate_parts), and the number of violations and the report for people."""
+    (cyberlex.validate_parts), and the number of violations and the report for people. `held_back`: the
+    quads left out of the store (build_store), loaded into it if the union part asks for them. `sources`
+    (a rebuild, build_store): the store is empty, the union part loads the documents it needs and takes over
+    the last build's findings kept in `state_in` (cyberlex.incremental). With `state_in`, the union part's
+    findings are kept there for the next build, with the documents' cache `keys`."""
     from oxrdflib import OxigraphStore
     from rdflib import Dataset
 
-    from cyberlex.validate_parts import validate_parts
+    from cyberlex.incremental import forget_state, read_state, touched_nodes, write_state
+    from cyberlex.validate_parts import Rebuild, UnionState, validate_parts_kept
 
-    report = validate_parts(documents, Dataset(store=OxigraphStore(store=store)), store)
+    complete = (lambda: held_back.load_into(store)) if held_back is not None else None
+    rebuild = None
+    if sources is not None:
+        previous = read_state(state_in) if state_in is not None else None
+        touched = touched_nodes(previous, sources) if previous is not None else None
+        rebuild = Rebuild(previous.state if previous is not None and touched is not None else UnionState({}, {}),
+                          touched or frozenset(), lambda indices, whole: sources.load(store, indices, whole))
+    report, state = validate_parts_kept(documents, Dataset(store=OxigraphStore(store=store)), store,
+                                        complete=complete, rebuild=rebuild)
+    if state_in is not None:
+        if state is not None and keys and None not in keys:
+            write_state(state_in, [key for key in keys if key is not None], state)
+        else:
+            forget_state(state_in)
     return sum(1 for r in report.results if r.severity == "Violation"), report.to_text()
 
 
-# Handed to the validating process by fork: the store itself (in memory, shared by fork), or the folder
-# of a checkpoint of an on-disk one, which the process opens read-only (a RocksDB handle is not to be
-# used across a fork).
-_STORE_TO_VALIDATE: tuple[Store | Path, ValidationLog[DocumentValidation]] | None = None
+@dataclass(frozen=True)
+class _UnionJob:
+    """What the validating process is handed by fork: the store itself (in memory, shared by fork), or the
+    folder of a checkpoint of an on-disk one, which the process opens read-only (a RocksDB handle is not to be
+    used across a fork); and the rest of validate_store's arguments."""
+
+    store: Store | Path
+    documents: ValidationLog[DocumentValidation]
+    held_back: HeldBack | None = None
+    sources: DocumentSources | None = None
+    state_in: Path | None = None
+    keys: Sequence[str | None] = ()
+
+    def run(self) -> tuple[int, str]:
+        store = Store.read_only(str(self.store)) if isinstance(self.store, Path) else self.store
+        return validate_store(store, self.documents, self.held_back, self.sources, self.state_in, self.keys)
+
+
+_STORE_TO_VALIDATE: _UnionJob | None = None
 
 # From this many input files a build without --store keeps its store on disk (a temporary folder in the
 # output folder, removed afterwards) rather than in memory, so that memory does not grow with the corpus.
@@ -654,8 +771,7 @@ ON_DISK_FROM = 2_000
 
 def _validate_inherited() -> tuple[int, str]:
     assert _STORE_TO_VALIDATE is not None
-    store, documents = _STORE_TO_VALIDATE
-    return validate_store(Store.read_only(str(store)) if isinstance(store, Path) else store, documents)
+    return _STORE_TO_VALIDATE.run()
 
 
 def build(paths: list[Path], out_dir: Path, base: str = DEFAULT_BASE, run_validation: bool = True,
@@ -728,16 +844,25 @@ def _build(paths: list[Path], files: list[Path], out_dir: Path, base: str, run_v
             return unchanged
     # pieces only where the store is in memory: assembling them holds every document's pieces at once
     pieces = store_dir is None
+    # the union part's findings are kept for the next build where the store is only the union part's
+    incremental = run_validation and pieces and not fill_store and cache is not None
+    sources = None
+    if incremental and cache is not None and (out_dir / UNION_STATE).exists():
+        sources = DocumentSources(cache)  # a rebuild: the union part loads only the documents it needs
     try:
         result = build_store(files, base, progress, jobs, file_timeout, max_file_bytes, cache,
                              validate_documents=run_validation, dask=dask, store_dir=store_dir, count_triples=False,
-                             spill_dir=out_dir, fragments=pieces, fill_store=fill_store or not pieces)
+                             spill_dir=out_dir, fragments=pieces, fill_store=fill_store or not pieces, hold_back=True,
+                             sources=sources)
     except _NoFragments:
+        incremental, sources = False, None
         result = build_store(files, base, progress, jobs, file_timeout, max_file_bytes, cache,
                              validate_documents=run_validation, dask=dask, store_dir=store_dir, count_triples=False,
                              spill_dir=out_dir)
     if result.documents == 0:
         result.validations.discard()
+        if result.held_back is not None:
+            result.held_back.discard()
         named = ", ".join(str(p) for p in paths)
         why = (f"all {len(files)} input files failed" if files
                else f"no files to read in {named} (an empty or unmounted folder?)")
@@ -747,7 +872,9 @@ def _build(paths: list[Path], files: list[Path], out_dir: Path, base: str, run_v
     try:
         if run_validation and (jobs or os.cpu_count() or 1) > 1:
             snapshot = _snapshot(result.store, out_dir) if store_dir is not None else None
-            _STORE_TO_VALIDATE = (snapshot if snapshot is not None else result.store, result.validations)
+            job = _UnionJob(snapshot if snapshot is not None else result.store, result.validations, result.held_back,
+                            sources, out_dir if incremental else None, result.fragment_ids)
+            _STORE_TO_VALIDATE = job
             try:
                 import multiprocessing  # here: a build that does not validate starts no process for it
 
@@ -762,7 +889,9 @@ def _build(paths: list[Path], files: list[Path], out_dir: Path, base: str, run_v
         else:
             staged = _stage(result, out_dir, cache)
             if run_validation:
-                result.violations, result.report_text = validate_store(result.store, result.validations)
+                result.violations, result.report_text = _UnionJob(
+                    result.store, result.validations, result.held_back, sources, out_dir if incremental else None,
+                    result.fragment_ids).run()
         if result.fragments is None:
             # the distinct triples of every graph, evidence included: graph.ttl's count (the facts) is not it
             result.counts["triples"] = count_unique_triples(result.store)
@@ -776,6 +905,8 @@ def _build(paths: list[Path], files: list[Path], out_dir: Path, base: str, run_v
         staged.discard()
         if result.validations.on_disk:
             result.validations.discard()
+        if result.held_back is not None:
+            result.held_back.discard()
     if run_validation:
         result.written["report"] = result.written.pop("validation.txt")
     if built_from is not None and not result.failures:  # a failed file is tried again by the next build

@@ -284,7 +284,7 @@ def source_files(data: Graph, node: Node) -> set[str]:
     ``node`` itself); those of the spans (clx:Evidence) of the statements about ``node`` (or of ``node``,
     if it is a span or a statement); the source documents whose named graph points to ``node``.
     """
-    names = _file_names(data, _documents(_graphs(data, node, None)) | {node})
+    names = _stated_sources(data, node)
     if not names:
         spans = {node} | set(_objects(data, node, URIRef(CLX.evidence)))
         for statement in _subjects(data, RDF.subject, node):
@@ -293,6 +293,16 @@ def source_files(data: Graph, node: Node) -> set[str]:
     if not names:
         names = _file_names(data, _documents(_graphs(data, None, node)))
     return names
+
+
+def stated_in(data: Graph, node: Node) -> bool:
+    """Whether source_files names ``node``'s files by its first rule (the documents stating something about
+    it), which reads no evidence."""
+    return bool(_stated_sources(data, node))
+
+
+def _stated_sources(data: Graph, node: Node) -> set[str]:
+    return _file_names(data, _documents(_graphs(data, node, None)) | {node})
 
 
 def _documents(graphs: set[Node]) -> set[Node]:

@@ -29,8 +29,8 @@ from __future__ import annotations
 
 import itertools
 import tempfile
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -62,6 +62,7 @@ from cyberlex.validate import (
     result_path,
     shape_findings,
     source_files,
+    stated_in,
     validate,
 )
 from cyberlex.validate import (
@@ -106,23 +107,29 @@ class DocumentValidation:
     the pairs (focus node, neighbour) whose neighbour's triples a shape of :data:`NEIGHBOUR_READS`
     reads; `splittable` is False when the document's verdicts may depend on other documents in ways
     the parts do not follow (blank nodes, subclass axioms): then the union is validated whole.
+    `own_quads_read` is True when the union part may read the document's quads about its own nodes
+    (:func:`own_quads`): only then must they be in the store it is given (:func:`validate_parts`).
     """
 
     results: tuple[DocumentResult, ...]
     nodes: frozenset[str]
     neighbours: tuple[tuple[str, str], ...]
     splittable: bool = True
+    own_quads_read: bool = True
+    namespaces: tuple[str, ...] = ()  # of its own nodes (own_namespaces_of), in a build
 
     def as_data(self) -> dict[str, Any]:
         """As JSON data (lists, strings, booleans), for the build cache: :meth:`from_data` reads it back."""
         return {"results": [list(vars(r).values()) for r in self.results], "nodes": sorted(self.nodes),
-                "neighbours": [list(pair) for pair in self.neighbours], "splittable": self.splittable}
+                "neighbours": [list(pair) for pair in self.neighbours], "splittable": self.splittable,
+                "own_quads_read": self.own_quads_read, "namespaces": list(self.namespaces)}
 
     @classmethod
     def from_data(cls, data: dict[str, Any]) -> DocumentValidation:
         """Read back what :meth:`as_data` wrote."""
         return cls(tuple(DocumentResult(*fields) for fields in data["results"]), frozenset(data["nodes"]),
-                   tuple((focus, neighbour) for focus, neighbour in data["neighbours"]), bool(data["splittable"]))
+                   tuple((focus, neighbour) for focus, neighbour in data["neighbours"]), bool(data["splittable"]),
+                   bool(data.get("own_quads_read", True)), tuple(data.get("namespaces", ())))
 
 
 def validate_document(nquads: bytes | Sequence[ox.Quad], shapes_dir: Path | None = None,
@@ -136,15 +143,58 @@ def validate_document(nquads: bytes | Sequence[ox.Quad], shapes_dir: Path | None
     and the union part need not count them (their number grows with the corpus)."""
     quads = list(ox.parse(nquads, format=ox.RdfFormat.N_QUADS)) if isinstance(nquads, bytes) else nquads
     mentioned, splittable = _mentioned(quads)
-    own = tuple({q.graph_name.value + "/" for q in quads if isinstance(q.graph_name, ox.NamedNode)}) \
-        if own_namespaces else ()
+    own = own_namespaces_of(quads) if own_namespaces else ()
     nodes = frozenset(n.value for n in mentioned if not (own and n.value.startswith(own)))
     neighbours = tuple(sorted(_neighbour_pairs(quads)))
     store = ox.Store()  # extend, not bulk_extend: faster for a document's few thousand quads
     store.extend([ox.Quad(q.subject, q.predicate, q.object) for q in quads])
     store.extend(ontology_quads())
     results = tuple(_document_result(finding) for finding in shape_findings(store, shapes_dir, engine=engine))
-    return DocumentValidation(results, nodes, neighbours, splittable)
+    own_read = bool(own) and (_own_quads_read(quads, own, shapes_dir) or any(
+        r.focus_node.startswith("<") and r.focus_node[1:-1].startswith(own) for r in results) or any(
+        focus.startswith(own) for focus, _ in neighbours))
+    return DocumentValidation(results, nodes, neighbours, splittable, own_read, own)
+
+
+def own_namespaces_of(quads: Iterable[ox.Quad]) -> tuple[str, ...]:
+    """The namespaces of a build's document's own nodes: `<graph>/…` for each of its named graphs (its
+    evidence's spans and statements), which no other document of the build states anything about."""
+    return tuple(sorted({q.graph_name.value + "/" for q in quads if isinstance(q.graph_name, ox.NamedNode)}))
+
+
+def _is_own(term: object, own: tuple[str, ...]) -> bool:
+    return isinstance(term, ox.NamedNode) and term.value.startswith(own)
+
+
+def own_quads(quads: Sequence[ox.Quad]) -> tuple[list[ox.Quad], list[ox.Quad]]:
+    """A build's document's quads in two parts: the rest, and those whose subject is one of its own nodes
+    (:func:`own_namespaces_of`: its evidence, about 70 % of its quads). The union part reads the latter
+    only for a document whose validation says so (`own_quads_read`), so a build may leave them out of the
+    store it validates (cyberlex.build), and load them only when the union part asks (`complete`)."""
+    own = own_namespaces_of(quads)
+    rest: list[ox.Quad] = []
+    owned: list[ox.Quad] = []
+    for q in quads:
+        (owned if own and _is_own(q.subject, own) else rest).append(q)
+    return rest, owned
+
+
+def _own_quads_read(quads: Iterable[ox.Quad], own: tuple[str, ...], shapes_dir: Path | None) -> bool:
+    """Whether the union part may read a quad about one of the document's own nodes while checking a node
+    of other documents: a quad from an own node to another node by a predicate read backwards (an inverse
+    path, sh:targetObjectsOf, a SHACL-SPARQL shape's neighbour), or one from another node to an own node
+    (whose types, triples or evidence would be read as a value's or a neighbour's)."""
+    every_one, one_suffices = _read_backwards(shapes_dir)
+    backwards = every_one | one_suffices
+    for q in quads:
+        subject_own = _is_own(q.subject, own)
+        object_iri = isinstance(q.object, ox.NamedNode)
+        object_own = _is_own(q.object, own)
+        if subject_own and object_iri and not object_own and q.predicate in backwards:
+            return True
+        if not subject_own and object_own:
+            return True
+    return False
 
 
 # The nodes checked again on the union are validated this many at a time, so that the triples copied
@@ -156,7 +206,8 @@ UNION_BATCH = 2_000
 
 
 def validate_parts(documents: Iterable[DocumentValidation], union: Graph | Dataset, store: ox.Store | None = None,
-                   shapes_dir: Path | None = None, engine: str = "auto") -> ValidationReport:
+                   shapes_dir: Path | None = None, engine: str = "auto",
+                   complete: Callable[[], None] | None = None) -> ValidationReport:
     """Merge the documents' validations and check on the union the nodes they cannot decide alone.
 
     `documents` may be a log on disk (cyberlex.build's ValidationLog): it is read a few times, one document
@@ -164,9 +215,174 @@ def validate_parts(documents: Iterable[DocumentValidation], union: Graph | Datas
     `union` is the data of all documents (for the report's values and source files, and for the
     union checks); `store`, when given, holds the same quads in Oxigraph (faster to read). The
     report is the one :func:`cyberlex.validate.validate` gives on `union` (with the same `engine`).
+
+    `complete`, when given, says that `union` lacks the quads about the documents' own nodes
+    (:func:`own_quads`) of the documents whose `own_quads_read` is False, and loads them into it: it is
+    called when the report needs them after all (the union validated whole; a result whose source files
+    only the evidence names).
     """
+    return validate_parts_kept(documents, union, store, shapes_dir, engine, complete)[0]
+
+
+@dataclass(frozen=True)
+class NodeCheck:
+    """What the union part found on one node (its results, as the report gives them), and the nodes (N3) a
+    triple must name to change that: the node, its values and neighbours, the nodes pointing to it."""
+
+    footprint: frozenset[str]
+    results: tuple[ValidationResult, ...]
+
+
+@dataclass(frozen=True)
+class UnionState:
+    """What the union part of a build found, node by node, kept for the next build (cyberlex.build): a rebuild
+    takes over the results on every node whose footprint no changed triple names (:class:`Rebuild`).
+    `converted`: the documents' own results on nodes not checked on the union, with the values and source
+    files the union gave them, by focus node. `types`: the classes (N3) of the values whose types the checks
+    read (a body that every document names and types), for a rebuild to give them without loading every
+    document that names them."""
+
+    checked: dict[str, NodeCheck]
+    converted: dict[str, tuple[tuple[DocumentResult, ValidationResult], ...]]
+    types: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def as_data(self) -> dict[str, Any]:
+        """As JSON data, for a file: :meth:`from_data` reads it back. Each node is written once, in `nodes`,
+        and named elsewhere by its place there (a footprint names the same bodies thousands of times)."""
+        nodes = sorted({*self.checked, *self.types, *(n for check in self.checked.values() for n in check.footprint),
+                        *(c for classes in self.types.values() for c in classes)})
+        place = {node: index for index, node in enumerate(nodes)}
+        return {"nodes": nodes,
+                "checked": [[place[node], sorted(place[n] for n in check.footprint),
+                             [_result_data(r) for r in check.results]]
+                            for node, check in sorted(self.checked.items())],
+                "converted": [[node, [[list(vars(kept).values()), _result_data(result)] for kept, result in pairs]]
+                              for node, pairs in sorted(self.converted.items())],
+                "types": [[place[node], [place[c] for c in classes]] for node, classes in sorted(self.types.items())]}
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> UnionState:
+        """Read back what :meth:`as_data` wrote (ValueError, KeyError, IndexError or TypeError if it is not that)."""
+        nodes = [str(node) for node in data["nodes"]]
+        return cls({nodes[node]: NodeCheck(frozenset(nodes[n] for n in footprint), tuple(map(_result_of, results)))
+                    for node, footprint, results in data["checked"]},
+                   {str(node): tuple((DocumentResult(*kept), _result_of(result)) for kept, result in pairs)
+                    for node, pairs in data["converted"]},
+                   {nodes[node]: tuple(nodes[c] for c in classes) for node, classes in data["types"]})
+
+
+@dataclass(frozen=True)
+class Rebuild:
+    """What a rebuild gives the union part to take over the last build's findings: that build's state, the
+    nodes (N3) named by a triple that one build has and the other has not (of the documents added, removed or
+    changed since), and how to load documents into the store, which starts empty: `load_documents(indices,
+    whole)`, the documents (by their index in `documents`) without their own quads (:func:`own_quads`), or
+    `whole`."""
+
+    previous: UnionState
+    touched: frozenset[str]
+    load_documents: Callable[[list[int], bool], None]
+
+
+def _result_data(r: ValidationResult) -> list[Any]:
+    return [r.severity, r.focus_node.n3(), r.path, r.value.n3() if r.value is not None else None, r.message,
+            r.source_shape.n3(), r.constraint, list(r.source_files), [v.n3() for v in r.values], r.path_iris]
+
+
+def _result_of(data: list[Any]) -> ValidationResult:
+    severity, focus, path, value, message, shape, constraint, files, values, path_iris = data
+    return ValidationResult(severity, _node(focus), path, _node(value) if value is not None else None, message,
+                            _node(shape), constraint, tuple(files), tuple(map(_node, values)), path_iris)
+
+
+def validate_parts_kept(documents: Iterable[DocumentValidation], union: Graph | Dataset, store: ox.Store | None = None,
+                        shapes_dir: Path | None = None, engine: str = "auto",
+                        complete: Callable[[], None] | None = None,
+                        rebuild: Rebuild | None = None) -> tuple[ValidationReport, UnionState | None]:
+    """:func:`validate_parts`, and what it found node by node (None when the union was validated whole), for
+    the next build. With `rebuild`, the store starts empty, the results on nodes whose footprint no touched
+    triple names are taken over from the last build's, and only the documents that the other nodes need are
+    loaded into the store."""
+    everything = list(range(len(documents))) if rebuild is not None else []  # type: ignore[arg-type]
+
+    def load_everything() -> None:
+        if rebuild is not None:
+            rebuild.load_documents(everything, True)
+        elif complete is not None:
+            complete()
+
     if not all(d.splittable for d in documents) or not splittable_shapes(shapes_dir):
-        return validate(union, shapes_dir=shapes_dir, engine=engine)
+        load_everything()
+        return validate(union, shapes_dir=shapes_dir, engine=engine), None
+    again, kept = _partition(documents)
+    previous = rebuild.previous if rebuild is not None else UnionState({}, {})
+    touched = rebuild.touched if rebuild is not None else frozenset()
+
+    def unchanged(node: str, footprint: frozenset[str]) -> bool:  # a literal (N3 forms differ) is checked again
+        return rebuild is not None and node.startswith("<") and node not in touched and footprint.isdisjoint(touched)
+
+    checked: dict[str, NodeCheck] = {}
+    for node in again:
+        before = previous.checked.get(f"<{node}>")
+        if before is not None and unchanged(f"<{node}>", before.footprint):
+            checked[f"<{node}>"] = before
+    converted: dict[str, list[tuple[DocumentResult, ValidationResult]]] = {}
+    to_convert: list[DocumentResult] = []
+    for r in kept:
+        before_pairs = dict(previous.converted.get(r.focus_node, ()))
+        if r in before_pairs and unchanged(r.focus_node, frozenset()):
+            converted.setdefault(r.focus_node, []).append((r, before_pairs[r]))
+        else:
+            to_convert.append(r)
+    to_check = sorted(node for node in again if f"<{node}>" not in checked)
+    loader = _Loader(documents, rebuild) if rebuild is not None else None
+    if loader is not None:
+        loader.load({f"<{node}>" for node in to_check} | {r.focus_node for r in to_convert})
+    findings: list[Finding] = []
+    footprints: dict[str, frozenset[str]] = {}
+    types: dict[str, tuple[str, ...]] = {}
+    if to_check:
+        quads = store if store is not None else _store_of_quads(union)
+        for start in range(0, len(to_check), UNION_BATCH):
+            batch = to_check[start:start + UNION_BATCH]
+            checked_store = _union_store(quads, set(batch), shapes_dir)  # with the ontology: ready to validate
+            # a rebuild: load what the checks read, until they read nothing more (a value's types are given from
+            # the last build's where no changed triple names the value)
+            given: set[str] = set()
+            while loader is not None and _load_for(checked_store, batch, previous.types, touched, quads, loader, given):
+                checked_store = _union_store(quads, set(batch), shapes_dir)  # what the documents loaded add
+            findings += shape_findings(checked_store, shapes_dir, [URIRef(node) for node in batch], engine)
+            for node in batch:
+                footprint = _footprint(checked_store, node)
+                footprints[f"<{node}>"] = footprint
+                for value in footprint - _read_whole(checked_store, node):
+                    types[value] = tuple(sorted(str(q.object) for q in checked_store.quads_for_pattern(
+                        ox.NamedNode(value[1:-1]), _TYPE, None, None)))
+    # a result whose source files the evidence alone names (source_files): the evidence is read, and the result
+    # is not kept for the next build (whose touched nodes leave the evidence out: incremental.touched_nodes)
+    unstated = {node.n3() for node in {_node(r.focus_node) for r in to_convert} | {f.focus_node for f in findings}
+                if not stated_in(union, node)}
+    if unstated and (complete is not None or rebuild is not None):
+        load_everything()
+    fresh: dict[str, list[ValidationResult]] = {}
+    for finding in findings:
+        fresh.setdefault(finding.focus_node.n3(), []).append(report_result(finding, union))
+    for node, footprint in footprints.items():
+        checked[node] = NodeCheck(footprint, tuple(fresh.get(node, ())))
+    for r in to_convert:
+        converted.setdefault(r.focus_node, []).append((r, _union_result(r, union)))
+    results = [result for check in checked.values() for result in check.results] + [
+        result for pairs in converted.values() for _, result in pairs]
+    results.sort(key=result_order)
+    state = UnionState({node: check for node, check in checked.items() if node not in unstated},
+                       {node: tuple(pairs) for node, pairs in converted.items() if node not in unstated},
+                       {**{node: classes for node, classes in previous.types.items() if node not in touched}, **types})
+    return ValidationReport(conforms=not results, results=results), state
+
+
+def _partition(documents: Iterable[DocumentValidation]) -> tuple[set[str], list[DocumentResult]]:
+    """The nodes to check on the union (IRIs), and the documents' results on the others (each result on a
+    literal once)."""
     shared = _shared_nodes(documents)
     again = set(shared)
     for d in documents:
@@ -185,23 +401,126 @@ def validate_parts(documents: Iterable[DocumentValidation], union: Graph | Datas
                     continue
                 literal_focus.add(r)
             kept.append(r)
-    results = [_union_result(r, union) for r in kept]
-    if again:
-        quads = store if store is not None else _store_of_quads(union)
-        ordered = sorted(again)
-        for start in range(0, len(ordered), UNION_BATCH):
-            batch = ordered[start:start + UNION_BATCH]
-            checked = _union_store(quads, set(batch), shapes_dir)  # with the ontology: ready to validate
-            findings = shape_findings(checked, shapes_dir, [URIRef(node) for node in batch], engine)
-            results += [report_result(finding, union) for finding in findings]
-    results.sort(key=result_order)
-    return ValidationReport(conforms=not results, results=results)
+    return again, kept
 
 
-def _shared_nodes(documents: Iterable[DocumentValidation]) -> set[str]:
+def _footprint(checked: ox.Store, node: str) -> frozenset[str]:
+    """The nodes (N3) whose triples the union part read for `node` in `checked` (what _union_store selected):
+    the node, the nodes its triples point to (values, neighbours, whose types and triples were read) and
+    those pointing to it. A triple the selection would add or lose names one of them."""
+    focus = ox.NamedNode(node)
+    found = {f"<{node}>"}
+    # IRIs only: the data has no blank node (else the union is validated whole); the ontology's, in lists
+    # naming a property that is a focus node, never change (cyberlex's version keys the state)
+    for q in checked.quads_for_pattern(focus, None, None, None):
+        if isinstance(q.object, ox.NamedNode):
+            found.add(str(q.object))
+    for q in checked.quads_for_pattern(None, None, focus, None):
+        if isinstance(q.subject, ox.NamedNode):
+            found.add(str(q.subject))
+    return frozenset(found)
+
+
+def _read_whole(checked: ox.Store, node: str) -> set[str]:
+    """The nodes (N3) of a focus node's footprint whose every triple the checks read (the node itself, its
+    neighbours of NEIGHBOUR_READS); of the other nodes, its values, they read the types."""
+    focus = ox.NamedNode(node)
+    whole = {f"<{node}>"}
+    for predicate, direction in NEIGHBOUR_READS.values():
+        if direction == "out":
+            whole.update(str(q.object) for q in checked.quads_for_pattern(focus, ox.NamedNode(predicate), None, None))
+        else:
+            whole.update(str(q.subject) for q in checked.quads_for_pattern(None, ox.NamedNode(predicate), focus, None))
+    return whole
+
+
+_TYPES_GIVEN = ox.NamedNode("urn:cyberlex:types-of-the-last-build")
+
+
+def _load_for(checked: ox.Store, batch: list[str], known_types: dict[str, tuple[str, ...]],
+              touched: frozenset[str], store: ox.Store, loader: _Loader, given: set[str]) -> bool:
+    """Load into a rebuild's `store` what its checks of `batch` read and `checked` lacks: the documents stating
+    something about the nodes whose triples they read, and about the values whose types the last build did
+    not record or a changed triple names; the recorded types of the other values, in a graph of their own
+    (which names no source document), once (`given`). Whether anything was added."""
+    wanted: set[str] = set()
+    added = False
+    for node in batch:
+        whole = _read_whole(checked, node)
+        wanted |= whole
+        for value in _footprint(checked, node) - whole:
+            classes = known_types.get(value)
+            if classes is None or value in touched or not value.startswith("<"):
+                wanted.add(value)
+            elif value not in given:
+                given.add(value)
+                added = True
+                subject = ox.NamedNode(value[1:-1])
+                store.extend(ox.Quad(subject, _TYPE, _node_of(c), _TYPES_GIVEN) for c in classes)
+    return loader.load(wanted) or added
+
+
+def _node_of(n3: str) -> ox.NamedNode:
+    assert n3.startswith("<") and n3.endswith(">"), n3
+    return ox.NamedNode(n3[1:-1])
+
+
+class _Loader:
+    """Loads into a rebuild's store the documents that state something about given nodes, each once."""
+
+    def __init__(self, documents: Iterable[DocumentValidation], rebuild: Rebuild) -> None:
+        self.documents = list(documents)
+        self.rebuild = rebuild
+        self.loaded: set[int] = set()
+        self.by_node: dict[str, list[int]] = {}
+        self.by_namespace: dict[str, int] = {}
+        for index, d in enumerate(self.documents):
+            for iri in d.nodes:
+                self.by_node.setdefault(iri, []).append(index)
+            for namespace in d.namespaces:
+                self.by_namespace[namespace] = index
+
+    def load(self, nodes: Iterable[str]) -> bool:
+        """Load the documents stating something about `nodes` (N3); whether any was not loaded yet."""
+        wanted: set[int] = set()
+        for node in nodes:
+            wanted.update(self._stating(node))
+        new = sorted(wanted - self.loaded)
+        for whole in (False, True):
+            part = [i for i in new if self.documents[i].own_quads_read == whole]
+            if part:
+                self.rebuild.load_documents(part, whole)
+        self.loaded.update(new)
+        return bool(new)
+
+    def _stating(self, node: str) -> Iterable[int]:
+        if not node.startswith("<"):  # a literal: any document may state it
+            return range(len(self.documents))
+        iri = node[1:-1]
+        found = list(self.by_node.get(iri, ()))
+        cut = iri.find("/")
+        while cut != -1:  # the document whose own node it is (its namespace, `<graph>/`)
+            owner = self.by_namespace.get(iri[:cut + 1])
+            if owner is not None:
+                found.append(owner)
+            cut = iri.find("/", cut + 1)
+        return found
+
+
+def _shared_nodes(documents: Iterable[DocumentValidation], in_memory_up_to: int = 200_000) -> set[str]:
     """The nodes that more than one document states something about. The candidates grow with the corpus
-    (every document's clauses are among them), so they are counted by an external sort rather than in a
-    dictionary: memory holds one chunk of them at a time, and the shared ones, which are few."""
+    (every document's clauses are among them): up to `in_memory_up_to` of them they are counted in a
+    dictionary, past that by an external sort, with memory holding one chunk of them at a time, and the
+    shared ones, which are few."""
+    counted: dict[str, int] = {}
+    for d in documents:
+        for node in d.nodes:  # a document names a node once (its nodes are a set)
+            counted[node] = counted.get(node, 0) + 1
+        if len(counted) > in_memory_up_to:
+            break
+    else:
+        return {node for node, times in counted.items() if times > 1}
+    del counted
     lines = (f"{node}\t{index}".encode() for index, d in enumerate(documents) for node in d.nodes)
     shared: set[str] = set()
     with tempfile.TemporaryDirectory(prefix="cyberlex-shared-") as spill:
