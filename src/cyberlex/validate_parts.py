@@ -647,43 +647,61 @@ def _union_store(store: ox.Store, nodes: set[str], shapes_dir: Path | None = Non
     shape, path or other). The other triples pointing to a node, such as every citation of a resolution
     or every statement of the evidence about a body, are left out: their number grows with the corpus."""
     every_one, one_suffices = _read_backwards(shapes_dir)
-    focus = [ox.NamedNode(n) for n in nodes]
+    focus = {ox.NamedNode(n) for n in nodes}
     forwards = {ox.NamedNode(str(p)) for p, direction in NEIGHBOUR_READS.values() if direction == "out"}
     backwards = {ox.NamedNode(str(p)) for p, direction in NEIGHBOUR_READS.values() if direction == "in"}
+    # Reading a term of a quad makes a new Python object, and making a Quad costs more: each is done once
+    # per quad read (a node's triple is often in several documents' graphs: the dict keeps one of each).
     triples: dict[ox.Quad, None] = {}
     values: set[Any] = set()
     read_from: set[Any] = set()
     pointed_to: set[Any] = set()
     for node in focus:
-        for q in store.quads_for_pattern(node, None, None, None):
-            triples.setdefault(ox.Quad(q.subject, q.predicate, q.object), None)
-            if q.predicate in forwards:
-                read_from.add(q.object)
-            elif q.predicate != _TYPE and not isinstance(q.object, ox.Literal):
-                values.add(q.object)
-        targeted_by: set[Any] = set()
-        for q in store.quads_for_pattern(None, None, node, None):
-            if q.predicate in every_one:
-                triples.setdefault(ox.Quad(q.subject, q.predicate, q.object), None)
-                values.add(q.subject)  # the value of an inverse path
-                if q.predicate in backwards:
-                    pointed_to.add(q.subject)
-            elif q.predicate in one_suffices and q.predicate not in targeted_by:
-                targeted_by.add(q.predicate)
-                triples.setdefault(ox.Quad(q.subject, q.predicate, q.object), None)
-    for node in values:
+        for predicate, obj in _predicate_objects(store, node, triples):
+            if isinstance(obj, ox.Literal):
+                continue  # no triple's subject: nothing to read from it
+            if predicate in forwards:
+                read_from.add(obj)
+            elif predicate != _TYPE:
+                values.add(obj)
+        # Only the predicates a shape reads backwards, each read with its predicate bound: a node such as
+        # the General Assembly has every statement of the evidence and every adoption pointing to it.
+        for predicate in every_one:
+            for q in store.quads_for_pattern(None, predicate, node, None):
+                subject = q.subject
+                triples.setdefault(ox.Quad(subject, predicate, node), None)
+                values.add(subject)  # the value of an inverse path
+                if predicate in backwards:
+                    pointed_to.add(subject)
+        for predicate in one_suffices:
+            for q in store.quads_for_pattern(None, predicate, node, None):
+                triples.setdefault(ox.Quad(q.subject, predicate, node), None)
+                break
+    # A focus node's types and triples are among those taken above already.
+    for node in values - focus:
         for q in store.quads_for_pattern(node, _TYPE, None, None):
-            triples.setdefault(ox.Quad(q.subject, q.predicate, q.object), None)
-    for node in read_from:
-        for q in store.quads_for_pattern(node, None, None, None):
-            triples.setdefault(ox.Quad(q.subject, q.predicate, q.object), None)
+            triples.setdefault(ox.Quad(node, _TYPE, q.object), None)
+    for node in read_from - focus:
+        _predicate_objects(store, node, triples)
     for node in pointed_to:
         for q in store.quads_for_pattern(None, None, node, None):
-            triples.setdefault(ox.Quad(q.subject, q.predicate, q.object), None)
+            triples.setdefault(ox.Quad(q.subject, q.predicate, node), None)
     out = ox.Store()
     out.bulk_extend(triples)
     out.bulk_extend(ontology_quads())  # as validate mixes it into the data
     return out
+
+
+def _predicate_objects(store: ox.Store, node: ox.NamedNode, triples: dict[ox.Quad, None]) -> set[tuple[Any, Any]]:
+    """The predicates and objects of `node`'s triples in any graph, its triples added to `triples`. A triple
+    in several graphs is made once: making a Quad costs more than reading one."""
+    found: set[tuple[Any, Any]] = set()
+    for q in store.quads_for_pattern(node, None, None, None):
+        pair = (q.predicate, q.object)
+        if pair not in found:
+            found.add(pair)
+            triples.setdefault(ox.Quad(node, *pair), None)
+    return found
 
 
 @cache
