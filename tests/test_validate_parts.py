@@ -118,6 +118,17 @@ def test_a_count_over_two_documents_is_found_on_the_union() -> None:
     assert report.to_text() == validate(ds).to_text()
 
 
+def test_a_literal_clause_of_a_shared_instrument_is_reported_as_on_the_union() -> None:
+    """A literal where a clause belongs (a neighbour a SHACL-SPARQL shape reads) has no triples to read: the
+    union part once asked the store for a literal's triples and failed."""
+    res = URIRef(ID + "S-RES-1-2021")
+    ds = two_documents([(res, RDF.type, CLX.Resolution), (res, CLX.hasClause, Literal("1. Decides"))],
+                       [(res, RDF.type, CLX.Resolution)])
+    report = validate_by_graph(ds)
+    assert not report.conforms
+    assert report.to_text() == validate(ds).to_text()
+
+
 def test_a_value_typed_in_another_document_satisfies_sh_class() -> None:
     """Alone, the first document's body is untyped (sh:class fails); the second types it: the union conforms."""
     res, body = URIRef(ID + "A-RES-1"), URIRef(ID + "body/ga")

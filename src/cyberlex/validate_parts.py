@@ -230,7 +230,7 @@ def validate_parts(documents: Iterable[DocumentValidation], union: Graph | Datas
     called when the report needs them after all (the union validated whole; a result whose source files
     only the evidence names).
     """
-    return validate_parts_kept(documents, union, store, shapes_dir, engine, complete)[0]
+    return validate_parts_kept(documents, union, store, shapes_dir, engine, complete, keep=False)[0]
 
 
 @dataclass(frozen=True)
@@ -307,11 +307,12 @@ def _result_of(data: list[Any]) -> ValidationResult:
 def validate_parts_kept(documents: Iterable[DocumentValidation], union: Graph | Dataset, store: ox.Store | None = None,
                         shapes_dir: Path | None = None, engine: str = "auto",
                         complete: Callable[[], None] | None = None,
-                        rebuild: Rebuild | None = None) -> tuple[ValidationReport, UnionState | None]:
-    """:func:`validate_parts`, and what it found node by node (None when the union was validated whole), for
-    the next build. With `rebuild`, the store starts empty, the results on nodes whose footprint no touched
-    triple names are taken over from the last build's, and only the documents that the other nodes need are
-    loaded into the store."""
+                        rebuild: Rebuild | None = None,
+                        keep: bool = True) -> tuple[ValidationReport, UnionState | None]:
+    """:func:`validate_parts`, and what it found node by node (None when the union was validated whole, or
+    not asked to `keep` it), for the next build. With `rebuild`, the store starts empty, the results on nodes
+    whose footprint no touched triple names are taken over from the last build's, and only the documents that
+    the other nodes need are loaded into the store."""
     everything = list(range(len(documents))) if rebuild is not None else []  # type: ignore[arg-type]
 
     def load_everything() -> None:
@@ -362,6 +363,9 @@ def validate_parts_kept(documents: Iterable[DocumentValidation], union: Graph | 
                 checked_store = _union_store(quads, set(batch), shapes_dir)  # what the documents loaded add
             findings += shape_findings(checked_store, shapes_dir, [URIRef(node) for node in batch], engine)
             for node in batch:
+                if not keep:
+                    footprints[f"<{node}>"] = frozenset()  # its results are all that is wanted
+                    continue
                 footprint = _footprint(checked_store, node)
                 footprints[f"<{node}>"] = footprint
                 for value in footprint - _read_whole(checked_store, node):
@@ -383,6 +387,8 @@ def validate_parts_kept(documents: Iterable[DocumentValidation], union: Graph | 
     results = [result for check in checked.values() for result in check.results] + [
         result for pairs in converted.values() for _, result in pairs]
     results.sort(key=result_order)
+    if not keep:
+        return ValidationReport(conforms=not results, results=results), None
     state = UnionState({node: check for node, check in checked.items() if node not in unstated},
                        {node: tuple(pairs) for node, pairs in converted.items() if node not in unstated},
                        {**{node: classes for node, classes in previous.types.items() if node not in touched}, **types})
@@ -665,43 +671,61 @@ def _union_store(store: ox.Store, nodes: set[str], shapes_dir: Path | None = Non
     shape, path or other). The other triples pointing to a node, such as every citation of a resolution
     or every statement of the evidence about a body, are left out: their number grows with the corpus."""
     every_one, one_suffices = _read_backwards(shapes_dir)
-    focus = [ox.NamedNode(n) for n in nodes]
+    focus = {ox.NamedNode(n) for n in nodes}
     forwards = {ox.NamedNode(str(p)) for p, direction in NEIGHBOUR_READS.values() if direction == "out"}
     backwards = {ox.NamedNode(str(p)) for p, direction in NEIGHBOUR_READS.values() if direction == "in"}
+    # Reading a term of a quad makes a new Python object, and making a Quad costs more: each is done once
+    # per quad read (a node's triple is often in several documents' graphs: the dict keeps one of each).
     triples: dict[ox.Quad, None] = {}
     values: set[Any] = set()
     read_from: set[Any] = set()
     pointed_to: set[Any] = set()
     for node in focus:
-        for q in store.quads_for_pattern(node, None, None, None):
-            triples.setdefault(ox.Quad(q.subject, q.predicate, q.object), None)
-            if q.predicate in forwards:
-                read_from.add(q.object)
-            elif q.predicate != _TYPE and not isinstance(q.object, ox.Literal):
-                values.add(q.object)
-        targeted_by: set[Any] = set()
-        for q in store.quads_for_pattern(None, None, node, None):
-            if q.predicate in every_one:
-                triples.setdefault(ox.Quad(q.subject, q.predicate, q.object), None)
-                values.add(q.subject)  # the value of an inverse path
-                if q.predicate in backwards:
-                    pointed_to.add(q.subject)
-            elif q.predicate in one_suffices and q.predicate not in targeted_by:
-                targeted_by.add(q.predicate)
-                triples.setdefault(ox.Quad(q.subject, q.predicate, q.object), None)
-    for node in values:
+        for predicate, obj in _predicate_objects(store, node, triples):
+            if isinstance(obj, ox.Literal):
+                continue  # no triple's subject: nothing to read from it
+            if predicate in forwards:
+                read_from.add(obj)
+            elif predicate != _TYPE:
+                values.add(obj)
+        # Only the predicates a shape reads backwards, each read with its predicate bound: a node such as
+        # the General Assembly has every statement of the evidence and every adoption pointing to it.
+        for predicate in every_one:
+            for q in store.quads_for_pattern(None, predicate, node, None):
+                subject = q.subject
+                triples.setdefault(ox.Quad(subject, predicate, node), None)
+                values.add(subject)  # the value of an inverse path
+                if predicate in backwards:
+                    pointed_to.add(subject)
+        for predicate in one_suffices:
+            for q in store.quads_for_pattern(None, predicate, node, None):
+                triples.setdefault(ox.Quad(q.subject, predicate, node), None)
+                break
+    # A focus node's types and triples are among those taken above already.
+    for node in values - focus:
         for q in store.quads_for_pattern(node, _TYPE, None, None):
-            triples.setdefault(ox.Quad(q.subject, q.predicate, q.object), None)
-    for node in read_from:
-        for q in store.quads_for_pattern(node, None, None, None):
-            triples.setdefault(ox.Quad(q.subject, q.predicate, q.object), None)
+            triples.setdefault(ox.Quad(node, _TYPE, q.object), None)
+    for node in read_from - focus:
+        _predicate_objects(store, node, triples)
     for node in pointed_to:
         for q in store.quads_for_pattern(None, None, node, None):
-            triples.setdefault(ox.Quad(q.subject, q.predicate, q.object), None)
+            triples.setdefault(ox.Quad(q.subject, q.predicate, node), None)
     out = ox.Store()
     out.bulk_extend(triples)
     out.bulk_extend(ontology_quads())  # as validate mixes it into the data
     return out
+
+
+def _predicate_objects(store: ox.Store, node: ox.NamedNode, triples: dict[ox.Quad, None]) -> set[tuple[Any, Any]]:
+    """The predicates and objects of `node`'s triples in any graph, its triples added to `triples`. A triple
+    in several graphs is made once: making a Quad costs more than reading one."""
+    found: set[tuple[Any, Any]] = set()
+    for q in store.quads_for_pattern(node, None, None, None):
+        pair = (q.predicate, q.object)
+        if pair not in found:
+            found.add(pair)
+            triples.setdefault(ox.Quad(node, *pair), None)
+    return found
 
 
 @cache
