@@ -212,11 +212,11 @@ def test_a_file_whose_validation_runs_out_of_time_is_kept_and_validated_again(mo
     real = validate_parts.validate_document
     calls: list[int] = []
 
-    def slow_in_the_worker(data: bytes, own_namespaces: bool = False) -> object:
+    def slow_in_the_worker(data: bytes, own_namespaces: bool = False, **options: object) -> object:
         calls.append(1)
         if len(calls) == 1:
             time.sleep(2)
-        return real(data, own_namespaces=own_namespaces)
+        return real(data, own_namespaces=own_namespaces, **options)  # type: ignore[arg-type]
 
     monkeypatch.setattr(validate_parts, "validate_document", slow_in_the_worker)
     source = sample_corpus() / "ccpcj-resolution.txt"
@@ -304,3 +304,34 @@ def test_a_build_into_another_store_is_not_up_to_date(inputs: Path, tmp_path: Pa
     elsewhere = build(good, out, run_validation=False, store_dir=tmp_path / "two", skip_unchanged=True)
     assert not elsewhere.up_to_date
     assert source_iri("ccpcj-31-2.txt") in set(elsewhere.store.named_graphs())
+
+
+def test_a_build_killed_leaves_its_own_files_for_the_next_build_to_remove(tmp_path: Path) -> None:
+    """`kill -9` in the middle of a build: its folder of own files (the evidence it holds back, a temporary
+    store…) stays in --out until the next build, which removes it; no build leaves one otherwise."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    out = tmp_path / "out"
+    cyberlex = Path(sys.executable).parent / "cyberlex"
+    process = subprocess.Popen([str(cyberlex), "build", "--out", str(out), "--no-cache"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not list(out.glob(f"{build_module.WORK_PREFIX}*")):
+        time.sleep(0.01)
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    left = list(out.glob(f"{build_module.WORK_PREFIX}*"))
+    assert left, "the killed build had made its folder"
+    build([sample_corpus()], out)
+    assert not list(out.glob(f"{build_module.WORK_PREFIX}*"))
+    assert {p.name for p in out.iterdir() if p.name.startswith(".") and p.is_dir()} == {DEFAULT_CACHE}
+
+
+def test_a_build_whose_out_is_a_file_says_so_before_building(tmp_path: Path) -> None:
+    (tmp_path / "out").write_text("not a folder", encoding="utf-8")
+    with pytest.raises(build_module.WriteError, match=r"could not write the graph to .*out"):
+        build([sample_corpus()], tmp_path / "out")
+    assert (tmp_path / "out").read_text(encoding="utf-8") == "not a folder"

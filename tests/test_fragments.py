@@ -168,7 +168,7 @@ def test_a_build_with_a_document_without_pieces_writes_from_the_store(tmp_path: 
 
     corpus = [sample_corpus()]
     build(corpus, tmp_path / "pieces", run_validation=False, use_cache=False)
-    monkeypatch.setattr(fragments_module, "render", lambda store: None)  # as for a blank node
+    monkeypatch.setattr(fragments_module, "render", lambda store, dump=None: None)  # as for a blank node
     result = build(corpus, tmp_path / "store", run_validation=False, use_cache=False, fill_store=False)
     assert result.fragments is None and len(result.store) > 0
     for name in NAMES:

@@ -24,6 +24,9 @@ from cyberlex.validate import validate
 from cyberlex.validate_parts import (
     DocumentValidation,
     _shared_nodes,
+    own_lines_last,
+    own_namespaces_in,
+    own_namespaces_of,
     own_quads,
     splittable_shapes,
     validate_by_graph,
@@ -112,6 +115,17 @@ def test_a_count_over_two_documents_is_found_on_the_union() -> None:
                        [(res, RDF.type, CLX.Resolution), (res, CLX.adoptionDate, Literal("2021-09-30", datatype=date))])
     report = validate_by_graph(ds)
     assert [(r.focus_node, r.constraint) for r in report.results] == [(res, "MaxCountConstraintComponent")]
+    assert report.to_text() == validate(ds).to_text()
+
+
+def test_a_literal_clause_of_a_shared_instrument_is_reported_as_on_the_union() -> None:
+    """A literal where a clause belongs (a neighbour a SHACL-SPARQL shape reads) has no triples to read: the
+    union part once asked the store for a literal's triples and failed."""
+    res = URIRef(ID + "S-RES-1-2021")
+    ds = two_documents([(res, RDF.type, CLX.Resolution), (res, CLX.hasClause, Literal("1. Decides"))],
+                       [(res, RDF.type, CLX.Resolution)])
+    report = validate_by_graph(ds)
+    assert not report.conforms
     assert report.to_text() == validate(ds).to_text()
 
 
@@ -286,6 +300,14 @@ def test_a_documents_quads_about_its_own_nodes_come_apart() -> None:
     assert all(q.subject.value.startswith(tuple(graphs)) for q in owned)
     assert not any(isinstance(q.subject, ox.NamedNode) and q.subject.value.startswith(tuple(graphs)) for q in rest)
     assert not validate_document(quads, own_namespaces=True).own_quads_read
+    # the build's worker makes the same split on the lines of the document's N-Quads, from its store
+    store = ox.Store()
+    store.extend(quads)
+    own = own_namespaces_in(store)
+    assert own == own_namespaces_of(quads)
+    lines, own_from = own_lines_last(store.dump(format=ox.RdfFormat.N_QUADS) or b"", own)
+    assert set(ox.parse(lines[:own_from], format=ox.RdfFormat.N_QUADS)) == set(rest)
+    assert set(ox.parse(lines[own_from:], format=ox.RdfFormat.N_QUADS)) == set(owned)
 
 
 def test_the_union_part_reads_a_documents_own_quads_where_another_node_points_to_them() -> None:

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, Generic, TypeVar
 
 from pyoxigraph import NamedNode, QuerySolutions, RdfFormat, Store, serialize
 
+from cyberlex import scratch
 from cyberlex.cache import (
     BuildCache,
     Entry,
@@ -312,21 +313,30 @@ def _process(path: Path, base: str, timeout: float | None = DEFAULT_FILE_TIMEOUT
                                     failure="no recognisable structure: no instrument, body or citation found")
             stage = "mapped"
             quads = Mapper(base).map(extraction)
+            validation = None
+            pieces = None
             own_from = None
-            if validate:
-                from cyberlex.validate_parts import own_quads, validate_document
+            if validate or fragments:
+                # one store of the document's quads, each in its graph, for both (not parsed from N-Quads:
+                # it keeps the mapper's terms as it keeps the same terms parsed); its N-Quads are what the
+                # build's store loads (each quad once, its terms as stores keep them) and what the pieces
+                # are cut from, written once for both
+                store = Store()
+                store.extend(quads)
+                dump = store.dump(format=RdfFormat.N_QUADS) or b""
+                if validate:
+                    from cyberlex.validate_parts import own_lines_last, own_namespaces_in, validate_document
 
-                rest, owned = own_quads(quads)
-                nquads = serialize(rest, format=RdfFormat.N_QUADS) or b""
-                own_from = len(nquads)
-                nquads += serialize(owned, format=RdfFormat.N_QUADS) or b""
+                    nquads, own_from = own_lines_last(dump, own_namespaces_in(store))
+                    stage = "validated"
+                else:
+                    nquads = dump
+                if fragments:  # first: the validation then copies the quads into the default graph
+                    pieces = _fragments_in(store, dump)
+                if validate:
+                    validation = validate_document(quads, own_namespaces=True, store=store)
             else:
                 nquads = serialize(quads, format=RdfFormat.N_QUADS) or b""
-            validation = None
-            if validate:
-                stage = "validated"
-                validation = validate_document(quads, own_namespaces=True)  # not parsed again from nquads
-            pieces = _fragments_of(nquads) if fragments else None
     except _OutOfTime:
         if stage == "validated":  # the file is built: its validation is done again without a budget
             return _FileOutcome(str(path), nquads, None, tuple(extraction.warnings), own_from=own_from)
@@ -342,12 +352,18 @@ def _process(path: Path, base: str, timeout: float | None = DEFAULT_FILE_TIMEOUT
 def _fragments_of(nquads: bytes) -> bytes | None:
     """A document's graph files in pieces (cyberlex.fragments.render), as bytes; None if it cannot have any.
     Its quads pass through a store first: the pieces must hold the terms as the build's store keeps them."""
-    from cyberlex.fragments import render
-
     store = Store()
     store.load(nquads, format=RdfFormat.N_QUADS)
+    return _fragments_in(store)
+
+
+def _fragments_in(store: Store, dump: bytes | None = None) -> bytes | None:
+    """The pieces of the document whose quads `store` holds (as _fragments_of); `dump`: its N-Quads, if
+    written already."""
+    from cyberlex.fragments import render
+
     try:
-        rendered = render(store)
+        rendered = render(store, dump)
     except (ValueError, IndexError, KeyError):  # a text the pieces do not follow (RDF-star?): from the store
         return None
     return rendered.to_bytes() if rendered is not None else None
@@ -807,25 +823,37 @@ def build(paths: list[Path], out_dir: Path, base: str = DEFAULT_BASE, run_valida
     the longer, not of both.
     """
     files = collect_inputs(paths, exclude=out_dir)
+    # the build's own files (a temporary store, the validations or evidence it spills, a store's checkpoint for
+    # the validating process) go in a folder of out_dir removed at the end; one that a killed build left is
+    # removed by the next (cyberlex.scratch)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        scratch.clean(WORK_PREFIX, out_dir)
+        work = scratch.make(WORK_PREFIX, out_dir)
+    except OSError as exc:
+        raise _write_error(exc, out_dir) from exc
     temporary_store = None
     if store_dir is None and not in_memory and len(files) >= ON_DISK_FROM:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        temporary_store = store_dir = Path(tempfile.mkdtemp(prefix=".store-", dir=out_dir))
+        temporary_store = store_dir = work / "store"
     try:
         return _build(paths, files, out_dir, base, run_validation, progress, jobs, file_timeout, max_file_bytes,
                       cache_dir, use_cache, prune_cache, dask, skip_unchanged, store_dir, temporary_store is not None,
-                      fill_store)
+                      fill_store, work)
     finally:
         if temporary_store is not None:
             gc.collect()  # the store's last reference may sit in a cycle (a traceback): closed before removal
-            shutil.rmtree(temporary_store, ignore_errors=True)
+        shutil.rmtree(work, ignore_errors=True)
+
+
+# The prefix of a build's folder for its own files in out_dir.
+WORK_PREFIX = ".cyberlex-work-"
 
 
 def _build(paths: list[Path], files: list[Path], out_dir: Path, base: str, run_validation: bool,
            progress: Callable[[Path], None] | None, jobs: int | None, file_timeout: float | None,
            max_file_bytes: int | None, cache_dir: Path | None, use_cache: bool, prune_cache: bool | None,
            dask: str | None, skip_unchanged: bool, store_dir: Path | None, temporary_store: bool,
-           fill_store: bool) -> BuildResult:
+           fill_store: bool, work: Path) -> BuildResult:
     global _STORE_TO_VALIDATE
     cache = BuildCache(cache_dir or out_dir / DEFAULT_CACHE) if use_cache else None
     if cache is not None and cache_dir is not None:
@@ -852,13 +880,13 @@ def _build(paths: list[Path], files: list[Path], out_dir: Path, base: str, run_v
     try:
         result = build_store(files, base, progress, jobs, file_timeout, max_file_bytes, cache,
                              validate_documents=run_validation, dask=dask, store_dir=store_dir, count_triples=False,
-                             spill_dir=out_dir, fragments=pieces, fill_store=fill_store or not pieces, hold_back=True,
+                             spill_dir=work, fragments=pieces, fill_store=fill_store or not pieces, hold_back=True,
                              sources=sources)
     except _NoFragments:
         incremental, sources = False, None
         result = build_store(files, base, progress, jobs, file_timeout, max_file_bytes, cache,
                              validate_documents=run_validation, dask=dask, store_dir=store_dir, count_triples=False,
-                             spill_dir=out_dir)
+                             spill_dir=work)
     if result.documents == 0:
         result.validations.discard()
         if result.held_back is not None:
@@ -871,7 +899,7 @@ def _build(paths: list[Path], files: list[Path], out_dir: Path, base: str, run_v
     staged = StagedGraph()
     try:
         if run_validation and (jobs or os.cpu_count() or 1) > 1:
-            snapshot = _snapshot(result.store, out_dir) if store_dir is not None else None
+            snapshot = _snapshot(result.store, work) if store_dir is not None else None
             job = _UnionJob(snapshot if snapshot is not None else result.store, result.validations, result.held_back,
                             sources, out_dir if incremental else None, result.fragment_ids)
             _STORE_TO_VALIDATE = job
@@ -885,7 +913,7 @@ def _build(paths: list[Path], files: list[Path], out_dir: Path, base: str, run_v
             finally:
                 _STORE_TO_VALIDATE = None
                 if snapshot is not None:
-                    shutil.rmtree(snapshot.parent, ignore_errors=True)
+                    shutil.rmtree(snapshot, ignore_errors=True)
         else:
             staged = _stage(result, out_dir, cache)
             if run_validation:
@@ -918,12 +946,11 @@ def _build(paths: list[Path], files: list[Path], out_dir: Path, base: str, run_v
     return result
 
 
-def _snapshot(store: Store, out_dir: Path) -> Path:
-    """A checkpoint of an on-disk store (RocksDB: hard links to its files, cheap) in a temporary folder of
-    out_dir, for the validating process to open read-only: opening the build's own folder read-only while
+def _snapshot(store: Store, work: Path) -> Path:
+    """A checkpoint of an on-disk store (RocksDB: hard links to its files, cheap) in the build's folder for its
+    own files, for the validating process to open read-only: opening the build's own folder read-only while
     this process holds it is undefined (its compactions remove files under the reader)."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    folder = Path(tempfile.mkdtemp(prefix=".validating-", dir=out_dir)) / "store"
+    folder = work / "checkpoint"
     store.backup(str(folder))
     return folder
 

@@ -95,13 +95,17 @@ def _compile_path(graph: Graph, node: Node) -> Path | None:
 
 # --- the data -----------------------------------------------------------------------------------------
 class _Data:
-    """The store's default graph, read as the constraints need it (with memos for one run)."""
+    """The store's default graph, read as the constraints need it (with memos for one run).
 
-    def __init__(self, store: ox.Store) -> None:
+    With `only` (the IRIs a run looks for results on), :meth:`instances` gives only those of them."""
+
+    def __init__(self, store: ox.Store, only: set[str] | None = None) -> None:
         self.store = store
+        self.only = only
         self._rdf: dict[Term, Node] = {}
         self._supers: dict[Term, set[Term]] = {}
         self._instances: dict[Term, set[Term]] = {}
+        self._only_by_class: dict[Term, set[Term]] | None = None
 
     def objects(self, s: Term, p: ox.NamedNode) -> list[Term]:
         if isinstance(s, ox.Literal):
@@ -138,13 +142,31 @@ class _Data:
         return found
 
     def instances(self, cls: Term) -> set[Term]:
-        """The SHACL instances of `cls`: of it or of a (transitive) subclass of it."""
+        """The SHACL instances of `cls`: of it or of a (transitive) subclass of it (of `only`, when given)."""
+        if self.only is not None:
+            return set(self._only_by_class_map().get(cls, ()))
         found = self._instances.get(cls)
         if found is None:
             classes = _closure(cls, lambda c: self.subjects(_SUBCLASS, c))
             found = {s for c in classes for s in self.subjects(_TYPE, c)}
             self._instances[cls] = found
         return found
+
+    def _only_by_class_map(self) -> dict[Term, set[Term]]:
+        """The nodes of `only`, by each class they are an instance of. When they are a few of the store's
+        nodes (the union part of cyberlex.validate_parts), one pass over the types, with each type's
+        superclasses, costs less than every instance of each targeted class. The same classes: c is among
+        the superclasses of t exactly when t is among the subclasses of c."""
+        if self._only_by_class is None:
+            assert self.only is not None
+            by_class: dict[Term, set[Term]] = {}
+            for q in self.store.quads_for_pattern(None, _TYPE, None, ox.DefaultGraph()):
+                node = q.subject
+                if isinstance(node, ox.NamedNode) and node.value in self.only:
+                    for cls in self.superclasses(q.object):  # type: ignore[arg-type]
+                        by_class.setdefault(cls, set()).add(node)
+            self._only_by_class = by_class
+        return self._only_by_class
 
 
 def _closure(start: Term, step: Callable[[Term], list[Term]]) -> set[Term]:
@@ -486,13 +508,17 @@ def run(shapes: CompiledShapes, store: ox.Store, focus_nodes: set[URIRef] | None
     With `focus_nodes`, only the results on those nodes (IRIs) are looked for, as pySHACL's option does.
     `timings`, when given, gets the CPU seconds spent on each constraint component (added to what it holds;
     "targets and values" for finding the focus nodes and their values): benchmarks/bench_validate_parts.py."""
-    data = _Data(store)
+    # The IRIs of `focus_nodes`, as strings: a target is compared by its IRI, not made a URIRef (which costs
+    # more, and there are as many targets as nodes in the store). A URIRef equals only a URIRef (not one of
+    # its subclasses), hence the test of the type.
+    wanted = {str(n) for n in focus_nodes if type(n) is URIRef} if focus_nodes is not None else None
+    data = _Data(store, wanted)
     findings: list[Finding] = []
     clock = _Clock(timings)
     for shape in shapes.shapes:
         focus = _focus_nodes(data, shape)
-        if focus_nodes is not None:
-            focus = {f for f in focus if isinstance(f, ox.NamedNode) and URIRef(f.value) in focus_nodes}
+        if wanted is not None:
+            focus = {f for f in focus if isinstance(f, ox.NamedNode) and f.value in wanted}
         values = _value_map(data, shape.path, focus) if shape.path is not None else {f: {f} for f in focus}
         clock.lap("targets and values")
         found: list[tuple[URIRef, Term, object]] = []

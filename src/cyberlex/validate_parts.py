@@ -133,24 +133,33 @@ class DocumentValidation:
 
 
 def validate_document(nquads: bytes | Sequence[ox.Quad], shapes_dir: Path | None = None,
-                      own_namespaces: bool = False, engine: str = "auto") -> DocumentValidation:
+                      own_namespaces: bool = False, engine: str = "auto",
+                      store: ox.Store | None = None) -> DocumentValidation:
     """Validate one document's quads (N-Quads, or the quads themselves; all its graphs as one, with the
     ontology) against the shapes.
+
+    `store`, when given, holds these quads and nothing else (as the build's worker makes it for the
+    document's graph files in pieces): they are validated in it, copied into its default graph, instead
+    of being put into a new store. It is changed.
 
     With `own_namespaces` (a document of a cyberlex build, whose graphs' IRIs name it alone), the IRIs
     under its graphs' IRIs (`<graph>/…`: its evidence's spans and statements, most of its nodes) are left
     out of `nodes`: no other document of the build states anything about them, so they are never shared,
     and the union part need not count them (their number grows with the corpus)."""
     quads = list(ox.parse(nquads, format=ox.RdfFormat.N_QUADS)) if isinstance(nquads, bytes) else nquads
-    mentioned, splittable = _mentioned(quads)
-    own = own_namespaces_of(quads) if own_namespaces else ()
-    nodes = frozenset(n.value for n in mentioned if not (own and n.value.startswith(own)))
-    neighbours = tuple(sorted(_neighbour_pairs(quads)))
-    store = ox.Store()  # extend, not bulk_extend: faster for a document's few thousand quads
-    store.extend([ox.Quad(q.subject, q.predicate, q.object) for q in quads])
+    if store is None:
+        store = ox.Store()  # extend, not bulk_extend: faster for a document's few thousand quads
+        store.extend(quads)
+    own = own_namespaces_in(store) if own_namespaces else ()
+    mentioned, splittable, own_quad_read = _read_quads(quads, own, shapes_dir)
+    nodes = frozenset(n for n in mentioned if not (own and n.startswith(own)))
+    # every graph into the default graph, which the shapes read: by Oxigraph, with no Python object per
+    # triple (1.9 ms a UN document; making triples of the quads in Python and adding them took 2.9 + 1.5 ms)
+    store.update("INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }; DROP NAMED")
+    neighbours = tuple(sorted(_neighbour_pairs(store)))
     store.extend(ontology_quads())
     results = tuple(_document_result(finding) for finding in shape_findings(store, shapes_dir, engine=engine))
-    own_read = bool(own) and (_own_quads_read(quads, own, shapes_dir) or any(
+    own_read = bool(own) and (own_quad_read or any(
         r.focus_node.startswith("<") and r.focus_node[1:-1].startswith(own) for r in results) or any(
         focus.startswith(own) for focus, _ in neighbours))
     return DocumentValidation(results, nodes, neighbours, splittable, own_read, own)
@@ -160,6 +169,12 @@ def own_namespaces_of(quads: Iterable[ox.Quad]) -> tuple[str, ...]:
     """The namespaces of a build's document's own nodes: `<graph>/…` for each of its named graphs (its
     evidence's spans and statements), which no other document of the build states anything about."""
     return tuple(sorted({q.graph_name.value + "/" for q in quads if isinstance(q.graph_name, ox.NamedNode)}))
+
+
+def own_namespaces_in(store: ox.Store) -> tuple[str, ...]:
+    """:func:`own_namespaces_of` the quads of a store holding a build's document alone: from its named
+    graphs, without a pass over the quads."""
+    return tuple(sorted(g.value + "/" for g in store.named_graphs() if isinstance(g, ox.NamedNode)))
 
 
 def _is_own(term: object, own: tuple[str, ...]) -> bool:
@@ -179,22 +194,16 @@ def own_quads(quads: Sequence[ox.Quad]) -> tuple[list[ox.Quad], list[ox.Quad]]:
     return rest, owned
 
 
-def _own_quads_read(quads: Iterable[ox.Quad], own: tuple[str, ...], shapes_dir: Path | None) -> bool:
-    """Whether the union part may read a quad about one of the document's own nodes while checking a node
-    of other documents: a quad from an own node to another node by a predicate read backwards (an inverse
-    path, sh:targetObjectsOf, a SHACL-SPARQL shape's neighbour), or one from another node to an own node
-    (whose types, triples or evidence would be read as a value's or a neighbour's)."""
-    every_one, one_suffices = _read_backwards(shapes_dir)
-    backwards = every_one | one_suffices
-    for q in quads:
-        subject_own = _is_own(q.subject, own)
-        object_iri = isinstance(q.object, ox.NamedNode)
-        object_own = _is_own(q.object, own)
-        if subject_own and object_iri and not object_own and q.predicate in backwards:
-            return True
-        if not subject_own and object_own:
-            return True
-    return False
+def own_lines_last(nquads: bytes, own: tuple[str, ...]) -> tuple[bytes, int]:
+    """A build's document's N-Quads (one quad a line, as Oxigraph writes them) with the lines about its own
+    nodes (own_quads, whose subject is in a namespace of `own`) last, and where those begin: the same split
+    as own_quads, made on the lines, with no Python object per quad."""
+    if not own:
+        return nquads, len(nquads)
+    subjects = tuple(b"<" + namespace.encode() for namespace in own)
+    lines = nquads.splitlines(keepends=True)
+    rest = b"".join([line for line in lines if not line.startswith(subjects)])
+    return rest + b"".join([line for line in lines if line.startswith(subjects)]), len(rest)
 
 
 # The nodes checked again on the union are validated this many at a time, so that the triples copied
@@ -221,7 +230,7 @@ def validate_parts(documents: Iterable[DocumentValidation], union: Graph | Datas
     called when the report needs them after all (the union validated whole; a result whose source files
     only the evidence names).
     """
-    return validate_parts_kept(documents, union, store, shapes_dir, engine, complete)[0]
+    return validate_parts_kept(documents, union, store, shapes_dir, engine, complete, keep=False)[0]
 
 
 @dataclass(frozen=True)
@@ -298,11 +307,12 @@ def _result_of(data: list[Any]) -> ValidationResult:
 def validate_parts_kept(documents: Iterable[DocumentValidation], union: Graph | Dataset, store: ox.Store | None = None,
                         shapes_dir: Path | None = None, engine: str = "auto",
                         complete: Callable[[], None] | None = None,
-                        rebuild: Rebuild | None = None) -> tuple[ValidationReport, UnionState | None]:
-    """:func:`validate_parts`, and what it found node by node (None when the union was validated whole), for
-    the next build. With `rebuild`, the store starts empty, the results on nodes whose footprint no touched
-    triple names are taken over from the last build's, and only the documents that the other nodes need are
-    loaded into the store."""
+                        rebuild: Rebuild | None = None,
+                        keep: bool = True) -> tuple[ValidationReport, UnionState | None]:
+    """:func:`validate_parts`, and what it found node by node (None when the union was validated whole, or
+    not asked to `keep` it), for the next build. With `rebuild`, the store starts empty, the results on nodes
+    whose footprint no touched triple names are taken over from the last build's, and only the documents that
+    the other nodes need are loaded into the store."""
     everything = list(range(len(documents))) if rebuild is not None else []  # type: ignore[arg-type]
 
     def load_everything() -> None:
@@ -353,6 +363,9 @@ def validate_parts_kept(documents: Iterable[DocumentValidation], union: Graph | 
                 checked_store = _union_store(quads, set(batch), shapes_dir)  # what the documents loaded add
             findings += shape_findings(checked_store, shapes_dir, [URIRef(node) for node in batch], engine)
             for node in batch:
+                if not keep:
+                    footprints[f"<{node}>"] = frozenset()  # its results are all that is wanted
+                    continue
                 footprint = _footprint(checked_store, node)
                 footprints[f"<{node}>"] = footprint
                 for value in footprint - _read_whole(checked_store, node):
@@ -374,6 +387,8 @@ def validate_parts_kept(documents: Iterable[DocumentValidation], union: Graph | 
     results = [result for check in checked.values() for result in check.results] + [
         result for pairs in converted.values() for _, result in pairs]
     results.sort(key=result_order)
+    if not keep:
+        return ValidationReport(conforms=not results, results=results), None
     state = UnionState({node: check for node, check in checked.items() if node not in unstated},
                        {node: tuple(pairs) for node, pairs in converted.items() if node not in unstated},
                        {**{node: classes for node, classes in previous.types.items() if node not in touched}, **types})
@@ -560,37 +575,52 @@ _SUBCLASS = ox.NamedNode(str(RDFS.subClassOf))
 _TYPE = ox.NamedNode(str(RDF.type))
 
 
-def _mentioned(quads: Iterable[ox.Quad]) -> tuple[set[ox.NamedNode], bool]:
-    """The IRIs a document states something about (subjects, and objects other than classes), and
-    whether it is free of blank nodes and subclass axioms (else it is validated with the union)."""
-    found: set[ox.NamedNode] = set()
+def _read_quads(quads: Iterable[ox.Quad], own: tuple[str, ...],
+                shapes_dir: Path | None) -> tuple[set[str], bool, bool]:
+    """What validate_document reads from a document's quads, in one pass (each term is read once: reading
+    one makes a Python object): the IRIs it states something about (subjects, and objects other than
+    classes); whether it is free of blank nodes and subclass axioms (else it is validated with the union);
+    and whether the union part may read a quad about one of its own nodes (namespaces `own`) while checking
+    a node of other documents: a quad from an own node to another node by a predicate read backwards (an
+    inverse path, sh:targetObjectsOf, a SHACL-SPARQL shape's neighbour), or one from another node to an
+    own node (whose types, triples or evidence would be read as a value's or a neighbour's)."""
+    every_one, one_suffices = _read_backwards(shapes_dir)
+    backwards = every_one | one_suffices
+    found: set[str] = set()
     splittable = True
+    own_read = False
     for q in quads:
-        subject, obj = q.subject, q.object
+        subject, predicate, obj = q.subject, q.predicate, q.object
+        subject_own = False
         if isinstance(subject, ox.NamedNode):
-            found.add(subject)
+            subject_iri = subject.value
+            found.add(subject_iri)
+            subject_own = subject_iri.startswith(own)
         else:
             splittable = False
         if isinstance(obj, ox.NamedNode):
-            if q.predicate != _TYPE:
-                found.add(obj)
+            object_iri = obj.value
+            if predicate != _TYPE:
+                found.add(object_iri)
+            object_own = object_iri.startswith(own)
+            if object_own != subject_own and (object_own or predicate in backwards):
+                own_read = True
         elif isinstance(obj, ox.BlankNode):
             splittable = False
-        if q.predicate == _SUBCLASS:
+        if predicate == _SUBCLASS:
             splittable = False
-    return found, splittable
+    return found, splittable, own_read
 
 
-def _neighbour_pairs(quads: Iterable[ox.Quad]) -> set[tuple[str, str]]:
-    leads = {(ox.NamedNode(str(p)), direction) for p, direction in NEIGHBOUR_READS.values()}
+def _neighbour_pairs(store: ox.Store) -> set[tuple[str, str]]:
+    """The pairs (focus node, neighbour) of the default graph of `store` whose neighbour's triples a shape
+    of NEIGHBOUR_READS reads: found by the predicate that leads to it, with the store's index."""
     pairs = set()
-    for q in quads:
-        if not (isinstance(q.subject, ox.NamedNode) and isinstance(q.object, ox.NamedNode)):
-            continue
-        if (q.predicate, "out") in leads:
-            pairs.add((q.subject.value, q.object.value))
-        if (q.predicate, "in") in leads:
-            pairs.add((q.object.value, q.subject.value))
+    for p, direction in set(NEIGHBOUR_READS.values()):  # two shapes read by one predicate
+        for q in store.quads_for_pattern(None, ox.NamedNode(str(p)), None, ox.DefaultGraph()):
+            subject, obj = q.subject, q.object
+            if isinstance(subject, ox.NamedNode) and isinstance(obj, ox.NamedNode):
+                pairs.add((subject.value, obj.value) if direction == "out" else (obj.value, subject.value))
     return pairs
 
 
@@ -641,43 +671,61 @@ def _union_store(store: ox.Store, nodes: set[str], shapes_dir: Path | None = Non
     shape, path or other). The other triples pointing to a node, such as every citation of a resolution
     or every statement of the evidence about a body, are left out: their number grows with the corpus."""
     every_one, one_suffices = _read_backwards(shapes_dir)
-    focus = [ox.NamedNode(n) for n in nodes]
+    focus = {ox.NamedNode(n) for n in nodes}
     forwards = {ox.NamedNode(str(p)) for p, direction in NEIGHBOUR_READS.values() if direction == "out"}
     backwards = {ox.NamedNode(str(p)) for p, direction in NEIGHBOUR_READS.values() if direction == "in"}
+    # Reading a term of a quad makes a new Python object, and making a Quad costs more: each is done once
+    # per quad read (a node's triple is often in several documents' graphs: the dict keeps one of each).
     triples: dict[ox.Quad, None] = {}
     values: set[Any] = set()
     read_from: set[Any] = set()
     pointed_to: set[Any] = set()
     for node in focus:
-        for q in store.quads_for_pattern(node, None, None, None):
-            triples.setdefault(ox.Quad(q.subject, q.predicate, q.object), None)
-            if q.predicate in forwards:
-                read_from.add(q.object)
-            elif q.predicate != _TYPE and not isinstance(q.object, ox.Literal):
-                values.add(q.object)
-        targeted_by: set[Any] = set()
-        for q in store.quads_for_pattern(None, None, node, None):
-            if q.predicate in every_one:
-                triples.setdefault(ox.Quad(q.subject, q.predicate, q.object), None)
-                values.add(q.subject)  # the value of an inverse path
-                if q.predicate in backwards:
-                    pointed_to.add(q.subject)
-            elif q.predicate in one_suffices and q.predicate not in targeted_by:
-                targeted_by.add(q.predicate)
-                triples.setdefault(ox.Quad(q.subject, q.predicate, q.object), None)
-    for node in values:
+        for predicate, obj in _predicate_objects(store, node, triples):
+            if isinstance(obj, ox.Literal):
+                continue  # no triple's subject: nothing to read from it
+            if predicate in forwards:
+                read_from.add(obj)
+            elif predicate != _TYPE:
+                values.add(obj)
+        # Only the predicates a shape reads backwards, each read with its predicate bound: a node such as
+        # the General Assembly has every statement of the evidence and every adoption pointing to it.
+        for predicate in every_one:
+            for q in store.quads_for_pattern(None, predicate, node, None):
+                subject = q.subject
+                triples.setdefault(ox.Quad(subject, predicate, node), None)
+                values.add(subject)  # the value of an inverse path
+                if predicate in backwards:
+                    pointed_to.add(subject)
+        for predicate in one_suffices:
+            for q in store.quads_for_pattern(None, predicate, node, None):
+                triples.setdefault(ox.Quad(q.subject, predicate, node), None)
+                break
+    # A focus node's types and triples are among those taken above already.
+    for node in values - focus:
         for q in store.quads_for_pattern(node, _TYPE, None, None):
-            triples.setdefault(ox.Quad(q.subject, q.predicate, q.object), None)
-    for node in read_from:
-        for q in store.quads_for_pattern(node, None, None, None):
-            triples.setdefault(ox.Quad(q.subject, q.predicate, q.object), None)
+            triples.setdefault(ox.Quad(node, _TYPE, q.object), None)
+    for node in read_from - focus:
+        _predicate_objects(store, node, triples)
     for node in pointed_to:
         for q in store.quads_for_pattern(None, None, node, None):
-            triples.setdefault(ox.Quad(q.subject, q.predicate, q.object), None)
+            triples.setdefault(ox.Quad(q.subject, q.predicate, node), None)
     out = ox.Store()
     out.bulk_extend(triples)
     out.bulk_extend(ontology_quads())  # as validate mixes it into the data
     return out
+
+
+def _predicate_objects(store: ox.Store, node: ox.NamedNode, triples: dict[ox.Quad, None]) -> set[tuple[Any, Any]]:
+    """The predicates and objects of `node`'s triples in any graph, its triples added to `triples`. A triple
+    in several graphs is made once: making a Quad costs more than reading one."""
+    found: set[tuple[Any, Any]] = set()
+    for q in store.quads_for_pattern(node, None, None, None):
+        pair = (q.predicate, q.object)
+        if pair not in found:
+            found.add(pair)
+            triples.setdefault(ox.Quad(node, *pair), None)
+    return found
 
 
 @cache
