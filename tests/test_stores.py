@@ -291,13 +291,17 @@ class CappedEndpoint(http.server.BaseHTTPRequestHandler):
 
     rows = 3
     cap: int | None = 3
+    partial = False  # a Virtuoso "anytime" answer: HTTP 206 and X-SQL-State S1TAT
 
     def do_POST(self) -> None:
         self.rfile.read(int(self.headers.get("Content-Length", "0")))
         bindings = ",".join(f'{{"n":{{"type":"literal","value":"{i}"}}}}' for i in range(self.rows))
         body = f'{{"head":{{"vars":["n"]}},"results":{{"bindings":[{bindings}]}}}}'.encode()
-        self.send_response(200)
+        self.send_response(206 if self.partial else 200)
         self.send_header("Content-Type", "application/sparql-results+json")
+        if self.partial:
+            self.send_header("X-SQL-State", "S1TAT")
+            self.send_header("X-SQL-Message", "Returning incomplete results, query interrupted by result timeout.")
         if self.cap is not None:
             self.send_header("X-SPARQL-MaxRows", str(self.cap))
         self.send_header("Content-Length", str(len(body)))
@@ -326,7 +330,13 @@ def test_a_cut_answer_is_reported_by_header_or_by_a_usual_cap() -> None:
         assert whole.exit_code == 0 and len(csv_rows(whole.output)) == 10_000
         local = run("query", "SELECT ?n WHERE { ?n ?p ?o } ORDER BY ?n", "--all", "--data", str(fixed_graph()))
         assert local.exit_code == 2 and "--endpoint" in local.output
+        # what Virtuoso sends when its MaxQueryExecutionTime ran out: counts and rows found until then
+        CappedEndpoint.rows, CappedEndpoint.cap, CappedEndpoint.partial = 3, None, True
+        timed_out = run("query", "SELECT ?n WHERE { ?n ?p ?o }", "--endpoint", endpoint, "--format", "csv")
+        assert timed_out.exit_code != 0 and "partial results (X-SQL-State S1TAT" in timed_out.output
+        assert "MaxQueryExecutionTime" in timed_out.output and "\n0\n" not in timed_out.output
     finally:
+        CappedEndpoint.partial = False
         server.shutdown()
         server.server_close()
 

@@ -82,7 +82,7 @@ EnabledGzipContent = 0
 [SPARQL]
 ResultSetMaxRows = {max_rows}
 MaxQueryCostEstimationTime = 400
-MaxQueryExecutionTime = 120
+MaxQueryExecutionTime = 0
 """
 
 

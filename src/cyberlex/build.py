@@ -5,6 +5,7 @@ One bad file never stops the build: it is reported with its reason and the rest 
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import gc
 import os
@@ -826,6 +827,7 @@ def build(paths: list[Path], out_dir: Path, base: str = DEFAULT_BASE, run_valida
     # the build's own files (a temporary store, the validations or evidence it spills, a store's checkpoint for
     # the validating process) go in a folder of out_dir removed at the end; one that a killed build left is
     # removed by the next (cyberlex.scratch)
+    made_out_dir = not out_dir.exists()
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
         scratch.clean(WORK_PREFIX, out_dir)
@@ -835,14 +837,20 @@ def build(paths: list[Path], out_dir: Path, base: str = DEFAULT_BASE, run_valida
     temporary_store = None
     if store_dir is None and not in_memory and len(files) >= ON_DISK_FROM:
         temporary_store = store_dir = work / "store"
+    built = False
     try:
-        return _build(paths, files, out_dir, base, run_validation, progress, jobs, file_timeout, max_file_bytes,
-                      cache_dir, use_cache, prune_cache, dask, skip_unchanged, store_dir, temporary_store is not None,
-                      fill_store, work)
+        result = _build(paths, files, out_dir, base, run_validation, progress, jobs, file_timeout, max_file_bytes,
+                        cache_dir, use_cache, prune_cache, dask, skip_unchanged, store_dir,
+                        temporary_store is not None, fill_store, work)
+        built = True
+        return result
     finally:
         if temporary_store is not None:
             gc.collect()  # the store's last reference may sit in a cycle (a traceback): closed before removal
         shutil.rmtree(work, ignore_errors=True)
+        if made_out_dir and not built:  # a build that failed leaves no empty --out behind
+            with contextlib.suppress(OSError):
+                out_dir.rmdir()
 
 
 # The prefix of a build's folder for its own files in out_dir.

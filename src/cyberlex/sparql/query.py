@@ -569,6 +569,11 @@ def stream_remote(endpoint: str, query: str, write: Callable[[Answer], None], ti
     opener.add_handler(seen)
 
     def answer(response: IO[bytes], content_type: str) -> None:
+        partial = seen.partial()
+        if partial is not None:  # never an answer cut short by the server's clock taken for the answer
+            raise QueryTimeout(f"{endpoint} ran out of its own time limit and answered with partial results "
+                               f"({partial}); no answer is given: raise the endpoint's time limit (Virtuoso: "
+                               f"MaxQueryExecutionTime) or narrow the query")
         parsed = _parse_response(response, content_type, chosen, endpoint)
         if isinstance(parsed, SelectStream | SelectResult):
             parsed.server_cap = seen.row_cap()
@@ -608,6 +613,16 @@ class LastResponseHeaders(urllib.request.BaseHandler):
         return response
 
     https_response = http_response
+
+    def partial(self) -> str | None:
+        """What the server said if its answer is partial because the query ran out of the server's time (a
+        Virtuoso "anytime query": X-SQL-State S1TAT, its counts and rows those found until then), or None."""
+        state = (self.headers.get("X-SQL-State", "") if self.headers is not None else "").strip()
+        if state != "S1TAT":
+            return None
+        assert self.headers is not None
+        message = " ".join(self.headers.get("X-SQL-Message", "").split())
+        return f"X-SQL-State S1TAT: {message}" if message else "X-SQL-State S1TAT"
 
     def row_cap(self) -> int | None:
         """The cap on result rows the server applied, where it says so (Virtuoso: X-SPARQL-MaxRows)."""
