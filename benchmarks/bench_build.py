@@ -77,7 +77,8 @@ def main() -> int:
     for run in range(1, args.repeat + 1):
         with tempfile.TemporaryDirectory(prefix="cyberlex-bench-") as out:
             started = time.perf_counter()
-            result = build([corpus], Path(out), run_validation=validate)
+            # as `cyberlex build` runs it: its cache in the output folder, no store kept after the build
+            result = build([corpus], Path(out), run_validation=validate, fill_store=False)
             elapsed = time.perf_counter() - started
             parse_times.append(parse_seconds([p for p in result.written.values() if p.suffix == ".trig"]))
         times.append(elapsed)
