@@ -15,6 +15,7 @@ import os
 import threading
 import urllib.error
 import urllib.request
+import warnings
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -370,6 +371,15 @@ def test_the_un_build_on_virtuoso(shared: Path, tmp_path: Path) -> None:
             text = query.read_text(encoding="utf-8")
             here = result_rows(run_local(store, text, timeout=300))
             there = result_rows(run_remote(server.sparql, text, timeout=300))
+            # Virtuoso 7.2 has answered cq-19 (COUNT(DISTINCT) over two DISTINCT subqueries) short now and then
+            # under load, different rows each time, with no time limit and on one thread alike: a second and a
+            # third answer are asked for, and the retry is reported; one of them must be right
+            tries = 1
+            while there != here and tries < 3:
+                tries += 1
+                there = result_rows(run_remote(server.sparql, text, timeout=300))
+            if tries > 1 and there == here:
+                warnings.warn(f"Virtuoso answered {query.name} right only at try {tries}", stacklevel=1)
             assert there == here, "on Virtuoso: " + describe_difference(query, there, here)
     finally:
         server.stop()

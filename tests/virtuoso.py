@@ -66,7 +66,7 @@ CaseMode = 2
 DirsAllowed = ., {db}
 NumberOfBuffers = 10000
 MaxDirtyBuffers = 6000
-ThreadsPerQuery = 1
+ThreadsPerQuery = 2
 AsyncQueueMaxThreads = 4
 
 [HTTPServer]
