@@ -26,8 +26,6 @@ from cyberlex.validate_parts import (
     _shared_nodes,
     own_lines_last,
     own_namespaces_in,
-    own_namespaces_of,
-    own_quads,
     splittable_shapes,
     validate_by_graph,
     validate_document,
@@ -288,23 +286,25 @@ def _nquads(ds: Dataset) -> list[ox.Quad]:
 
 
 def test_a_documents_quads_about_its_own_nodes_come_apart() -> None:
-    """own_quads: the quads whose subject is under one of the document's graphs (its evidence) are the second
-    part; a sample document's union part reads none of them."""
+    """own_lines_last: the quads whose subject is under one of the document's graphs (its evidence) are the
+    second part; a sample document's union part reads none of them."""
     from cyberlex.build import build_store, collect_inputs
 
     built = build_store(collect_inputs([sample_corpus()])[:1])
     quads = list(built.store)
-    rest, owned = own_quads(quads)
-    graphs = {q.graph_name.value + "/" for q in quads if isinstance(q.graph_name, ox.NamedNode)}
+    graphs = tuple(sorted({q.graph_name.value + "/" for q in quads if isinstance(q.graph_name, ox.NamedNode)}))
+
+    def is_own(q: ox.Quad) -> bool:
+        return isinstance(q.subject, ox.NamedNode) and q.subject.value.startswith(graphs)
+
+    rest, owned = [q for q in quads if not is_own(q)], [q for q in quads if is_own(q)]
     assert owned and rest and len(rest) + len(owned) == len(quads)
-    assert all(q.subject.value.startswith(tuple(graphs)) for q in owned)
-    assert not any(isinstance(q.subject, ox.NamedNode) and q.subject.value.startswith(tuple(graphs)) for q in rest)
     assert not validate_document(quads, own_namespaces=True).own_quads_read
-    # the build's worker makes the same split on the lines of the document's N-Quads, from its store
+    # the build's worker makes that split on the lines of the document's N-Quads, from its store
     store = ox.Store()
     store.extend(quads)
     own = own_namespaces_in(store)
-    assert own == own_namespaces_of(quads)
+    assert own == graphs
     lines, own_from = own_lines_last(store.dump(format=ox.RdfFormat.N_QUADS) or b"", own)
     assert set(ox.parse(lines[:own_from], format=ox.RdfFormat.N_QUADS)) == set(rest)
     assert set(ox.parse(lines[own_from:], format=ox.RdfFormat.N_QUADS)) == set(owned)

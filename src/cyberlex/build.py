@@ -35,7 +35,7 @@ from cyberlex.cache import (
 from cyberlex.cluster import DaskCluster, Executor, LocalPool
 from cyberlex.extract import extract
 from cyberlex.gcpause import gc_paused
-from cyberlex.incremental import OWN_FROM, UNION_STATE, VALIDATION, DocumentSources
+from cyberlex.incremental import OWN_FROM, UNION_STATE, VALIDATION, DocumentSources, union_part
 from cyberlex.map import Mapper
 from cyberlex.read import MAX_FILE_BYTES, ReadError, read, read_bytes
 from cyberlex.resolve import slug
@@ -138,7 +138,7 @@ class ValidationLog(Generic[_Item]):
 class HeldBack:
     """Quads a validating build leaves out of its store: the documents' quads about their own nodes (their
     evidence, most of their quads) that the union part of validation does not read
-    (cyberlex.validate_parts.own_quads), kept as N-Quads in a file made for them, to be loaded into the store
+    (cyberlex.validate_parts.own_lines_last), kept as N-Quads in a file made for them, to be loaded into the store
     should the union part need them after all (:meth:`load_into`). Call :meth:`discard` when done."""
 
     def __init__(self, path: Path) -> None:
@@ -236,7 +236,7 @@ class _FileOutcome:
     # its graph files in pieces (cyberlex.fragments), when asked for and possible
     fragments: bytes | memoryview | None = None
     # where in `nquads` the quads about the document's own nodes begin (they come last: a validating build
-    # may leave them out of its store, cyberlex.validate_parts.own_quads); None when not in that order
+    # may leave them out of its store, cyberlex.validate_parts.own_lines_last); None when not in that order
     own_from: int | None = None
 
 
@@ -608,8 +608,6 @@ def _in_file_order(files: list[Path], cached: set[Path], built: Iterator[_FileOu
         yield outcome
 
 
-
-
 class _NoFragments(Exception):
     """A document has no graph files in pieces (cyberlex.fragments): the build writes from the store."""
 
@@ -675,18 +673,14 @@ def _collect(outcomes: Iterable[_FileOutcome], result: BuildResult, progress: Ca
             except (ValueError, KeyError, TypeError) as exc:  # that, or damaged: written from the store
                 raise _NoFragments from exc
             result.fragment_ids.append((ids or {}).get(outcome.path))
+        own_read = outcome.validation is None or outcome.validation.own_quads_read
         if sources is not None:
-            own_read = outcome.validation is None or outcome.validation.own_quads_read
             sources.add((ids or {}).get(outcome.path), outcome.nquads, outcome.own_from, own_read)
         elif fill_store:
-            held = result.held_back is not None and outcome.own_from is not None and (
-                outcome.validation is not None and not outcome.validation.own_quads_read)
-            if held:
-                assert result.held_back is not None and outcome.own_from is not None
-                result.store.load(outcome.nquads[:outcome.own_from], format=RdfFormat.N_QUADS)
-                result.held_back.add(outcome.nquads[outcome.own_from:])
-            else:
-                result.store.load(outcome.nquads, format=RdfFormat.N_QUADS)
+            loaded = union_part(outcome.nquads, outcome.own_from, own_read or result.held_back is None)
+            result.store.load(loaded, format=RdfFormat.N_QUADS)
+            if result.held_back is not None and len(loaded) < len(outcome.nquads):
+                result.held_back.add(outcome.nquads[len(loaded):])
         result.documents += 1
         if flush_every and result.documents % flush_every == 0:
             result.store.flush()

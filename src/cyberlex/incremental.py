@@ -30,7 +30,7 @@ if TYPE_CHECKING:  # validate_parts imports rdflib and pySHACL: only a build tha
 
 UNION_STATE = ".cyberlex-union.json"
 # The keys, in a file's build cache entry (`Entry.extra`), of its own SHACL results (DocumentValidation.as_data),
-# and of where its quads about its own nodes begin in its N-Quads (cyberlex.validate_parts.own_quads).
+# and of where its quads about its own nodes begin in its N-Quads (cyberlex.validate_parts.own_lines_last).
 VALIDATION = "validation"
 OWN_FROM = "own_from"
 # Past this many documents changed, added or removed, a rebuild does not compare them: it checks every node.
@@ -75,7 +75,7 @@ def forget_state(out_dir: Path) -> None:
 class DocumentSources:
     """Where each document of a build can be read again, to be loaded into the union part's store on demand:
     its entry in the build cache, or (an entry the cache could not keep) its N-Quads kept here. `own_from` is
-    where its quads about its own nodes begin (cyberlex.validate_parts.own_quads), if they come last, and
+    where its quads about its own nodes begin (cyberlex.validate_parts.own_lines_last), if they come last, and
     `own_read` whether the union part may read them (DocumentValidation.own_quads_read)."""
 
     cache: BuildCache
@@ -104,11 +104,13 @@ class DocumentSources:
         return entry.nquads
 
     def load(self, store: ox.Store, indices: Iterable[int], whole: bool) -> None:
-        """Load these documents into `store`: without their quads about their own nodes, unless `whole`."""
+        """Load these documents into `store`: what the union part reads of them (union_part), or `whole`."""
         for index in indices:
-            nquads = self.nquads(index)
-            own_from = self.own_from[index]
-            store.load(_read_part(nquads, own_from, whole), format=ox.RdfFormat.N_QUADS)
+            store.load(self.union_part(index, whole), format=ox.RdfFormat.N_QUADS)
+
+    def union_part(self, index: int, whole: bool = False) -> bytes:
+        """What the union part reads of document `index` (union_part), or all of it."""
+        return union_part(self.nquads(index), self.own_from[index], whole or self.own_read[index])
 
 
 def touched_nodes(previous: PreviousBuild, sources: DocumentSources) -> frozenset[str] | None:
@@ -136,12 +138,11 @@ def touched_nodes(previous: PreviousBuild, sources: DocumentSources) -> frozense
         own_from = entry.extra.get(OWN_FROM)
         validation = entry.extra.get(VALIDATION)
         own_read = not isinstance(validation, dict) or validation.get("own_quads_read", True)
-        before.update(ox.parse(_read_part(entry.nquads, own_from if isinstance(own_from, int) else None, own_read),
+        before.update(ox.parse(union_part(entry.nquads, own_from if isinstance(own_from, int) else None, own_read),
                                format=ox.RdfFormat.N_QUADS))
     after: set[ox.Quad] = set()
     for index in added:
-        after.update(ox.parse(_read_part(sources.nquads(index), sources.own_from[index], sources.own_read[index]),
-                              format=ox.RdfFormat.N_QUADS))
+        after.update(ox.parse(sources.union_part(index), format=ox.RdfFormat.N_QUADS))
     touched: set[str] = set()
     for quad in before ^ after:
         touched.add(str(quad.subject))
@@ -149,6 +150,8 @@ def touched_nodes(previous: PreviousBuild, sources: DocumentSources) -> frozense
     return frozenset(touched)
 
 
-def _read_part(nquads: bytes, own_from: int | None, own_quads_read: bool) -> bytes:
-    """A document's N-Quads that the union part reads: all of them, or the part before its own quads."""
+def union_part(nquads: bytes, own_from: int | None, own_quads_read: bool) -> bytes:
+    """A document's N-Quads that the union part of validation reads: all of them, or, where it reads none of its
+    quads about its own nodes (DocumentValidation.own_quads_read) and they come last (from `own_from`), the
+    part before them."""
     return nquads if own_quads_read or own_from is None else nquads[:own_from]

@@ -108,7 +108,7 @@ class DocumentValidation:
     reads; `splittable` is False when the document's verdicts may depend on other documents in ways
     the parts do not follow (blank nodes, subclass axioms): then the union is validated whole.
     `own_quads_read` is True when the union part may read the document's quads about its own nodes
-    (:func:`own_quads`): only then must they be in the store it is given (:func:`validate_parts`).
+    (:func:`own_lines_last`): only then must they be in the store it is given (:func:`validate_parts`).
     """
 
     results: tuple[DocumentResult, ...]
@@ -165,39 +165,19 @@ def validate_document(nquads: bytes | Sequence[ox.Quad], shapes_dir: Path | None
     return DocumentValidation(results, nodes, neighbours, splittable, own_read, own)
 
 
-def own_namespaces_of(quads: Iterable[ox.Quad]) -> tuple[str, ...]:
-    """The namespaces of a build's document's own nodes: `<graph>/…` for each of its named graphs (its
-    evidence's spans and statements), which no other document of the build states anything about."""
-    return tuple(sorted({q.graph_name.value + "/" for q in quads if isinstance(q.graph_name, ox.NamedNode)}))
-
-
 def own_namespaces_in(store: ox.Store) -> tuple[str, ...]:
-    """:func:`own_namespaces_of` the quads of a store holding a build's document alone: from its named
-    graphs, without a pass over the quads."""
+    """The namespaces of the own nodes of a build's document, whose quads `store` holds alone: `<graph>/…` for
+    each of its named graphs (its evidence's spans and statements), which no other document of the build states
+    anything about."""
     return tuple(sorted(g.value + "/" for g in store.named_graphs() if isinstance(g, ox.NamedNode)))
-
-
-def _is_own(term: object, own: tuple[str, ...]) -> bool:
-    return isinstance(term, ox.NamedNode) and term.value.startswith(own)
-
-
-def own_quads(quads: Sequence[ox.Quad]) -> tuple[list[ox.Quad], list[ox.Quad]]:
-    """A build's document's quads in two parts: the rest, and those whose subject is one of its own nodes
-    (:func:`own_namespaces_of`: its evidence, about 70 % of its quads). The union part reads the latter
-    only for a document whose validation says so (`own_quads_read`), so a build may leave them out of the
-    store it validates (cyberlex.build), and load them only when the union part asks (`complete`)."""
-    own = own_namespaces_of(quads)
-    rest: list[ox.Quad] = []
-    owned: list[ox.Quad] = []
-    for q in quads:
-        (owned if own and _is_own(q.subject, own) else rest).append(q)
-    return rest, owned
 
 
 def own_lines_last(nquads: bytes, own: tuple[str, ...]) -> tuple[bytes, int]:
     """A build's document's N-Quads (one quad a line, as Oxigraph writes them) with the lines about its own
-    nodes (own_quads, whose subject is in a namespace of `own`) last, and where those begin: the same split
-    as own_quads, made on the lines, with no Python object per quad."""
+    nodes (whose subject is in a namespace of `own`: its evidence, about 70 % of its quads) last, and where
+    those begin, made on the lines, with no Python object per quad. The union part reads those lines only for
+    a document whose validation says so (`own_quads_read`), so a build may leave them out of the store it
+    validates (cyberlex.build), and load them only when the union part asks (`complete`)."""
     if not own:
         return nquads, len(nquads)
     subjects = tuple(b"<" + namespace.encode() for namespace in own)
@@ -226,7 +206,7 @@ def validate_parts(documents: Iterable[DocumentValidation], union: Graph | Datas
     report is the one :func:`cyberlex.validate.validate` gives on `union` (with the same `engine`).
 
     `complete`, when given, says that `union` lacks the quads about the documents' own nodes
-    (:func:`own_quads`) of the documents whose `own_quads_read` is False, and loads them into it: it is
+    (:func:`own_lines_last`) of the documents whose `own_quads_read` is False, and loads them into it: it is
     called when the report needs them after all (the union validated whole; a result whose source files
     only the evidence names).
     """
@@ -285,8 +265,8 @@ class Rebuild:
     """What a rebuild gives the union part to take over the last build's findings: that build's state, the
     nodes (N3) named by a triple that one build has and the other has not (of the documents added, removed or
     changed since), and how to load documents into the store, which starts empty: `load_documents(indices,
-    whole)`, the documents (by their index in `documents`) without their own quads (:func:`own_quads`), or
-    `whole`."""
+    whole)`, the documents (by their index in `documents`) as far as the union part reads them (without their
+    own quads, :func:`own_lines_last`, unless their `own_quads_read`), or `whole`."""
 
     previous: UnionState
     touched: frozenset[str]
@@ -389,9 +369,12 @@ def validate_parts_kept(documents: Iterable[DocumentValidation], union: Graph | 
     results.sort(key=result_order)
     if not keep:
         return ValidationReport(conforms=not results, results=results), None
-    state = UnionState({node: check for node, check in checked.items() if node not in unstated},
-                       {node: tuple(pairs) for node, pairs in converted.items() if node not in unstated},
-                       {**{node: classes for node, classes in previous.types.items() if node not in touched}, **types})
+    kept_checks = {node: check for node, check in checked.items() if node not in unstated}
+    # the types of the values the kept checks read: the last build's where no change names the value, else new
+    read = {value for check in kept_checks.values() for value in check.footprint}
+    known = {**{node: classes for node, classes in previous.types.items() if node not in touched}, **types}
+    state = UnionState(kept_checks, {node: tuple(pairs) for node, pairs in converted.items() if node not in unstated},
+                       {node: classes for node, classes in known.items() if node in read})
     return ValidationReport(conforms=not results, results=results), state
 
 
@@ -501,10 +484,8 @@ class _Loader:
         for node in nodes:
             wanted.update(self._stating(node))
         new = sorted(wanted - self.loaded)
-        for whole in (False, True):
-            part = [i for i in new if self.documents[i].own_quads_read == whole]
-            if part:
-                self.rebuild.load_documents(part, whole)
+        if new:
+            self.rebuild.load_documents(new, False)
         self.loaded.update(new)
         return bool(new)
 
