@@ -4,14 +4,18 @@ shapes it does not evaluate, which pySHACL then validates."""
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import XSD
 
 from cyberlex import shacl
 from cyberlex.validate import ValidationReport, load_shapes, validate
+from cyberlex.validate_parts import DocumentValidation, validate_document
 from test_shapes import INVALID, VALID, load
 
 PREFIXES = """@prefix sh: <http://www.w3.org/ns/shacl#> .
@@ -102,3 +106,29 @@ def test_cli_validate_runs_either_engine_with_the_same_report() -> None:
     assert outputs["auto"].exit_code == outputs["pyshacl"].exit_code == 1
     assert outputs["auto"].stdout == outputs["pyshacl"].stdout
     assert "LessThanConstraintComponent" in outputs["auto"].stdout
+
+
+@pytest.mark.parametrize("path", [p for p in VALID + INVALID if p.suffix == ".ttl"], ids=lambda p: p.name)
+def test_graphs_read_where_they_are_give_the_results_of_one_default_graph(path: Path) -> None:
+    """A document's validation (validate_parts.validate_document) reads its named graphs as one default
+    graph where they are (cyberlex.shacl) instead of copying them into the default graph (pySHACL's way):
+    the same results, with the triples spread over two graphs and every third triple in both (a triple in
+    two graphs is read twice; it must count once)."""
+    graphs = (ox.NamedNode("http://example.org/graph/a"), ox.NamedNode("http://example.org/graph/b"))
+    quads = []
+    triples = sorted(ox.parse(load(path).serialize(format="nt").encode(), format=ox.RdfFormat.N_TRIPLES), key=str)
+    for number, triple in enumerate(triples):
+        homes = graphs if number % 3 == 0 else (graphs[number % 2],)
+        quads += [ox.Quad(triple.subject, triple.predicate, triple.object, graph) for graph in homes]
+    nquads = ox.serialize(quads, format=ox.RdfFormat.N_QUADS)
+    read_where_they_are = validate_document(nquads)
+    copied = validate_document(nquads, engine="pyshacl")
+
+    def labels_masked(validation: DocumentValidation) -> str:
+        """The validation, its results in one order and its blank nodes unnamed (each engine orders its
+        results and names a blank node its own way)."""
+        results = sorted(repr(result) for result in validation.results)
+        return re.sub(r"_:\w+", "_:", repr((results, dataclasses.replace(validation, results=()))))
+
+    assert labels_masked(read_where_they_are) == labels_masked(copied)
+    assert (path.parent.name == "invalid") == bool(read_where_they_are.results)

@@ -99,9 +99,13 @@ class _Data:
 
     With `only` (the IRIs a run looks for results on), :meth:`instances` gives only those of them."""
 
-    def __init__(self, store: ox.Store, only: set[str] | None = None) -> None:
+    def __init__(self, store: ox.Store, only: set[str] | None = None, every_graph: bool = False) -> None:
         self.store = store
         self.only = only
+        self.every_graph = every_graph
+        # the graph read: the default graph, or (None) every graph (a triple in two graphs is read twice:
+        # the values are sets, and the SHACL-SPARQL results are told apart, so it counts once)
+        self.graph: ox.DefaultGraph | None = None if every_graph else ox.DefaultGraph()
         self._rdf: dict[Term, Node] = {}
         self._supers: dict[Term, set[Term]] = {}
         self._instances: dict[Term, set[Term]] = {}
@@ -110,13 +114,13 @@ class _Data:
     def objects(self, s: Term, p: ox.NamedNode) -> list[Term]:
         if isinstance(s, ox.Literal):
             return []
-        return [q.object for q in self.store.quads_for_pattern(s, p, None, ox.DefaultGraph())]  # type: ignore[misc]
+        return [q.object for q in self.store.quads_for_pattern(s, p, None, self.graph)]  # type: ignore[misc]
 
     def subjects(self, p: ox.NamedNode, o: Term) -> list[Term]:
-        return [q.subject for q in self.store.quads_for_pattern(None, p, o, ox.DefaultGraph())]  # type: ignore[misc]
+        return [q.subject for q in self.store.quads_for_pattern(None, p, o, self.graph)]  # type: ignore[misc]
 
     def subject_objects(self, p: ox.NamedNode) -> Iterator[tuple[Term, Term]]:
-        return ((q.subject, q.object) for q in self.store.quads_for_pattern(None, p, None, ox.DefaultGraph()))  # type: ignore[misc]
+        return ((q.subject, q.object) for q in self.store.quads_for_pattern(None, p, None, self.graph))  # type: ignore[misc]
 
     def rdf(self, term: Term) -> Node:
         """The term as pySHACL's Oxigraph graph gives it to a constraint (its `to_rdf`)."""
@@ -160,7 +164,7 @@ class _Data:
         if self._only_by_class is None:
             assert self.only is not None
             by_class: dict[Term, set[Term]] = {}
-            for q in self.store.quads_for_pattern(None, _TYPE, None, ox.DefaultGraph()):
+            for q in self.store.quads_for_pattern(None, _TYPE, None, self.graph):
                 node = q.subject
                 if isinstance(node, ox.NamedNode) and node.value in self.only:
                     for cls in self.superclasses(q.object):  # type: ignore[arg-type]
@@ -502,8 +506,9 @@ def _compile_sparql(graph: Graph, node: Node) -> _Sparql | None:
 
 # --- running -------------------------------------------------------------------------------------------------
 def run(shapes: CompiledShapes, store: ox.Store, focus_nodes: set[URIRef] | None = None,
-        timings: dict[str, float] | None = None) -> list[Finding]:
-    """Validate the default graph of `store` (with the ontology in it, for the subclass axioms).
+        timings: dict[str, float] | None = None, every_graph: bool = False) -> list[Finding]:
+    """Validate the default graph of `store` (with the ontology in it, for the subclass axioms); with
+    `every_graph`, the union of all its graphs, the default graph among them, as if it were the default graph.
 
     With `focus_nodes`, only the results on those nodes (IRIs) are looked for, as pySHACL's option does.
     `timings`, when given, gets the CPU seconds spent on each constraint component (added to what it holds;
@@ -512,7 +517,7 @@ def run(shapes: CompiledShapes, store: ox.Store, focus_nodes: set[URIRef] | None
     # more, and there are as many targets as nodes in the store). A URIRef equals only a URIRef (not one of
     # its subclasses), hence the test of the type.
     wanted = {str(n) for n in focus_nodes if type(n) is URIRef} if focus_nodes is not None else None
-    data = _Data(store, wanted)
+    data = _Data(store, wanted, every_graph)
     findings: list[Finding] = []
     clock = _Clock(timings)
     for shape in shapes.shapes:
@@ -594,7 +599,7 @@ def ox_term(node: Node) -> Term:
 def _sparql_findings(data: _Data, graph: Graph, shape: _Shape, sparql: _Sparql, focus: Term) -> Iterator[Finding]:
     """The results of one SHACL-SPARQL constraint on `focus`, as pySHACL's SPARQLConstraintComponent makes them."""
     bindings: dict[ox.Variable, Term | ox.Triple] | None = {ox.Variable("this"): focus} if sparql.binds_this else None
-    solutions = data.store.query(sparql.query, substitutions=bindings)
+    solutions = data.store.query(sparql.query, substitutions=bindings, use_default_graph_as_union=data.every_graph)
     assert isinstance(solutions, ox.QuerySolutions), "a SELECT query"
     names = [v.value for v in solutions.variables]
     rows: list[tuple[Node | None, Node | None, Node | None, dict[str, Node]]] = []
