@@ -745,8 +745,10 @@ def validate_store(store: Store, documents: Iterable[DocumentValidation], held_b
         touched = touched_nodes(previous, sources) if previous is not None else None
         rebuild = Rebuild(previous.state if previous is not None and touched is not None else UnionState({}, {}),
                           touched or frozenset(), lambda indices, whole: sources.load(store, indices, whole))
+    # what the union part found node by node is kept only where the next build can take it over (`state_in`):
+    # elsewhere (a build with --store or without the cache) it would only grow with the corpus
     report, state = validate_parts_kept(documents, Dataset(store=OxigraphStore(store=store)), store,
-                                        complete=complete, rebuild=rebuild)
+                                        complete=complete, rebuild=rebuild, keep=state_in is not None)
     if state_in is not None:
         if state is not None and keys and None not in keys:
             write_state(state_in, [key for key in keys if key is not None], state)
