@@ -194,6 +194,7 @@ def test_the_external_sort_in_tiny_chunks_gives_the_same_bytes(tmp_path: Path) -
     assert {name: path.read_bytes() for name, path in staged.files.items()} == expected
     assert serialise_graph(store) == expected
     assert count_unique_triples(store, chunk_lines=5) == count_unique_triples(store) > staged.statements["graph.ttl"]
+    assert staged.triples == count_unique_triples(store)
     staged.discard()
     assert leftovers(tmp_path) == []
 
@@ -218,3 +219,22 @@ def test_evidence_graphs_go_to_evidence_trig_only(quads: list[Quad], tmp_path: P
     store.remove_graph(evidence)
     write_graph(store, out)
     assert leftovers(out) == ["graph.trig", "graph.ttl"]  # the earlier evidence.trig is not left behind
+
+
+def test_the_distinct_triples_counted_while_staging_are_those_of_every_graph(tmp_path: Path) -> None:
+    """stage_graph counts the distinct triples of all graphs from graph.ttl's and evidence.trig's sorted lines:
+    a triple in a fact graph and in an evidence graph counts once, one in two evidence graphs once, and a
+    literal that starts another (\"a\" and \"a\"@en) apart."""
+    ex = "http://example.org/"
+    s, p = NamedNode(ex + "s"), NamedNode(ex + "p")
+    facts, evidence_a, evidence_b = (NamedNode(ex + "doc"), NamedNode(ex + "doc/evidence"),
+                                     NamedNode(ex + "other/evidence"))
+    store = Store()
+    store.extend([Quad(s, p, Literal("a"), facts), Quad(s, p, Literal("a", language="en"), evidence_a),
+                  Quad(s, p, Literal("a"), evidence_a), Quad(s, p, Literal("a"), evidence_b),
+                  Quad(s, p, Literal("b"), evidence_b), Quad(s, p, Literal("c")),
+                  Quad(s, p, Literal("a", language="en"))])
+    staged = stage_graph(store, tmp_path, chunk_lines=2)
+    assert staged.triples == count_unique_triples(store) == 4  # "a", "a"@en, "b", "c"
+    staged.discard()
+    assert leftovers(tmp_path) == []

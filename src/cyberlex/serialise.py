@@ -212,6 +212,8 @@ class StagedGraph:
 
     files: dict[str, Path] = field(default_factory=dict)  # file name -> its temporary
     statements: dict[str, int] = field(default_factory=dict)  # file name -> triples or quads written
+    # the distinct triples of all graphs, the evidence's too (stage_graph with its default outputs)
+    triples: int | None = None
 
     def discard(self) -> None:
         """Remove the temporaries not renamed into place (after a failure, or once written)."""
@@ -228,27 +230,43 @@ def stage_graph(store: Store, out_dir: Path, chunk_lines: int = CHUNK_LINES,
     staged = StagedGraph()
     mode = new_file_mode()
     out_dir.mkdir(parents=True, exist_ok=True)
+    # the sorted lines of graph.ttl (every triple but the evidence's, once) and of evidence.trig, kept until
+    # both are written, to count the distinct triples of all graphs from them (_distinct_triples) rather than
+    # by sorting every graph's triples once more
+    kept: dict[str, Path] = {}
+    counting = tuple(outputs) == GRAPH_OUTPUTS
     try:
         for output in outputs:
             handle, name = tempfile.mkstemp(prefix=f".{output.name}.", dir=out_dir)
             temporary = Path(name)
             staged.files[output.name] = temporary
             os.fchmod(handle, mode)
-            written = _write_sorted(store, output, out_dir, chunk_lines, handle)
+            keep = counting and output.name in (GRAPH_FILES["turtle"], GRAPH_FILES["evidence"])
+            written, lines = _write_sorted(store, output, out_dir, chunk_lines, handle, keep)
+            if lines is not None:
+                kept[output.name] = lines
             if written == 0 and output.optional:
                 del staged.files[output.name]
                 temporary.unlink()
                 continue
             staged.statements[output.name] = written
+        if counting:
+            staged.triples = _distinct_triples(kept[GRAPH_FILES["turtle"]], staged.statements[GRAPH_FILES["turtle"]],
+                                               kept[GRAPH_FILES["evidence"]])
     except BaseException:
         staged.discard()
         raise
+    finally:
+        for lines in kept.values():
+            lines.unlink(missing_ok=True)
     return staged
 
 
-def _write_sorted(store: Store, output: GraphFile, spill_dir: Path, chunk_lines: int, handle: int) -> int:
+def _write_sorted(store: Store, output: GraphFile, spill_dir: Path, chunk_lines: int, handle: int,
+                  keep: bool = False) -> tuple[int, Path | None]:
     """The output's sorted lines gathered in a spill file, parsed back lazily and serialised into the
-    file `handle` (flushed to disk); the number of statements written."""
+    file `handle` (flushed to disk); the number of statements written, and (with `keep`) the spill file, for
+    the caller to remove."""
     rdf_format = FORMATS[output.format]
     prefixes = vocabulary_prefixes() if output.format in ("turtle", "trig") else None
     handle_lines, lines_name = tempfile.mkstemp(prefix=".sorted-", dir=spill_dir)
@@ -264,9 +282,35 @@ def _write_sorted(store: Store, output: GraphFile, spill_dir: Path, chunk_lines:
             serialize(parse(lines_in, format=line_format), stream, format=rdf_format, prefixes=prefixes)
             stream.flush()
             os.fsync(stream.fileno())
-    finally:
+    except BaseException:
         Path(lines_name).unlink(missing_ok=True)
-    return written
+        raise
+    if not keep:
+        Path(lines_name).unlink(missing_ok=True)
+    return written, Path(lines_name) if keep else None
+
+
+def _distinct_triples(facts: Path, facts_count: int, evidence: Path) -> int:
+    """The distinct triples of the facts' and the evidence's graphs together: `facts` holds graph.ttl's
+    sorted N-Triples lines (each triple once, `facts_count` of them), `evidence` evidence.trig's sorted N-Quads
+    lines (a triple once per evidence graph). In both, a line is its triple, a space and the rest, so the
+    triples come in the same order in both files: one merging pass counts those in both."""
+    total, common = facts_count, 0
+    with facts.open("rb") as facts_in, evidence.open("rb") as evidence_in:
+        fact_triples = (line[:-3] for line in facts_in)  # "<s> <p> <o> .\n"
+        fact = next(fact_triples, None)
+        previous = None
+        for line in evidence_in:
+            triple = line[:line.rindex(b" <")]  # "<s> <p> <o> <graph> .\n": an evidence graph is an IRI
+            if triple == previous:
+                continue
+            previous = triple
+            total += 1
+            while fact is not None and fact < triple:
+                fact = next(fact_triples, None)
+            if fact == triple:
+                common += 1
+    return total - common
 
 
 def serialise_graph(store: Store) -> dict[str, bytes]:
