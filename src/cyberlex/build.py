@@ -542,6 +542,8 @@ def _build_store(files: list[Path], base: str, progress: Callable[[Path], None] 
         result.held_back.finish()
     if store_dir is not None:
         store.flush()  # on disk before a validating process opens it
+        # compacted once: the bulk loader's many files are slow to read (writing the graph of 2,500 files
+        # took 10 s longer than without it; compacting took 4 s)
         store.optimize()
     if result.fragments is None:
         result.counts = count(store, triples=count_triples)
