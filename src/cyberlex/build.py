@@ -663,6 +663,7 @@ def _collect(outcomes: Iterable[_FileOutcome], result: BuildResult, progress: Ca
     if result.fragments is not None:
         from cyberlex.fragments import DocumentFragments
     batch: list[bytes] = []  # the N-Quads waiting for the bulk loader (an on-disk store: `bulk_every`)
+    batch_bytes = 0
     for outcome in outcomes:
         if progress is not None:
             progress(Path(outcome.path))
@@ -686,14 +687,16 @@ def _collect(outcomes: Iterable[_FileOutcome], result: BuildResult, progress: Ca
             loaded = union_part(outcome.nquads, outcome.own_from, own_read or result.held_back is None)
             if bulk_every:
                 batch.append(loaded)
+                batch_bytes += len(loaded)
             else:
                 result.store.load(loaded, format=RdfFormat.N_QUADS)
             if result.held_back is not None and len(loaded) < len(outcome.nquads):
                 result.held_back.add(outcome.nquads[len(loaded):])
         result.documents += 1
-        if batch and (len(batch) >= (bulk_every or 1) or sum(map(len, batch)) >= BULK_BYTES):
+        if batch and (len(batch) >= (bulk_every or 1) or batch_bytes >= BULK_BYTES):
             result.store.bulk_load(b"".join(batch), format=RdfFormat.N_QUADS)
             batch.clear()
+            batch_bytes = 0
         if outcome.validation is not None:
             result.validations.append(outcome.validation)
     if batch:
