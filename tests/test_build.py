@@ -11,6 +11,7 @@ from pyoxigraph import NamedNode, Quad, RdfFormat, Store, parse
 from cyberlex import build as build_module
 from cyberlex import fragments, serialise, validate_parts
 from cyberlex.build import DEFAULT_CACHE, build, build_store, collect_inputs, count, sample_corpus
+from cyberlex.cache import BuildCache
 from cyberlex.map import Mapper
 from cyberlex.vocab import CLX, DEFAULT_BASE, RDF, body_classes, instrument_classes
 
@@ -203,6 +204,30 @@ def test_processes_do_not_change_the_output(inputs: Path, tmp_path: Path, monkey
     for name in ("graph.ttl", "graph.trig", "evidence.trig", "validation.txt"):
         assert (one / name).read_bytes() == (two / name).read_bytes(), name
     assert [f.path for f in first.failures] == [f.path for f in second.failures]
+
+
+def test_workers_keep_their_files_entries_and_the_build_is_the_same(inputs: Path, tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pool's workers put their files' entries into the build cache and send back only the union part of
+    the N-Quads (as `cyberlex build` runs, no store kept): the same outputs and the same entries as one process,
+    and the quads held back, read from the entries, are the rest of the graph."""
+    monkeypatch.setattr(build_module, "PARALLEL_FROM", 1)
+    one, two = tmp_path / "one", tmp_path / "two"
+    build([inputs], one, jobs=1, fill_store=False)
+    result = build([inputs], two, jobs=2, fill_store=False)
+    for name in ("graph.ttl", "graph.trig", "evidence.trig", "validation.txt"):
+        assert (one / name).read_bytes() == (two / name).read_bytes(), name
+
+    def entries(out: Path) -> dict[str, bytes]:
+        return {p.name: p.read_bytes() for p in (out / DEFAULT_CACHE).glob("*/*.entry")}
+
+    assert len(entries(two)) == len(GOOD) and entries(one) == entries(two)
+    assert result.held_back is not None and len(result.held_back.in_cache) == len(GOOD)
+    held_back = build_module.HeldBack(tmp_path / "held-back.nq", BuildCache(two / DEFAULT_CACHE))
+    held_back.in_cache = result.held_back.in_cache
+    held_back.load_into(result.store)
+    written = trig_quads(two / "graph.trig") + trig_quads(two / "evidence.trig")
+    assert set(result.store) == set(written) and len(result.store) == len(written)
 
 
 def test_a_file_whose_validation_runs_out_of_time_is_kept_and_validated_again(monkeypatch: pytest.MonkeyPatch,

@@ -4,6 +4,7 @@ or dask is not installed."""
 
 from __future__ import annotations
 
+import dataclasses
 import socket
 import sys
 from collections.abc import Iterator
@@ -82,13 +83,13 @@ def test_a_worker_needs_the_bytes_not_the_path(tmp_path: Path) -> None:
     """The build's process reads each file and sends its bytes with the job: a worker that does not see the
     path (another machine) builds it all the same; a file that cannot be read fails with the local reason."""
     source = sample_corpus() / "ccpcj-resolution.txt"
-    job = build_module._with_bytes((source, DEFAULT_BASE, None, source.name, None, True, None, False))
-    elsewhere = build_module._process_on_worker((tmp_path / "not-here" / source.name, *job[1:]))
+    job = build_module._with_bytes(build_module._Job(source, DEFAULT_BASE, None, source.name, None, True, False))
+    elsewhere = build_module._process_on_worker(dataclasses.replace(job, path=tmp_path / "not-here" / source.name))
     local = build_module._process(source, DEFAULT_BASE, None, source.name, None, True)
     assert elsewhere.nquads == local.nquads and elsewhere.validation == local.validation
     empty = tmp_path / "empty.txt"
     empty.write_bytes(b"")
-    job = build_module._with_bytes((empty, DEFAULT_BASE, None, empty.name, None, False, None, False))
+    job = build_module._with_bytes(build_module._Job(empty, DEFAULT_BASE, None, empty.name, None, False, False))
     assert build_module._process_on_worker(job).failure == build_module._process(empty, DEFAULT_BASE).failure
 
 

@@ -141,15 +141,21 @@ class HeldBack:
     (cyberlex.validate_parts.own_lines_last), kept as N-Quads in a file made for them, to be loaded into the store
     should the union part need them after all (:meth:`load_into`). Call :meth:`discard` when done."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, cache: BuildCache | None = None) -> None:
         self.path = path
         self._writer: BinaryIO | None = path.open("wb")
         self.loaded = False
+        self.cache = cache
+        self.in_cache: list[tuple[str, int]] = []  # (entry key, where its held-back quads begin)
 
     def add(self, nquads: bytes) -> None:
         """Keep a document's held-back quads (N-Quads)."""
         assert self._writer is not None, "the quads held back were read or discarded"
         self._writer.write(nquads)
+
+    def add_kept(self, key: str, own_from: int) -> None:
+        """A document's held-back quads are those of its entry in the build cache from `own_from` on."""
+        self.in_cache.append((key, own_from))
 
     def finish(self) -> None:
         """Write out what is buffered (before a process that loads them forks)."""
@@ -162,6 +168,11 @@ class HeldBack:
         self.finish()
         if not self.loaded:
             store.load(path=str(self.path), format=RdfFormat.N_QUADS)
+            for key, own_from in self.in_cache:
+                entry = self.cache.get(key) if self.cache is not None else None
+                if entry is None:
+                    raise OSError(f"the build cache lost entry {key} during the build")
+                store.load(entry.nquads[own_from:], format=RdfFormat.N_QUADS)
             self.loaded = True
 
     def discard(self) -> None:
@@ -238,6 +249,9 @@ class _FileOutcome:
     # where in `nquads` the quads about the document's own nodes begin (they come last: a validating build
     # may leave them out of its store, cyberlex.validate_parts.own_lines_last); None when not in that order
     own_from: int | None = None
+    # put into the build cache by the worker (_kept): `nquads` may then be only their union part, and the
+    # pieces are in the entry
+    kept: bool = False
 
 
 # Seconds one file may take to be read, segmented, extracted and mapped (`cyberlex build --file-timeout`).
@@ -370,7 +384,28 @@ def _fragments_in(store: Store, dump: bytes | None = None) -> bytes | None:
     return rendered.to_bytes() if rendered is not None else None
 
 
-_Job = tuple[Path, str, float | None, str, int | None, bool, bytes | ReadError | None, bool]
+@dataclass(frozen=True)
+class _Job:
+    """One file for a worker to build (_process's arguments), and where it keeps the result itself."""
+
+    path: Path
+    base: str
+    timeout: float | None
+    name: str
+    max_bytes: int | None
+    validate: bool
+    fragments: bool
+    data: bytes | ReadError | None = None  # the file's bytes, read by the build's process (for a cluster)
+    # The build cache's folder and the file's key there: a worker of the local pool puts the file's entry into
+    # the cache itself, so that its N-Quads and pieces (500 kB a UN text) need not travel back through a pipe
+    # (1.2 CPU s for the 637 UN texts); the build's process reads the pieces from the entry, mapped.
+    keep_in: tuple[Path, str] | None = None
+    # with keep_in: only the union part of its N-Quads travels back (union_part), the rest being in the entry
+    union_part_only: bool = False
+
+    def run(self) -> _FileOutcome:
+        return _process(self.path, self.base, self.timeout, self.name, self.max_bytes, self.validate, self.data,
+                        self.fragments)
 
 
 def prepare_extraction() -> None:
@@ -387,7 +422,32 @@ def _process_for_pool(job: _Job) -> _FileOutcome:
     """One file in a process of the local pool: as _process, the garbage collector waiting while the file
     is built (gc_paused: 2 % of the time went into collections that found nothing to collect)."""
     with gc_paused(generation=0):  # what the file left is collected at its end
-        return _process(*job)
+        outcome = job.run()
+    return _kept(outcome, job) if job.keep_in is not None else outcome
+
+
+def _kept(outcome: _FileOutcome, job: _Job) -> _FileOutcome:
+    """A built file's outcome once its entry is put into the build cache here (job.keep_in): without its
+    pieces, and with only the part of its N-Quads the build's process asked for; the outcome unchanged if the
+    entry could not be put (the build's process then keeps it), or if its validation ran out of time (the
+    build's process validates it again before keeping it)."""
+    if outcome.failure is not None or (job.validate and outcome.validation is None) or job.keep_in is None \
+            or (job.fragments and outcome.fragments is None):  # no pieces: the build writes from its store
+        return outcome
+    folder, key = job.keep_in
+    if not BuildCache(folder).put(key, cache_entry(outcome)):
+        return outcome
+    own_read = outcome.validation is None or outcome.validation.own_quads_read
+    nquads = union_part(outcome.nquads, outcome.own_from, own_read) if job.union_part_only else outcome.nquads
+    return dataclasses.replace(outcome, nquads=nquads, fragments=None, kept=True)
+
+
+def cache_entry(outcome: _FileOutcome) -> Entry:
+    """A built file's entry in the build cache: its N-Quads, warnings, validation and pieces."""
+    notes: dict[str, Any] = {VALIDATION: outcome.validation.as_data()} if outcome.validation is not None else {}
+    if outcome.own_from is not None:
+        notes[OWN_FROM] = outcome.own_from
+    return Entry(outcome.nquads, outcome.warnings, notes, outcome.fragments or b"")
 
 
 _ONE_AT_A_TIME = threading.Lock()
@@ -405,26 +465,25 @@ def _process_on_worker(job: _Job) -> _FileOutcome:
     thread that made them, and a collection started by the worker's event loop thread would drop them there
     (an error printed for each, and the object leaked)."""
     with _ONE_AT_A_TIME, gc_paused(generation=0):
-        if job[5]:
+        if job.validate:
             from cyberlex.validate_parts import prepare_document_validation
 
             prepare_document_validation()
-        return _process(*job)
+        return job.run()
 
 
 def _with_bytes(job: _Job) -> _Job:
     """The job with the file's bytes (or why they cannot be read), read here for a worker that may not
     see this machine's files; at most max_bytes each (--max-file-size)."""
-    path, max_bytes = job[0], job[4]
     try:
-        data: bytes | ReadError = read_bytes(path, max_bytes or MAX_FILE_BYTES)
+        data: bytes | ReadError = read_bytes(job.path, job.max_bytes or MAX_FILE_BYTES)
     except ReadError as exc:
         data = exc
-    return (*job[:6], data, job[7])
+    return dataclasses.replace(job, data=data)
 
 
 def _lost_on_cluster(job: _Job, exc: BaseException) -> _FileOutcome:
-    return _FileOutcome(str(job[0]), failure=f"could not be built on the cluster: {type(exc).__name__}: "
+    return _FileOutcome(str(job.path), failure=f"could not be built on the cluster: {type(exc).__name__}: "
                                              f"{' '.join(str(exc).split())}")
 
 
@@ -493,7 +552,7 @@ def _build_store(files: list[Path], base: str, progress: Callable[[Path], None] 
     if sources is not None and not (validate_documents and not fill_store and store_dir is None):
         sources = None
     if hold_back and sources is None and validate_documents and not fill_store and store_dir is None:
-        result.held_back = HeldBack(_spill_file(spill_dir, ".held-back-"))
+        result.held_back = HeldBack(_spill_file(spill_dir, ".held-back-"), cache)
     jobs = jobs or os.cpu_count() or 1
     names = source_names(files)
     keys = {path: cache.key(path, names[path], base, max_file_bytes or MAX_FILE_BYTES) for path in files} \
@@ -507,8 +566,8 @@ def _build_store(files: list[Path], base: str, progress: Callable[[Path], None] 
         unreadable.append(path)
         return _process(path, base, file_timeout, names[path], max_file_bytes, validate_documents, None, fragments)
 
-    work: list[_Job] = [(path, base, file_timeout, names[path], max_file_bytes, validate_documents, None, fragments)
-                        for path in files if path not in cached]
+    work = [_Job(path, base, file_timeout, names[path], max_file_bytes, validate_documents, fragments)
+            for path in files if path not in cached]
     built: Generator[_FileOutcome, None, None]
     if cluster is not None:
         built = cluster.map(_process_on_worker, (_with_bytes(job) for job in work), on_error=_lost_on_cluster)
@@ -520,12 +579,17 @@ def _build_store(files: list[Path], base: str, progress: Callable[[Path], None] 
         processes = jobs if len(work) >= PARALLEL_FROM else 1
         if processes > 1:
             prepare_extraction()
+            if cache is not None:  # each worker keeps its files' entries (_kept)
+                work = [dataclasses.replace(job, keep_in=(cache.folder, key),
+                                            union_part_only=result.held_back is not None)
+                        if (key := keys.get(job.path)) else job for job in work]
         pool: Executor = LocalPool(processes)
         built = pool.map(_process_for_pool, work)
     try:
         # a cached file's N-Quads are not decompressed where nothing loads them here
         _collect(_in_file_order(files, cached, built, keys, cache, validate_documents, build_here,
-                                fragments and (sources is not None or not (fill_store or validate_documents))),
+                                fragments and (sources is not None or not (fill_store or validate_documents)),
+                                want_pieces=fragments),
                  result, progress, bulk_every=BULK_EVERY if store_dir is not None else None,
                  fill_store=fill_store or validate_documents or store_dir is not None,
                  ids={str(path): key for path, key in keys.items()}, sources=sources)
@@ -573,11 +637,13 @@ def open_store(store_dir: Path | None) -> Store:
 
 def _in_file_order(files: list[Path], cached: set[Path], built: Iterator[_FileOutcome],
                    keys: dict[Path, str | None], cache: BuildCache | None, validate: bool,
-                   build_here: Callable[[Path], _FileOutcome], pieces_only: bool = False) -> Iterator[_FileOutcome]:
+                   build_here: Callable[[Path], _FileOutcome], pieces_only: bool = False,
+                   want_pieces: bool = False) -> Iterator[_FileOutcome]:
     """Every file's outcome in the order of the files: from the cache, or as built (and then kept in it,
-    with its validation). A file cached by a build that did not validate is validated here, and kept so;
-    one whose entry cannot be read after all is built here (`build_here`). With `pieces_only`, a cached
-    file's N-Quads are not decompressed where its entry has its graph files in pieces."""
+    with its validation, unless its worker did). A file cached by a build that did not validate is validated
+    here, and kept so; one whose entry cannot be read after all is built here (`build_here`). With
+    `pieces_only`, a cached file's N-Quads are not decompressed where its entry has its graph files in pieces;
+    with `want_pieces`, the pieces of a file its worker kept are read from its entry."""
     if validate:  # pySHACL, imported only by a build that validates
         from cyberlex.validate_parts import DocumentValidation, validate_document
 
@@ -603,11 +669,16 @@ def _in_file_order(files: list[Path], cached: set[Path], built: Iterator[_FileOu
             # its validation ran out of the file's time: never a file whose results are left out
             outcome = dataclasses.replace(outcome, validation=validate_document(outcome.nquads, own_namespaces=True))
         if cache is not None and key and outcome.failure is None:
-            notes: dict[str, Any] = {VALIDATION: outcome.validation.as_data()} \
-                if outcome.validation is not None else {}
-            if outcome.own_from is not None:
-                notes[OWN_FROM] = outcome.own_from
-            cache.put(key, Entry(outcome.nquads, outcome.warnings, notes, outcome.fragments or b""))
+            if not outcome.kept:
+                cache.put(key, cache_entry(outcome))
+            else:  # put by the worker: its pieces are read from there, mapped
+                cache.put_elsewhere(key)
+                if want_pieces:
+                    entry = cache.get(key, nquads=False)
+                    if entry is None:  # gone since (another build's prune?): built again here
+                        outcome = build_here(path)
+                    elif entry.fragments:
+                        outcome = dataclasses.replace(outcome, fragments=entry.fragments)
         yield outcome
 
 
@@ -690,7 +761,9 @@ def _collect(outcomes: Iterable[_FileOutcome], result: BuildResult, progress: Ca
                 batch_bytes += len(loaded)
             else:
                 result.store.load(loaded, format=RdfFormat.N_QUADS)
-            if result.held_back is not None and len(loaded) < len(outcome.nquads):
+            if result.held_back is not None and outcome.kept and not own_read and outcome.own_from is not None:
+                result.held_back.add_kept(str((ids or {})[outcome.path]), outcome.own_from)  # the rest: in its entry
+            elif result.held_back is not None and len(loaded) < len(outcome.nquads):
                 result.held_back.add(outcome.nquads[len(loaded):])
         result.documents += 1
         if batch and (len(batch) >= (bulk_every or 1) or batch_bytes >= BULK_BYTES):

@@ -146,8 +146,9 @@ class BuildCache:
         with self._path(key).open("rb") as stream:
             return mmap.mmap(stream.fileno(), 0, access=mmap.ACCESS_READ)
 
-    def put(self, key: str, entry: Entry) -> None:
-        """Keep an entry; a cache that cannot be written is not an error of the build (it is only slower)."""
+    def put(self, key: str, entry: Entry) -> bool:
+        """Keep an entry; a cache that cannot be written is not an error of the build (it is only slower):
+        whether it was kept."""
         packed = zlib.compress(entry.nquads, COMPRESSION)
         header = json.dumps({"format": ENTRY_FORMAT, "warnings": list(entry.warnings), "extra": entry.extra,
                              "nquads_size": len(packed)}, ensure_ascii=False, sort_keys=True).encode("utf-8")
@@ -162,7 +163,12 @@ class BuildCache:
             finally:
                 Path(temporary).unlink(missing_ok=True)
         except OSError:
-            return
+            return False
+        self.used.add(key)
+        return True
+
+    def put_elsewhere(self, key: str) -> None:
+        """Count as used an entry that another process of this build put (a worker): `prune` keeps it."""
         self.used.add(key)
 
     def prune(self) -> int:
