@@ -520,10 +520,16 @@ def run(shapes: CompiledShapes, store: ox.Store, focus_nodes: set[URIRef] | None
     data = _Data(store, wanted, every_graph)
     findings: list[Finding] = []
     clock = _Clock(timings)
+    # the focus nodes of each set of targets, found once: most shapes share theirs with others (a class's
+    # property shapes), and each found them again (0.4 of a UN document's 2.6 ms of targets and values)
+    focus_of: dict[tuple[tuple[URIRef, Node], ...], set[Term]] = {}
     for shape in shapes.shapes:
-        focus = _focus_nodes(data, shape)
-        if wanted is not None:
-            focus = {f for f in focus if isinstance(f, ox.NamedNode) and f.value in wanted}
+        focus = focus_of.get(shape.targets)  # never changed below: shared by the shapes of these targets
+        if focus is None:
+            focus = _focus_nodes(data, shape)
+            if wanted is not None:
+                focus = {f for f in focus if isinstance(f, ox.NamedNode) and f.value in wanted}
+            focus_of[shape.targets] = focus
         values = _value_map(data, shape.path, focus) if shape.path is not None else {f: {f} for f in focus}
         clock.lap("targets and values")
         found: list[tuple[URIRef, Term, object]] = []
