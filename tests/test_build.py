@@ -230,6 +230,29 @@ def test_workers_keep_their_files_entries_and_the_build_is_the_same(inputs: Path
     assert set(result.store) == set(written) and len(result.store) == len(written)
 
 
+def test_an_entry_a_worker_kept_that_is_gone_when_read_is_built_again(inputs: Path, tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """Another build sharing the cache may prune an entry between its worker's writing it and this build's reading
+    its pieces (simulated: the first read finds nothing): the file is built again here and kept, the same bytes."""
+    monkeypatch.setattr(build_module, "PARALLEL_FROM", 1)
+    build([inputs], tmp_path / "one", jobs=1, fill_store=False)
+    real_get = BuildCache.get
+    missed: list[str] = []
+
+    def first_read_finds_nothing(self: BuildCache, key: str, nquads: bool = True) -> object:
+        if not missed:
+            missed.append(key)
+            return None
+        return real_get(self, key, nquads)
+
+    monkeypatch.setattr(BuildCache, "get", first_read_finds_nothing)
+    result = build([inputs], tmp_path / "two", jobs=2, fill_store=False)
+    assert missed and result.from_cache == 0 and len(result.failures) == len(BAD)
+    for name in ("graph.ttl", "graph.trig", "evidence.trig", "validation.txt"):
+        assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes(), name
+    assert len(list((tmp_path / "two" / DEFAULT_CACHE).glob("*/*.entry"))) == len(GOOD)
+
+
 def test_a_file_whose_validation_runs_out_of_time_is_kept_and_validated_again(monkeypatch: pytest.MonkeyPatch,
                                                                               tmp_path: Path) -> None:
     """The file's time budget is for reading it; if its own SHACL check runs past it, the file's graph is kept

@@ -562,7 +562,7 @@ def _build_store(files: list[Path], base: str, progress: Callable[[Path], None] 
     cached = {path for path, key in keys.items() if key and cache.has(key)} if cache is not None else set()
     unreadable: list[Path] = []
 
-    def build_here(path: Path) -> _FileOutcome:  # an entry found damaged when read: the file is built again
+    def build_here(path: Path) -> _FileOutcome:  # an entry found damaged or gone when read: the file is built again
         unreadable.append(path)
         return _process(path, base, file_timeout, names[path], max_file_bytes, validate_documents, None, fragments)
 
@@ -600,7 +600,7 @@ def _build_store(files: list[Path], base: str, progress: Callable[[Path], None] 
         raise
     finally:
         built.close()  # the local pool's processes end here, a cluster's unfinished jobs are cancelled
-    result.from_cache = len(cached) - len(unreadable)
+    result.from_cache = len(cached) - len([path for path in unreadable if path in cached])
     result.validations.finish()
     if result.held_back is not None:
         result.held_back.finish()
@@ -668,17 +668,15 @@ def _in_file_order(files: list[Path], cached: set[Path], built: Iterator[_FileOu
         if validate and outcome.failure is None and outcome.validation is None:
             # its validation ran out of the file's time: never a file whose results are left out
             outcome = dataclasses.replace(outcome, validation=validate_document(outcome.nquads, own_namespaces=True))
-        if cache is not None and key and outcome.failure is None:
-            if not outcome.kept:
-                cache.put(key, cache_entry(outcome))
-            else:  # put by the worker: its pieces are read from there, mapped
-                cache.put_elsewhere(key)
-                if want_pieces:
-                    entry = cache.get(key, nquads=False)
-                    if entry is None:  # gone since (another build's prune?): built again here
-                        outcome = build_here(path)
-                    elif entry.fragments:
-                        outcome = dataclasses.replace(outcome, fragments=entry.fragments)
+        if cache is not None and key and outcome.kept:  # put by its worker: its pieces are read from there, mapped
+            cache.put_elsewhere(key)
+            entry = cache.get(key, nquads=False) if want_pieces else None
+            if entry is not None:
+                outcome = dataclasses.replace(outcome, fragments=entry.fragments)
+            elif want_pieces:  # gone since (another build's prune?): built again here, and kept
+                outcome = build_here(path)
+        if cache is not None and key and outcome.failure is None and not outcome.kept:
+            cache.put(key, cache_entry(outcome))
         yield outcome
 
 
