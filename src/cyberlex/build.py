@@ -423,14 +423,14 @@ def _process_for_pool(job: _Job) -> _FileOutcome:
     is built (gc_paused: 2 % of the time went into collections that found nothing to collect)."""
     with gc_paused(generation=0):  # what the file left is collected at its end
         outcome = job.run()
-    return _kept(outcome, job) if job.keep_in is not None else outcome
+    return _kept(outcome, job)
 
 
 def _kept(outcome: _FileOutcome, job: _Job) -> _FileOutcome:
     """A built file's outcome once its entry is put into the build cache here (job.keep_in): without its
-    pieces, and with only the part of its N-Quads the build's process asked for; the outcome unchanged if the
-    entry could not be put (the build's process then keeps it), or if its validation ran out of time (the
-    build's process validates it again before keeping it)."""
+    pieces, and with only the part of its N-Quads the build's process asked for; the outcome unchanged without
+    job.keep_in, if the entry could not be put (the build's process then keeps it), or if its validation ran
+    out of time (the build's process validates it again before keeping it)."""
     if outcome.failure is not None or (job.validate and outcome.validation is None) or job.keep_in is None \
             or (job.fragments and outcome.fragments is None):  # no pieces: the build writes from its store
         return outcome
