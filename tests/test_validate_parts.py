@@ -354,3 +354,38 @@ def test_a_validating_build_keeps_the_evidence_out_of_its_store_and_reports_the_
     ds.parse(tmp_path / "out" / "evidence.trig", format="trig")
     assert (tmp_path / "out" / "validation.txt").read_text(encoding="utf-8") == validate(ds).to_text()
     assert not [p for p in (tmp_path / "out").iterdir() if p.name.startswith(".held-back-")]
+
+
+def test_the_shapes_read_of_a_neighbour_only_the_predicates_the_union_part_gives_them() -> None:
+    """NEIGHBOUR_PREDICATES_READ leaves the other triples of such a neighbour (a clause's text) out of the
+    union part: every triple pattern of those shapes' queries that is not about the focus node must use one
+    of the predicates listed, else a shape would read on the union less than it reads on a document."""
+    from rdflib.plugins.sparql import prepareQuery
+    from rdflib.plugins.sparql.parserutils import CompValue
+    from rdflib.term import Variable
+
+    from cyberlex.validate import load_shapes
+    from cyberlex.validate_parts import NEIGHBOUR_PREDICATES_READ, NEIGHBOUR_READS
+
+    def patterns(node: object) -> list[tuple]:
+        if isinstance(node, CompValue):
+            found = list(node.get("triples") or []) if node.name == "BGP" else []
+            return found + [t for value in node.values() for t in patterns(value)]
+        if isinstance(node, list | tuple):
+            return [t for value in node for t in patterns(value)]
+        return []
+
+    shapes = load_shapes()
+    checked = 0
+    for shape, (predicate, direction) in NEIGHBOUR_READS.items():
+        read = NEIGHBOUR_PREDICATES_READ.get(predicate)
+        if direction != "out" or read is None:
+            continue
+        for constraint in shapes.objects(shape, URIRef("http://www.w3.org/ns/shacl#sparql")):
+            text = str(shapes.value(constraint, URIRef("http://www.w3.org/ns/shacl#select")))
+            query = prepareQuery(text, initNs={"clx": str(CLX.hasClause).removesuffix("hasClause"), "rdf": str(RDF)})
+            for subject, used, _obj in patterns(query.algebra):
+                if subject != Variable("this"):
+                    assert used in read, f"{shape} reads {used} of {subject}, not in NEIGHBOUR_PREDICATES_READ"
+                    checked += 1
+    assert checked >= 4  # both clause shapes read ?value's (and ?other's) kind and ordinal
