@@ -427,8 +427,9 @@ def _footprint(checked: ox.Store, node: str) -> frozenset[str]:
 
 
 def _read_whole(checked: ox.Store, node: str) -> set[str]:
-    """The nodes (N3) of a focus node's footprint whose every triple the checks read (the node itself, its
-    neighbours of NEIGHBOUR_READS); of the other nodes, its values, they read the types."""
+    """The nodes (N3) of a focus node's footprint whose own triples the checks read (the node itself, its
+    neighbours of NEIGHBOUR_READS: every triple, or those of NEIGHBOUR_PREDICATES_READ, whose documents a
+    rebuild loads all the same); of the other nodes, its values, they read the types."""
     focus = ox.NamedNode(node)
     whole = {f"<{node}>"}
     for predicate, direction in NEIGHBOUR_READS.values():
