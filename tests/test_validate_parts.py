@@ -15,7 +15,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 from rdflib import Dataset, Graph, Literal, URIRef
-from rdflib.namespace import RDF, XSD
+from rdflib.namespace import RDF, SH, XSD
 
 from cyberlex import validate_parts as validate_parts_module
 from cyberlex.build import ValidationLog, build, sample_corpus
@@ -364,6 +364,7 @@ def test_the_shapes_read_of_a_neighbour_only_the_predicates_the_union_part_gives
     from rdflib.plugins.sparql.parserutils import CompValue
     from rdflib.term import Variable
 
+    from cyberlex.shacl import _compile_sparql
     from cyberlex.validate import load_shapes
     from cyberlex.validate_parts import NEIGHBOUR_PREDICATES_READ, NEIGHBOUR_READS
 
@@ -381,10 +382,10 @@ def test_the_shapes_read_of_a_neighbour_only_the_predicates_the_union_part_gives
         read = NEIGHBOUR_PREDICATES_READ.get(predicate)
         if direction != "out" or read is None:
             continue
-        for constraint in shapes.objects(shape, URIRef("http://www.w3.org/ns/shacl#sparql")):
-            text = str(shapes.value(constraint, URIRef("http://www.w3.org/ns/shacl#select")))
-            query = prepareQuery(text, initNs={"clx": str(CLX.hasClause).removesuffix("hasClause"), "rdf": str(RDF)})
-            for subject, used, _obj in patterns(query.algebra):
+        for constraint in shapes.objects(shape, SH.sparql):
+            compiled = _compile_sparql(shapes, constraint)  # the query as cyberlex.shacl runs it, its prefixes declared
+            assert compiled is not None
+            for subject, used, _obj in patterns(prepareQuery(compiled.query).algebra):
                 if subject != Variable("this"):
                     assert used in read, f"{shape} reads {used} of {subject}, not in NEIGHBOUR_PREDICATES_READ"
                     checked += 1
